@@ -1,0 +1,1 @@
+print("BotBench: not written yet")

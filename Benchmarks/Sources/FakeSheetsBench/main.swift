@@ -1,0 +1,1 @@
+print("FakeSheetsBench: not written yet")

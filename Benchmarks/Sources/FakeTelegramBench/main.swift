@@ -1,0 +1,1 @@
+print("FakeTelegramBench: not written yet")
