@@ -8,7 +8,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "metropolitan",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "metro-bot", targets: ["metro-bot"]),
         .executable(name: "chaos", targets: ["chaos"]),

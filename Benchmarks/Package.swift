@@ -5,7 +5,7 @@ import PackageDescription
 
 let package = Package(
     name: "metropolitan-benchmarks",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "metropolitan", path: ".."),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
