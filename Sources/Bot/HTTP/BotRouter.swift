@@ -1,0 +1,52 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Prometheus
+
+/// The bot's HTTP routes (DESIGN.md, "HTTP endpoints"). Every dependency is passed in, so tests
+/// build the same router over their own store and fakes.
+public enum BotRouter {
+    /// - Parameters:
+    ///   - webhookPath: `WEBHOOK_PATH`, where Telegram delivers updates.
+    ///   - webhook: answers deliveries.
+    ///   - admin: answers `POST /shutdown`.
+    ///   - metrics: the registry `/metrics` renders in Prometheus text.
+    ///   - health: builds a fresh health report.
+    public static func build(
+        webhookPath: String,
+        webhook: WebhookEndpoint,
+        admin: AdminEndpoint,
+        metrics: PrometheusCollectorRegistry,
+        health: @escaping @Sendable () async -> HealthReport
+    ) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.post(RouterPath(webhookPath)) { request, context in
+            try await webhook.respond(to: request, context: context)
+        }
+        router.get("/health") { _, _ in
+            let report = await health()
+            let body = try HealthReport.encoder.encode(report)
+            return Response(
+                status: .init(code: report.httpStatusCode),
+                headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+        }
+        router.post("/shutdown") { request, context in
+            try await admin.respond(to: request, context: context)
+        }
+        router.get("/") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/html; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: Dashboard.html)))
+        }
+        return router
+    }
+}

@@ -1,0 +1,11 @@
+/// How the bot receives updates right now, as `/health` reports it.
+public enum RuntimeMode: String, Sendable, Codable {
+    /// Configured, the webhook or the first poll not yet working.
+    case starting
+    /// Telegram delivers updates to `WEBHOOK_PATH`.
+    case webhook
+    /// The bot long-polls `getUpdates`.
+    case polling
+    /// Shutting down: deliveries get 503, polling has stopped.
+    case stopping
+}
