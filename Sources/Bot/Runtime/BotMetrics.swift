@@ -1,0 +1,88 @@
+import CoreMetrics
+import Prometheus
+
+/// The bot's metrics, named for the events they count; `/metrics` renders them.
+///
+/// They are made through the factory passed in rather than the global `MetricsSystem`, so each
+/// bot (and each test) has its own registry.
+public struct BotMetrics: Sendable {
+    /// The registry `/metrics` renders.
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+
+    /// - Parameter registry: where the metrics live. Defaults to a new, empty registry.
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        self.factory = PrometheusMetricsFactory(registry: registry)
+    }
+
+    /// An update went through the intake. `kind`: message, location, command, callback_query,
+    /// edited_message, other; `outcome`: handled, duplicate, shed, ignored, failed.
+    public func updateHandled(kind: String, outcome: String) {
+        Counter(label: "bot_updates_total", dimensions: [("kind", kind), ("outcome", outcome)], factory: factory).increment()
+    }
+
+    /// A webhook delivery was answered with `status`.
+    public func webhookDelivery(status: Int) {
+        Counter(label: "bot_webhook_deliveries_total", dimensions: [("status", String(status))], factory: factory).increment()
+    }
+
+    /// The bot entered `mode`: its gauge is 1, every other mode's 0.
+    public func modeChanged(to mode: RuntimeMode) {
+        for candidate in [RuntimeMode.starting, .webhook, .polling, .stopping] {
+            Gauge(label: "bot_mode", dimensions: [("mode", candidate.rawValue)], factory: factory)
+                .record(candidate == mode ? 1 : 0)
+        }
+    }
+
+    /// One `setWebhook` try ended with `outcome` (success, failure).
+    public func webhookSetupAttempt(outcome: String) {
+        Counter(label: "bot_webhook_setup_attempts_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+    }
+
+    /// The bot fell back from the webhook to polling.
+    public func fellBackToPolling() {
+        Counter(label: "bot_webhook_fallbacks_total", factory: factory).increment()
+    }
+
+    /// A Telegram Bot API call finished after `duration`; `errorCode` is the HTTP or Bot API
+    /// error code when it failed ("timeout" or "transport" when there was none).
+    public func telegramRequest(method: String, duration: Duration, errorCode: String? = nil) {
+        Timer(label: "bot_telegram_request_duration_seconds", dimensions: [("method", method)], factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
+        if let errorCode {
+            Counter(label: "bot_telegram_errors_total", dimensions: [("method", method), ("code", errorCode)], factory: factory)
+                .increment()
+        }
+    }
+
+    /// A Google call (`token`, `append`, `get`) finished after `duration`.
+    public func sheetsRequest(operation: String, duration: Duration, errorCode: String? = nil) {
+        Timer(label: "bot_sheets_request_duration_seconds", dimensions: [("operation", operation)], factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
+        if let errorCode {
+            Counter(label: "bot_sheets_errors_total", dimensions: [("operation", operation), ("code", errorCode)], factory: factory)
+                .increment()
+        }
+    }
+
+    /// Current sizes: rows waiting for Sheets, open pending actions, resident memory.
+    public func recordLevels(outboxDepth: Int, pendingActions: Int, residentBytes: UInt64) {
+        Gauge(label: "bot_outbox_depth", factory: factory).record(outboxDepth)
+        Gauge(label: "bot_pending_actions", factory: factory).record(pendingActions)
+        Gauge(label: "bot_resident_memory_bytes", factory: factory).record(Double(residentBytes))
+    }
+
+    /// A cleanup run removed `removed` expired pending actions.
+    public func cleanupRan(removed: Int) {
+        Counter(label: "bot_cleanup_runs_total", factory: factory).increment()
+        Counter(label: "bot_cleanup_removed_total", factory: factory).increment(by: Int64(removed))
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
