@@ -1,0 +1,194 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Decides how the bot receives updates, and keeps it receiving them.
+///
+/// With no webhook URL it polls from the start. Otherwise it registers the webhook
+/// (`WebhookSetup`), then checks delivery health every `WEBHOOK_WATCHDOG_INTERVAL`
+/// (`WebhookWatchdog`). When setup fails or deliveries fail it deletes the webhook (keeping the
+/// pending updates, which `getUpdates` then returns), long-polls for a while and tries the webhook
+/// again; the while grows with each consecutive fallback. It never polls while a webhook is set:
+/// the poller is stopped before `setWebhook` and started only after `deleteWebhook` succeeded.
+/// Updates read by a cancelled poll but not confirmed are redelivered by Telegram and
+/// de-duplicated by the intake, so the switch neither loses nor doubles one.
+///
+/// On graceful shutdown it enters `stopping` (deliveries get 503) and stops polling; the webhook
+/// stays registered so that Telegram keeps the updates for the next instance.
+public final class WebhookSupervisor: Service, Sendable {
+    /// How the supervisor behaves; see DESIGN.md's configuration table.
+    public struct Configuration: Sendable {
+        /// Setup of the webhook; nil (no `WEBHOOK_URL`) means polling only.
+        public var setup: WebhookSetup?
+        /// `WEBHOOK_WATCHDOG_INTERVAL`. Defaults to 60 seconds.
+        public var watchdogInterval: Duration
+        /// How long the bot polls after the n-th consecutive fallback before trying the webhook
+        /// again: the backoff's ceiling for n. Defaults to the watchdog interval, doubling up to
+        /// ten times it.
+        public var webhookRetry: Backoff
+        /// Seed of the setup's jitter; nil uses the system generator.
+        public var jitterSeed: UInt64?
+
+        public init(setup: WebhookSetup?, watchdogInterval: Duration = .seconds(60), webhookRetry: Backoff? = nil, jitterSeed: UInt64? = nil) {
+            self.setup = setup
+            self.watchdogInterval = watchdogInterval
+            self.webhookRetry = webhookRetry ?? Backoff(base: watchdogInterval, maximum: watchdogInterval * 10)
+            self.jitterSeed = jitterSeed
+        }
+    }
+
+    private let configuration: Configuration
+    private let telegram: TelegramClient
+    private let status: RuntimeStatus
+    private let metrics: BotMetrics
+    private let logger: Logger
+    private let poll: @Sendable () async throws -> Void
+
+    /// - Parameters:
+    ///   - poll: long-polls `getUpdates` and hands updates to the intake until cancelled.
+    public init(
+        configuration: Configuration,
+        telegram: TelegramClient,
+        status: RuntimeStatus,
+        metrics: BotMetrics,
+        logger: Logger,
+        poll: @escaping @Sendable () async throws -> Void
+    ) {
+        self.configuration = configuration
+        self.telegram = telegram
+        self.status = status
+        self.metrics = metrics
+        self.logger = logger
+        self.poll = poll
+    }
+
+    public func run() async throws {
+        do {
+            try await withGracefulShutdownHandler {
+                try await cancelWhenGracefulShutdown { try await self.supervise() }
+            } onGracefulShutdown: {
+                self.status.enter(.stopping)
+                self.metrics.modeChanged(to: .stopping)
+            }
+        } catch is CancellationError {
+            // Shutting down.
+        }
+    }
+
+    private func supervise() async throws {
+        guard let setup = configuration.setup else {
+            enter(.polling)
+            logger.info("no WEBHOOK_URL: polling for updates")
+            try await poll()
+            return
+        }
+        var jitter = JitterSource(seed: configuration.jitterSeed)
+        var consecutiveFallbacks = 0
+        while true {
+            try Task.checkCancellation()
+            do {
+                try await setup.register(with: telegram, using: &jitter) { attempt in self.report(attempt, of: setup) }
+                status.setWebhookSet(true)
+                status.setLastTelegramError(nil)
+                enter(.webhook)
+                logger.info("webhook set", metadata: ["mode": "webhook"])
+                let (reason, healthyChecks) = try await watchDeliveries(of: setup)
+                if healthyChecks > 0 { consecutiveFallbacks = 0 }
+                logger.warning("webhook deliveries failing: falling back to polling", metadata: ["reason": "\(reason)"])
+            } catch let error as TelegramError {
+                status.setLastTelegramError(error.description)
+                logger.error("webhook setup failed: falling back to polling", metadata: [
+                    "attempts": "\(setup.attempts)", "error": "\(error)",
+                ])
+            }
+            metrics.fellBackToPolling()
+            try await removeWebhook()
+            enter(.polling, asFallback: true)
+            consecutiveFallbacks += 1
+            let pollingTime = configuration.webhookRetry.ceiling(forAttempt: consecutiveFallbacks)
+            logger.info("polling; the webhook is tried again later", metadata: ["mode": "polling", "retry_in": "\(pollingTime)"])
+            try await poll(for: pollingTime)
+        }
+    }
+
+    /// Checks delivery health until it fails; returns why, and how many checks passed before.
+    private func watchDeliveries(of setup: WebhookSetup) async throws -> (reason: String, healthyChecks: Int) {
+        let watchdog = WebhookWatchdog()
+        var previous = WebhookWatchdog.Observation(checkedAt: Self.unixNow(), pendingUpdateCount: 0)
+        var healthyChecks = 0
+        while true {
+            try await Task.sleep(for: configuration.watchdogInterval)
+            let info: WebhookInfo
+            do {
+                info = try await telegram.getWebhookInfo()
+            } catch let error as TelegramError {
+                // Telegram itself unreachable says nothing about our endpoint: look again later.
+                status.setLastTelegramError(error.description)
+                logger.warning("getWebhookInfo failed", metadata: ["error": "\(error)"])
+                continue
+            }
+            let now = Self.unixNow()
+            if info.url != setup.url {
+                status.setWebhookSet(false)
+                return ("the webhook was removed or replaced outside the bot", healthyChecks)
+            }
+            if let failure = watchdog.failure(of: info, now: now, previous: previous) {
+                status.setLastTelegramError(info.lastErrorMessage ?? failure)
+                return (failure, healthyChecks)
+            }
+            healthyChecks += 1
+            previous = .init(checkedAt: now, pendingUpdateCount: info.pendingUpdateCount)
+        }
+    }
+
+    /// Deletes the webhook, keeping pending updates for `getUpdates`; retries until it worked,
+    /// because polling while a webhook is set only earns 409s.
+    private func removeWebhook() async throws {
+        var attempt = 0
+        var jitter = JitterSource(seed: configuration.jitterSeed)
+        while true {
+            do {
+                try await telegram.deleteWebhook(dropPendingUpdates: false)
+                status.setWebhookSet(false)
+                return
+            } catch let error as TelegramError {
+                attempt += 1
+                status.setLastTelegramError(error.description)
+                let delay = max(configuration.webhookRetry.delay(forAttempt: attempt, using: &jitter), error.retryAfter ?? .zero)
+                logger.warning("deleteWebhook failed", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    /// Polls for `duration`, then stops the poller (its unconfirmed updates stay with Telegram).
+    private func poll(for duration: Duration) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.poll() }
+            group.addTask { try await Task.sleep(for: duration) }
+            try await group.next()
+            // The poller ends with CancellationError when it is stopped: that is the plan, not an
+            // error, and the group discards it while it waits for the poller to finish.
+            group.cancelAll()
+            try Task.checkCancellation()
+        }
+    }
+
+    private func enter(_ mode: RuntimeMode, asFallback: Bool = false) {
+        if status.enter(mode, asFallback: asFallback) {
+            metrics.modeChanged(to: mode)
+        }
+    }
+
+    private func report(_ attempt: WebhookSetup.Attempt, of setup: WebhookSetup) {
+        metrics.webhookSetupAttempt(outcome: attempt.error == nil ? "success" : "failure")
+        guard let error = attempt.error else { return }
+        var metadata: Logger.Metadata = ["attempt": "\(attempt.number)/\(setup.attempts)", "error": "\(error)"]
+        if let delay = attempt.nextDelay { metadata["retry_in"] = "\(delay)" }
+        logger.warning("setWebhook failed", metadata: metadata)
+    }
+
+    private static func unixNow() -> Int64 {
+        Int64(Date().timeIntervalSince1970)
+    }
+}
