@@ -146,14 +146,14 @@ public struct BotConfiguration: Sendable {
             webhookURL = URL(string: "https://\(appName).onrender.com")
         }
         let path = reader.value("WEBHOOK_PATH") ?? "/telegram/webhook"
-        guard path.hasPrefix("/"), path.range(of: #"^/[A-Za-z0-9._~/-]*$"#, options: .regularExpression) != nil else {
-            throw ConfigurationError(variable: "WEBHOOK_PATH", problem: "\"\(path)\" is not a URL path",
-                                     fix: "set it to a path that starts with / and uses letters, digits, -, _, ., ~ and /")
-        }
         let tokenSecretPart = String(token.split(separator: ":", maxSplits: 1).last ?? "")
         guard !path.contains(token), tokenSecretPart.isEmpty || !path.contains(tokenSecretPart) else {
             throw ConfigurationError(variable: "WEBHOOK_PATH", problem: "contains the bot token (its value is not shown)",
                                      fix: "choose a path without the token, for example /telegram/webhook; WEBHOOK_SECRET authenticates deliveries")
+        }
+        guard path.hasPrefix("/"), path.range(of: #"^/[A-Za-z0-9._~/-]*$"#, options: .regularExpression) != nil else {
+            throw ConfigurationError(variable: "WEBHOOK_PATH", problem: "\"\(path)\" is not a URL path",
+                                     fix: "set it to a path that starts with / and uses letters, digits, -, _, ., ~ and /")
         }
         let secret: String
         let secretIsGenerated: Bool

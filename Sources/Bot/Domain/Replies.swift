@@ -72,7 +72,7 @@ public enum Replies {
     public static let unsupportedMessage = "I can only read commands and locations. Send /help to see what I do."
 
     /// A new check-in/out while the bot sheds load.
-    public static let busy = "I'm busy right now, try again in a minute."
+    public static let busy = "Sorry, I'm busy, try again in a minute."
 
     /// `30 minutes`, `1 hour`, `45 seconds`, `1h 30m` when it does not fit one unit.
     static func describe(_ duration: Duration) -> String {
