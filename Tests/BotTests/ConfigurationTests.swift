@@ -1,3 +1,4 @@
+import _CryptoExtras
 import Bot
 import Foundation
 import Logging
@@ -7,16 +8,22 @@ import Testing
 /// and a sites file.
 struct ConfigurationFixture {
     static let token = "123456:AAE-secret_TokenValue0123456789"
+
+    /// A service-account key with a real RSA key, generated once per test process.
+    static let credentialsJSON: String = {
+        let pem = try! _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation
+        let object: [String: String] = [
+            "type": "service_account", "client_email": "bot@example.iam.gserviceaccount.com",
+            "private_key": pem, "private_key_id": "k1", "token_uri": "http://127.0.0.1:9/token",
+        ]
+        return String(decoding: try! JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+    }()
     var directory: URL
     var environment: [String: String]
 
     init(directory: URL) throws {
         self.directory = directory
-        let credentials = try directory.writing(#"""
-        {"type": "service_account", "client_email": "bot@example.iam.gserviceaccount.com",
-         "private_key": "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n",
-         "private_key_id": "k1", "token_uri": "http://127.0.0.1:9/token"}
-        """#, to: "credentials.json")
+        let credentials = try directory.writing(Self.credentialsJSON, to: "credentials.json")
         let sites = try directory.writing(#"[{"name": "Depot", "latitude": 1, "longitude": 2, "radius_m": 50}]"#, to: "sites.json")
         environment = [
             "TELEGRAM_BOT_TOKEN": Self.token,
@@ -158,6 +165,7 @@ struct ConfigurationFixture {
         Bad(variable: "SHEET_NAME", value: String(repeating: "x", count: 101), mentions: "is not a sheet name"),
         Bad(variable: "GOOGLE_APPLICATION_CREDENTIALS", value: nil, mentions: "is not set"),
         Bad(variable: "GOOGLE_APPLICATION_CREDENTIALS", value: "/nonexistent/key.json", mentions: "does not exist"),
+        Bad(variable: "GOOGLE_APPLICATION_CREDENTIALS", value: "<sites>", mentions: "is not a JSON object"),
         Bad(variable: "SHEETS_API_BASE_URL", value: "localhost", mentions: "is not an http(s) URL"),
         Bad(variable: "SITES_FILE", value: "/nonexistent/sites.json", mentions: "cannot be read"),
         Bad(variable: "DATABASE_PATH", value: "/tmp", mentions: "is a directory"),
@@ -183,7 +191,11 @@ struct ConfigurationFixture {
     func rejectsBadValue(_ bad: Bad) async throws {
         try await withTemporaryDirectory { directory in
             let fixture = try ConfigurationFixture(directory: directory)
-            let value = bad.value == "<credentials>" ? fixture.environment["GOOGLE_APPLICATION_CREDENTIALS"] : bad.value
+            let value = switch bad.value {
+            case "<credentials>": fixture.environment["GOOGLE_APPLICATION_CREDENTIALS"]
+            case "<sites>": fixture.environment["SITES_FILE"]
+            default: bad.value
+            }
             let error = try #require(throws: ConfigurationError.self) { try fixture.parse([bad.variable: value]) }
             #expect(error.variable == bad.variable)
             #expect(error.description.contains(bad.mentions), "\(error)")

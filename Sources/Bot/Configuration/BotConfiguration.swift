@@ -48,6 +48,8 @@ public struct BotConfiguration: Sendable {
         /// `GOOGLE_APPLICATION_CREDENTIALS`, required: a service-account JSON key file that exists
         /// and parses.
         public var credentialsFile: URL
+        /// The key read from `credentialsFile` (its `token_uri` is where access tokens come from).
+        public var credentials: ServiceAccountKey
         /// `SHEETS_API_BASE_URL`. Defaults to `https://sheets.googleapis.com`.
         public var apiBaseURL: URL
     }
@@ -194,8 +196,8 @@ public struct BotConfiguration: Sendable {
         }
         let credentialsPath = try reader.required("GOOGLE_APPLICATION_CREDENTIALS", fix: "set it to the path of the service account's JSON key file")
         let credentialsFile = URL(fileURLWithPath: credentialsPath)
-        try Self.validateCredentials(at: credentialsFile)
-        sheets = Sheets(spreadsheetID: spreadsheetID, sheetName: sheetName, credentialsFile: credentialsFile,
+        let credentials = try Self.loadCredentials(at: credentialsPath)
+        sheets = Sheets(spreadsheetID: spreadsheetID, sheetName: sheetName, credentialsFile: credentialsFile, credentials: credentials,
                         apiBaseURL: try reader.url("SHEETS_API_BASE_URL", default: "https://sheets.googleapis.com"))
 
         let sitesFile = reader.value("SITES_FILE").map { URL(fileURLWithPath: $0) } ?? SitesFile.example
@@ -263,25 +265,16 @@ public struct BotConfiguration: Sendable {
         return String((0..<32).map { _ in alphabet.randomElement(using: &generator)! })
     }
 
-    /// Checks that the credentials file exists and holds a service-account key.
-    static func validateCredentials(at url: URL) throws(ConfigurationError) {
-        let variable = "GOOGLE_APPLICATION_CREDENTIALS"
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw ConfigurationError(variable: variable, problem: "\(url.path) does not exist or is not readable",
-                                     fix: "set it to the path of the service account's JSON key file")
-        }
-        struct Key: Decodable {
-            var client_email: String
-            var private_key: String
-            var token_uri: String
-        }
-        guard let key = try? JSONDecoder().decode(Key.self, from: data) else {
-            throw ConfigurationError(variable: variable, problem: "\(url.path) is not a service-account JSON key (needs client_email, private_key, token_uri)",
-                                     fix: "download a JSON key for the service account from the Google Cloud console")
-        }
-        guard key.private_key.contains("PRIVATE KEY"), URL(string: key.token_uri)?.host != nil else {
-            throw ConfigurationError(variable: variable, problem: "\(url.path) has an unusable private_key or token_uri",
-                                     fix: "download a fresh JSON key for the service account")
+    /// Loads the service-account key, turning its error into a configuration error.
+    static func loadCredentials(at path: String) throws(ConfigurationError) -> ServiceAccountKey {
+        do {
+            return try ServiceAccountKey.load(contentsOf: path)
+        } catch let error as ServiceAccountKeyError {
+            throw ConfigurationError(variable: "GOOGLE_APPLICATION_CREDENTIALS", problem: "names an unusable key (\(error.description))",
+                                     fix: "point it at the service account's JSON key file")
+        } catch {
+            throw ConfigurationError(variable: "GOOGLE_APPLICATION_CREDENTIALS", problem: "names an unusable key",
+                                     fix: "point it at the service account's JSON key file")
         }
     }
 }

@@ -120,8 +120,9 @@ public struct Poller: Service {
         } else {
             logger.warning("polling failed", metadata: ["error": "\(error)", "retry_in": "\(delay)", "mode": "polling"])
         }
+        let wait = delay
         do {
-            try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+            try await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
             return true
         } catch {
             return false
