@@ -2,7 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import Hummingbird
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// The bot, built from a `BotConfiguration`: opens and migrates the store, builds the clients and
@@ -28,30 +30,37 @@ public struct BotApplication: Sendable {
     /// - Parameter gracefulShutdownSignals: Defaults to SIGTERM and SIGINT; tests pass none and
     ///   cancel the task instead.
     public func run(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) async throws {
-        try await withServices { services in
+        let trigger = ShutdownTrigger()
+        try await withServices(requestShutdown: { await trigger.fire() }) { services in
+            var all = services.all
+            if !gracefulShutdownSignals.isEmpty {
+                all.insert(SecondSignalExit(signals: gracefulShutdownSignals, logger: logger), at: 0)
+            }
             var groupConfiguration = ServiceGroupConfiguration(
-                services: services.all.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                services: all.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
                 gracefulShutdownSignals: gracefulShutdownSignals,
                 logger: logger
             )
             groupConfiguration.maximumGracefulShutdownDuration = configuration.timing.shutdownGrace
-            try await ServiceGroup(configuration: groupConfiguration).run()
+            let group = ServiceGroup(configuration: groupConfiguration)
+            trigger.arm(group)
+            try await group.run()
         }
     }
 
     /// Opens the store, builds the services, passes them to `body` and, once `body` returned or
     /// threw, shuts the HTTP client down and closes the store.
-    public func withServices<T>(_ body: (BotServices) async throws -> T) async throws -> T {
+    /// - Parameter requestShutdown: what `POST /shutdown` calls.
+    public func withServices<T>(requestShutdown: @escaping @Sendable () async -> Void = {},
+                                _ body: (BotServices) async throws -> T) async throws -> T {
         let database = try BotDatabase(path: configuration.store.databasePath)
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
             timeout: .init(connect: .init(configuration.timing.httpTimeout))
         ))
         let result: Result<T, any Error>
         do {
-            let services = try BotServices(configuration: configuration, database: database, httpClient: httpClient, logger: logger)
-            if configuration.webhook.url != nil {
-                logger.warning("WEBHOOK_URL is set but webhook mode is not built yet; polling instead", metadata: ["mode": "polling"])
-            }
+            let services = try BotServices(configuration: configuration, database: database, httpClient: httpClient,
+                                           logger: logger, requestShutdown: requestShutdown)
             result = .success(try await body(services))
         } catch {
             result = .failure(error)
@@ -62,8 +71,9 @@ public struct BotApplication: Sendable {
     }
 }
 
-/// The bot's parts, built from the configuration; `all` is the order they run in (they shut down
-/// in reverse: the poller stops taking updates first, then the workers drain).
+/// The bot's parts, built from the configuration; `all` is the order they run in. They shut down
+/// in reverse: the stopping flag first (deliveries get 503), then the HTTP server drains, the
+/// supervisor stops polling, and the workers flush what they can within `SHUTDOWN_GRACE`.
 public struct BotServices: Sendable {
     /// The store, opened and migrated.
     public let database: BotDatabase
@@ -71,7 +81,7 @@ public struct BotServices: Sendable {
     public let telegram: TelegramClient
     /// The Sheets client.
     public let sheets: SheetsClient
-    /// The one entry point for updates (polling now, webhook in issue 5).
+    /// The one entry point for updates, from the webhook and from polling.
     public let intake: UpdateIntake
     /// Appends queued rows to the sheet.
     public let outboxWorker: OutboxWorker
@@ -79,13 +89,32 @@ public struct BotServices: Sendable {
     public let replySender: ReplySender
     /// Deletes expired pending actions.
     public let cleanupJob: CleanupJob
-    /// Long-polls Telegram.
+    /// Long-polls Telegram when the supervisor says so.
     public let poller: Poller
+    /// Mode, webhook state and last Telegram error.
+    public let status: RuntimeStatus
+    /// What `/metrics` shows.
+    public let metrics: BotMetrics
+    /// Memory, CPU and disk; sheds new pending actions under memory pressure.
+    public let resourceMonitor: ResourceMonitor
+    /// Webhook or polling, with fallback and return.
+    public let supervisor: WebhookSupervisor
+    /// Builds `/health`.
+    public let health: HealthReporter
+    /// The webhook, health, metrics, shutdown and dashboard endpoints.
+    public let httpServer: any Service
+    private let stoppingFlag: StoppingFlag
 
     /// Builds every part; nothing runs until the services' `run()`.
-    public init(configuration: BotConfiguration, database: BotDatabase, httpClient: HTTPClient, logger: Logger) throws {
+    /// - Parameter requestShutdown: starts a graceful shutdown (used by `POST /shutdown`).
+    public init(configuration: BotConfiguration, database: BotDatabase, httpClient: HTTPClient, logger: Logger,
+                requestShutdown: @escaping @Sendable () async -> Void = {}) throws {
         self.database = database
         let timeout = configuration.timing.httpTimeout
+        let status = RuntimeStatus()
+        let metrics = BotMetrics()
+        self.status = status
+        self.metrics = metrics
         telegram = TelegramClient(token: configuration.telegram.token, baseURL: configuration.telegram.apiBaseURL.absoluteString,
                                   httpClient: httpClient, timeout: timeout, logger: logger)
         let tokens = try AccessTokenProvider(key: configuration.sheets.credentials, httpClient: httpClient, timeout: timeout, logger: logger)
@@ -96,18 +125,97 @@ public struct BotServices: Sendable {
         let replyDoorbell = Doorbell()
         let conversation = Conversation(locationService: LocationService(sites: configuration.location.sites),
                                         pendingActionTTL: configuration.store.pendingActionTTL)
-        intake = UpdateIntake(database: database, conversation: conversation, outboxDoorbell: outboxDoorbell,
-                              replyDoorbell: replyDoorbell, logger: logger)
+        let intake = UpdateIntake(database: database, conversation: conversation, outboxDoorbell: outboxDoorbell,
+                                  replyDoorbell: replyDoorbell, logger: logger)
+        self.intake = intake
+        let circuitBreaker = CircuitBreaker()
         outboxWorker = OutboxWorker(database: database, sheets: sheets, doorbell: outboxDoorbell,
-                                    settleDelay: timeout, logger: logger)
+                                    circuitBreaker: circuitBreaker, settleDelay: timeout, logger: logger)
         replySender = ReplySender(database: database, telegram: telegram, doorbell: replyDoorbell, logger: logger)
-        cleanupJob = CleanupJob(database: database, interval: configuration.store.cleanupInterval, logger: logger)
+        let cleanupJob = CleanupJob(database: database, interval: configuration.store.cleanupInterval, logger: logger)
+        self.cleanupJob = cleanupJob
+
+        let resources = configuration.resources
+        let resourceMonitor = ResourceMonitor(
+            configuration: .init(
+                logInterval: resources.logInterval,
+                memoryLimitOverride: resources.memoryLimitBytes.map { UInt64($0) },
+                warnPercent: Double(resources.memoryWarnPercent),
+                criticalPercent: Double(resources.memoryCriticalPercent),
+                diskPath: URL(fileURLWithPath: configuration.store.databasePath).deletingLastPathComponent().path),
+            logger: logger,
+            onCritical: { _ = try? await cleanupJob.runOnce() })
+        self.resourceMonitor = resourceMonitor
+
         // The long poll must end well before the HTTP deadline is the only bound on it.
-        poller = Poller(telegram: telegram, intake: intake, pollTimeoutSeconds: 25, logger: logger)
+        let poller = Poller(telegram: telegram, intake: intake, pollTimeoutSeconds: 25,
+                            acceptsNewPendingActions: { !resourceMonitor.isShedding }, logger: logger)
+        self.poller = poller
+        let webhook = configuration.webhook
+        let setup = webhook.url.map { base in
+            WebhookSetup(
+                url: Self.webhookURL(base: base, path: webhook.path), secretToken: webhook.secret,
+                allowedUpdates: Poller.allowedUpdates, attempts: webhook.setupAttempts,
+                backoff: Backoff(base: webhook.retryBaseDelay, maximum: webhook.retryBaseDelay * 64))
+        }
+        supervisor = WebhookSupervisor(
+            configuration: .init(setup: setup, watchdogInterval: webhook.watchdogInterval),
+            telegram: telegram, status: status, metrics: metrics, logger: logger,
+            poll: { try await poller.run() })
+
+        let health = HealthReporter(
+            version: BotVersion.current, database: database, status: status, resources: resourceMonitor,
+            outbox: outboxWorker.status, circuitBreaker: circuitBreaker, cleanup: cleanupJob.status,
+            siteCount: configuration.location.sites.count)
+        self.health = health
+        let router = BotRouter.build(
+            webhookPath: webhook.path,
+            webhook: WebhookEndpoint(
+                secretToken: webhook.secret,
+                isStopping: { status.isStopping },
+                accept: { update in
+                    try await intake.handle(update, acceptingNewPendingActions: !resourceMonitor.isShedding)
+                }),
+            admin: AdminEndpoint(adminToken: configuration.admin.token, shutdown: { await requestShutdown() }),
+            metrics: metrics.registry,
+            health: { await health.report() })
+        let server = configuration.server
+        httpServer = Application(
+            router: router,
+            configuration: .init(address: .hostname(server.host, port: server.port), serverName: "metro-bot"),
+            onServerRunning: { channel in
+                logger.info("HTTP server listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+            },
+            logger: logger)
+        stoppingFlag = StoppingFlag(status: status, metrics: metrics, logger: logger)
     }
 
     /// The services in start order.
     public var all: [any Service] {
-        [outboxWorker, replySender, cleanupJob, poller]
+        [outboxWorker, replySender, cleanupJob, resourceMonitor, supervisor, httpServer, stoppingFlag]
+    }
+
+    static func webhookURL(base: URL, path: String) -> String {
+        var base = base.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + path
+    }
+}
+
+/// The bot's version, shown by `/health`.
+public enum BotVersion {
+    public static let current = "0.1.0"
+}
+
+/// Lets `POST /shutdown` start the graceful shutdown of a group that is created after the router.
+final class ShutdownTrigger: Sendable {
+    private let group = Mutex<ServiceGroup?>(nil)
+
+    func arm(_ group: ServiceGroup) {
+        self.group.withLock { $0 = group }
+    }
+
+    func fire() async {
+        await group.withLock { $0 }?.triggerGracefulShutdown()
     }
 }

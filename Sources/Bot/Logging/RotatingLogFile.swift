@@ -102,8 +102,8 @@ public final class RotatingLogFile: @unchecked Sendable {
         guard descriptor >= 0 else {
             throw LogFileError(path: path, reason: "cannot open the log file (\(String(cString: strerror(errno)))); set LOG_DIR to a writable directory")
         }
-        var status = stat()
-        let size = fstat(descriptor, &status) == 0 ? Int(status.st_size) : 0
+        // The end of the file is its size; O_APPEND writes go there whatever the offset.
+        let size = max(0, Int(lseek(descriptor, 0, SEEK_END)))
         return (descriptor, size)
     }
 

@@ -184,6 +184,7 @@ public final class OutboxStatus: Sendable {
         var alreadyPresent = 0
         var failures = 0
         var lastError: String?
+        var lastAttemptSucceeded: Bool?
     }
     private let counters = Mutex(Counters())
 
@@ -198,13 +199,21 @@ public final class OutboxStatus: Sendable {
     public var failureTotal: Int { counters.withLock { $0.failures } }
     /// The last failure, if any.
     public var lastError: String? { counters.withLock { $0.lastError } }
+    /// Whether the last append attempt succeeded; nil before the first.
+    public var lastAttemptSucceeded: Bool? { counters.withLock { $0.lastAttemptSucceeded } }
 
-    func recordAppended(_ count: Int) { counters.withLock { $0.appended += count } }
+    func recordAppended(_ count: Int) {
+        counters.withLock {
+            $0.appended += count
+            $0.lastAttemptSucceeded = true
+        }
+    }
     func recordAlreadyPresent(_ count: Int) { counters.withLock { $0.alreadyPresent += count } }
     func recordFailure(_ error: String) {
         counters.withLock {
             $0.failures += 1
             $0.lastError = error
+            $0.lastAttemptSucceeded = false
         }
     }
 }

@@ -1,0 +1,71 @@
+import Foundation
+
+/// Builds `/health` from the live parts of the bot. Every figure is read when asked: the store's
+/// counts from SQLite, memory from the resource monitor's latest reading (taken every second).
+public struct HealthReporter: Sendable {
+    let version: String
+    let startedAt: ContinuousClock.Instant
+    let database: BotDatabase
+    let status: RuntimeStatus
+    let resources: ResourceMonitor
+    let outbox: OutboxStatus
+    let circuitBreaker: CircuitBreaker
+    let cleanup: CleanupStatus
+    let siteCount: Int
+
+    public init(version: String, startedAt: ContinuousClock.Instant = .now, database: BotDatabase, status: RuntimeStatus,
+                resources: ResourceMonitor, outbox: OutboxStatus, circuitBreaker: CircuitBreaker,
+                cleanup: CleanupStatus, siteCount: Int) {
+        self.version = version
+        self.startedAt = startedAt
+        self.database = database
+        self.status = status
+        self.resources = resources
+        self.outbox = outbox
+        self.circuitBreaker = circuitBreaker
+        self.cleanup = cleanup
+        self.siteCount = siteCount
+    }
+
+    /// The report now. A store that cannot be read makes the bot `unhealthy`.
+    public func report() async -> HealthReport {
+        let snapshot = resources.latest
+        var storeReadable = true
+        var pending = 0
+        var queue: (queued: Int, oldestEnqueuedAt: Date?) = (0, nil)
+        do {
+            pending = try await database.pendingActionCount()
+            queue = try await database.outboxStatus()
+        } catch {
+            storeReadable = false
+        }
+        let outboxReport = HealthReport.Outbox(
+            queued: queue.queued,
+            oldestAgeSeconds: queue.oldestEnqueuedAt.map { max(0, Date().timeIntervalSince($0)) })
+        let circuit = await circuitBreaker.state().rawValue
+        let sheetsStatus = switch outbox.lastAttemptSucceeded {
+        case nil: "idle"
+        case true?: "ok"
+        case false?: "failing"
+        }
+        let verdict = storeReadable ? HealthReport.verdict(
+            pressure: snapshot?.pressure ?? .normal, outbox: outboxReport, circuit: circuit,
+            telegramError: status.lastTelegramError, pollingAsFallback: status.pollingAsFallback) : .unhealthy
+        let uptime = ContinuousClock.now - startedAt
+        return HealthReport(
+            status: verdict,
+            mode: status.mode,
+            uptimeSeconds: Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
+            version: version,
+            memory: .init(rssBytes: snapshot?.residentBytes ?? 0, limitBytes: snapshot?.limitBytes ?? 0,
+                          percent: snapshot?.memoryPercent ?? 0),
+            cpuPercent: snapshot?.cpuPercent ?? 0,
+            diskPercent: snapshot?.diskPercent,
+            pendingActions: pending,
+            outbox: outboxReport,
+            telegram: .init(webhookSet: status.webhookSet, lastError: status.lastTelegramError),
+            sheets: .init(status: sheetsStatus, circuit: circuit),
+            location: .init(sites: siteCount),
+            cleanup: .init(lastRun: cleanup.lastRun, removedTotal: cleanup.removedTotal))
+    }
+}
