@@ -1,0 +1,115 @@
+import AsyncHTTPClient
+import Bot
+import FakeTelegram
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// Check-in through whatever path the bot is on: /checkin, then a location at Madrid HQ.
+private func checkIn(_ world: BotWorld, user: Int64) async throws {
+    try await world.telegram.sendUserMessage(userID: user, text: "/checkin", firstName: "Ana")
+    try await eventually("the bot asked user \(user) for the location") {
+        try await world.sentTexts(to: user).count >= 1
+    }
+    try await world.telegram.sendLocation(userID: user, latitude: 40.4168, longitude: -3.7038)
+}
+
+private func rowsFor(_ user: Int64, in world: BotWorld) async throws -> [[String]] {
+    try await world.sheetRows().filter { $0.count > 1 && $0[1] == String(user) }
+}
+
+@Suite("Bot runtime against the fakes", .serialized)
+struct RuntimeIntegrationTests {
+    @Test("webhook mode: a check-in delivered to the webhook lands once in the sheet and is confirmed")
+    func webhookCheckIn() async throws {
+        try await BotWorld.withBot { world in
+            try await eventually("webhook mode") { try await world.health()["mode"] as? String == "webhook" }
+            let setCalls = try await world.telegram.calls(method: "setWebhook")
+            #expect(setCalls.count == 1)
+            #expect(setCalls.first?.status == 200)
+            try await checkIn(world, user: 1001)
+            try await eventually("one row for 1001") { try await rowsFor(1001, in: world).count == 1 }
+            try await eventually("the confirmation") {
+                try await world.sentTexts(to: 1001).contains { $0.hasPrefix("Checked in at Madrid HQ") }
+            }
+            #expect(try await world.telegram.calls(method: "getUpdates").isEmpty, "never polls while the webhook is set")
+            let health = try await world.health()
+            #expect(health["status"] as? String == "ok")
+            #expect((health["telegram"] as? [String: Any])?["webhook_set"] as? Bool == true)
+        }
+    }
+
+    @Test("setWebhook failing twice then succeeding takes three tries and ends in webhook mode")
+    func setupRetries() async throws {
+        try await BotWorld.withBot(beforeStart: { telegram in
+            _ = try await telegram.addFault(.failing("setWebhook", status: 502, times: 2))
+        }) { world in
+            try await eventually("webhook mode") { try await world.health()["mode"] as? String == "webhook" }
+            let calls = try await world.telegram.calls(method: "setWebhook")
+            #expect(calls.map(\.status) == [502, 502, 200])
+            #expect(try await world.telegram.calls(method: "getUpdates").isEmpty)
+            let metrics = try await world.request("/metrics").body
+            #expect(metrics.contains(#"bot_webhook_setup_attempts_total{outcome="failure"} 2"#))
+            #expect(metrics.contains(#"bot_webhook_setup_attempts_total{outcome="success"} 1"#))
+        }
+    }
+
+    @Test("setWebhook never succeeding: the bot polls and still handles check-ins")
+    func setupFailsFallsBackToPolling() async throws {
+        try await BotWorld.withBot(beforeStart: { telegram in
+            _ = try await telegram.addFault(.failing("setWebhook", status: 500))
+        }) { world in
+            try await eventually("polling mode") { try await world.health()["mode"] as? String == "polling" }
+            #expect(try await world.telegram.calls(method: "setWebhook").count >= 3)
+            #expect(try await world.telegram.calls(method: "deleteWebhook").allSatisfy { $0.status == 200 })
+            try await checkIn(world, user: 1002)
+            try await eventually("one row for 1002") { try await rowsFor(1002, in: world).count == 1 }
+            let health = try await world.health()
+            #expect(health["status"] as? String == "degraded", "polling as a fallback is worth a look")
+        }
+    }
+
+    @Test("webhook outage: the watchdog falls back to polling, returns when it heals, nothing lost or doubled")
+    func outageFallbackAndReturn() async throws {
+        try await BotWorld.withBot(environment: ["WEBHOOK_WATCHDOG_INTERVAL": "200ms"]) { world in
+            try await eventually("webhook mode") { try await world.health()["mode"] as? String == "webhook" }
+            try await world.telegram.setWebhookOutage(true)
+            try await world.telegram.sendUserMessage(userID: 1003, text: "/checkin", firstName: "Bo")
+            try await eventually("fallback to polling", limit: .seconds(30)) {
+                try await world.health()["mode"] as? String == "polling"
+            }
+            try await eventually("the queued /checkin answered through polling") {
+                try await world.sentTexts(to: 1003).count == 1
+            }
+            try await world.telegram.sendLocation(userID: 1003, latitude: 40.4168, longitude: -3.7038)
+            try await eventually("one row for 1003") { try await rowsFor(1003, in: world).count == 1 }
+
+            try await world.telegram.setWebhookOutage(false)
+            try await eventually("back to webhook", limit: .seconds(30)) {
+                try await world.health()["mode"] as? String == "webhook"
+            }
+            try await checkIn(world, user: 1004)
+            try await eventually("one row for 1004") { try await rowsFor(1004, in: world).count == 1 }
+            // Nothing doubled: one row each, one reply per update.
+            #expect(try await rowsFor(1003, in: world).count == 1)
+            #expect(try await world.sentTexts(to: 1003).count == 2)
+            let updateIDs = try await world.sheetRows().compactMap { $0.last }
+            #expect(Set(updateIDs).count == updateIDs.count, "no update_id twice in the sheet")
+        }
+    }
+
+    @Test("POST /shutdown with the admin token stops the bot gracefully; without it, nothing happens")
+    func adminShutdown() async throws {
+        try await BotWorld.withBot(webhook: false) { world in
+            try await eventually("polling mode") { try await world.health()["mode"] as? String == "polling" }
+            #expect(try await world.request("/shutdown", method: .POST).status == 401)
+            #expect(try await world.request("/shutdown", method: .POST, headers: [("Authorization", "Bearer nope")]).status == 401)
+            #expect(try await world.health()["mode"] as? String == "polling")
+            let accepted = try await world.request("/shutdown", method: .POST, headers: [("Authorization", "Bearer \(world.adminToken)")])
+            #expect(accepted.status == 202)
+            #expect(!accepted.body.contains(world.adminToken))
+            try await eventually("stopping") { world.services.status.isStopping }
+            try await eventually("the HTTP server closed") { (try? await world.request("/health", timeout: .milliseconds(500))) == nil }
+        }
+    }
+}
