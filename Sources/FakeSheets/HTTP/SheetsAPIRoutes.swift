@@ -69,10 +69,10 @@ struct SheetsAPIRoutes: Sendable {
             await state.finishCall(callID, status: 404)
             return HTTPMessages.google(GoogleError(code: 404, message: "Method not found.", status: "NOT_FOUND"))
         }
-        let callID = await state.beginCall(operation: call.operation.rawValue, method: request.method.rawValue, path: path,
-                                           spreadsheetID: call.spreadsheetID, range: call.range)
+        let (callID, rule) = await state.beginCall(call.operation, method: request.method.rawValue, path: path,
+                                                   spreadsheetID: call.spreadsheetID, range: call.range)
         let state = self.state
-        switch await faults.apply(call.operation, callID: callID, context: context,
+        switch await faults.apply(call.operation, rule: rule, callID: callID, context: context,
                                   projectNumber: { (try? await state.defaultAccount().projectNumber) ?? "0" }) {
         case .answer(let response, let status):
             await state.finishCall(callID, status: status)
