@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import FakeSheets
 import NIOHTTP1
 import Testing
