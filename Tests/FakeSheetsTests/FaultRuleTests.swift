@@ -158,3 +158,22 @@ struct FaultRuleTests {
 }
 
 import NIOCore
+
+@Suite("FaultRule JSON, as DESIGN.md writes it")
+struct FaultRuleJSONTests {
+    @Test("the DESIGN.md example parses to the same rule as the Swift initializer")
+    func parsesDesignExample() throws {
+        let rule = try FaultRule(json: Data(#"{"match": {"operation": "append"}, "respond": {"status": 502, "body": "bad gateway", "retry_after": 3}, "delay": "2s", "times": 3, "after": 1, "probability": 0.5}"#.utf8))
+        #expect(rule == FaultRule(operation: .append, respond: .init(status: 502, body: "bad gateway", retryAfter: 3),
+                                  delay: .seconds(2), times: 3, after: 1, probability: 0.5))
+        let delay = try FaultRule(json: Data(#"{"match": {"operation": "token"}, "delay": "250ms", "action": "timeout"}"#.utf8))
+        #expect(delay.delay == .milliseconds(250))
+        #expect(delay.action == .timeout)
+    }
+
+    @Test("an invalid rule throws invalidFaultRule naming the problem")
+    func rejects() {
+        #expect(throws: FakeSheetsError.self) { try FaultRule(json: Data(#"{"match": {"operation": "append"}, "times": 0, "respond": {"status": 500}}"#.utf8)) }
+        #expect(throws: FakeSheetsError.self) { try FaultRule(json: Data("[]".utf8)) }
+    }
+}

@@ -16,6 +16,8 @@ actor SheetsState {
     private var nextFaultID = 1
     private var journal: [RecordedCall] = []
     private var journalOffset = 0
+    /// Ids of the calls held right now by a delay/timeout fault (so `heldCalls` need not scan the journal).
+    private var heldIDs: Set<Int> = []
     private var quotaMeter: QuotaMeter?
 
     struct AccessToken: Sendable {
@@ -123,12 +125,14 @@ actor SheetsState {
         guard journal.indices.contains(index) else { return }
         journal[index].status = status
         journal[index].held = false
+        heldIDs.remove(id)
     }
 
     func setHeld(_ id: Int, _ held: Bool) {
         let index = id - journalOffset - 1
         guard journal.indices.contains(index) else { return }
         journal[index].held = held
+        if held { heldIDs.insert(id) } else { heldIDs.remove(id) }
     }
 
     /// The first rule that fires for this request (counters advance on every match).
@@ -179,7 +183,12 @@ actor SheetsState {
         return journal.filter { $0.operation == operation }
     }
 
-    func heldCalls() -> [RecordedCall] { journal.filter(\.held) }
+    func heldCalls() -> [RecordedCall] {
+        heldIDs.sorted().compactMap { id in
+            let index = id - journalOffset - 1
+            return journal.indices.contains(index) ? journal[index] : nil
+        }
+    }
 
     /// Forgets spreadsheets, faults, the journal and quota windows; accounts and tokens stay valid.
     func reset() throws {
@@ -187,6 +196,7 @@ actor SheetsState {
         faults.removeAll()
         journalOffset += journal.count
         journal.removeAll()
+        heldIDs.removeAll()
         quotaMeter = configuration.quotas.map(QuotaMeter.init)
         try database?.deleteSpreadsheets()
     }
