@@ -8,6 +8,11 @@ import Testing
 
 @Suite struct OutboxWorkerTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
+    static let quietLogger: Logger = {
+        var logger = Logger(label: "outbox-test")
+        logger.logLevel = .critical
+        return logger
+    }()
 
     /// Queues one row per update id, as the intake would.
     static func queueRows(_ ids: [Int64], in database: BotDatabase) async throws {
@@ -25,7 +30,7 @@ import Testing
         OutboxWorker(database: database, sheets: try world.sheetsClient(timeout: clientTimeout), doorbell: doorbell,
                      backoff: Backoff(base: .milliseconds(20), maximum: .milliseconds(100)),
                      circuitBreaker: CircuitBreaker(failureThreshold: 100, coolDown: .milliseconds(50)),
-                     settleDelay: settleDelay, logger: Logger(label: "outbox-test"))
+                     settleDelay: settleDelay, logger: quietLogger)
     }
 
     /// Runs `worker` until `done` holds, then shuts it down gracefully.
