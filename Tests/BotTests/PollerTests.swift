@@ -15,8 +15,8 @@ import Testing
                 let bot = await fake.registerBot()
                 for fault in [
                     FaultRule(match: .init(method: "getUpdates"), respond: .init(status: 409, description: "Conflict: terminated by other getUpdates request"), times: 1),
-                    FaultRule(match: .init(method: "getUpdates"), respond: .init(status: 429, retryAfter: 1), times: 1, after: 1),
-                    FaultRule(match: .init(method: "getUpdates"), respond: .init(status: 502), times: 1, after: 2),
+                    FaultRule(match: .init(method: "getUpdates"), respond: .init(status: 429, retryAfter: 1), times: 1),
+                    FaultRule(match: .init(method: "getUpdates"), respond: .init(status: 502), times: 1),
                 ] {
                     _ = try await fake.addFault(fault)
                 }
@@ -52,7 +52,8 @@ import Testing
                     #expect(try await database.queuedMessageCount() == 2)
                     #expect(try await database.conversationState(userID: 1001).pending?.action == .checkIn)
                     let statuses = try await fake.calls(method: "getUpdates").map(\.status)
-                    #expect(Array(statuses.prefix(3)) == [409, 429, 502])
+                    #expect(Set(statuses).isSuperset(of: [409, 429, 502]), "\(statuses)")
+                    #expect(statuses.last == 200)
                 }
                 try? database.close()
                 try await httpClient.shutdown()
