@@ -8,6 +8,11 @@ import Testing
 
 @Suite struct OutboxWorkerTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
+    static let quietLogger: Logger = {
+        var logger = Logger(label: "outbox-test")
+        logger.logLevel = .critical
+        return logger
+    }()
 
     /// Queues one row per update id, as the intake would.
     static func queueRows(_ ids: [Int64], in database: BotDatabase) async throws {
@@ -25,7 +30,7 @@ import Testing
         OutboxWorker(database: database, sheets: try world.sheetsClient(timeout: clientTimeout), doorbell: doorbell,
                      backoff: Backoff(base: .milliseconds(20), maximum: .milliseconds(100)),
                      circuitBreaker: CircuitBreaker(failureThreshold: 100, coolDown: .milliseconds(50)),
-                     settleDelay: settleDelay, logger: Logger(label: "outbox-test"))
+                     settleDelay: settleDelay, logger: quietLogger)
     }
 
     /// Runs `worker` until `done` holds, then shuts it down gracefully.
@@ -99,15 +104,16 @@ import Testing
         try await SheetsWorld.withWorld { world in
             let database = try BotDatabase(path: world.databasePath)
             defer { try? database.close() }
-            // Held 600 ms, committed, answered too late for a client that waits 200 ms.
-            _ = await world.fake.addFault(.slowAppend(.milliseconds(600)))
+            // Held 1 s, committed, answered too late for a client that waits 400 ms.
+            _ = await world.fake.addFault(.slowAppend(.seconds(1)))
             try await Self.queueRows([31], in: database)
-            let worker = try Self.worker(world, database: database, clientTimeout: .milliseconds(200), settleDelay: .milliseconds(1_500))
+            let worker = try Self.worker(world, database: database, clientTimeout: .milliseconds(400), settleDelay: .milliseconds(1_500))
             try await Self.run(worker, until: "the row found in the sheet and removed from the outbox") {
                 try await database.outboxStatus().queued == 0
             }
             #expect(try await world.sheetRows().map { $0.last } == ["31"])
-            #expect(worker.status.failureTotal == 1)
+            // The timed-out append, and possibly a check that timed out on a loaded machine.
+            #expect(worker.status.failureTotal >= 1)
             #expect(worker.status.alreadyPresentTotal == 1)
             #expect(worker.status.appendedTotal == 0)
         }

@@ -18,7 +18,8 @@ struct SheetsWorld: Sendable {
 
     /// A client with `timeout` per request and fast internal retries.
     func sheetsClient(timeout: Duration = .seconds(5)) throws -> SheetsClient {
-        let logger = Logger(label: "sheets-test")
+        var logger = Logger(label: "sheets-test")
+        logger.logLevel = .critical
         let tokens = try AccessTokenProvider(key: key, httpClient: httpClient, timeout: .seconds(5),
                                              retryBackoff: Backoff(base: .milliseconds(10), maximum: .milliseconds(50)), logger: logger)
         return SheetsClient(spreadsheetID: spreadsheetID, sheetName: "Attendance", baseURL: fake.baseURL, tokens: tokens,
