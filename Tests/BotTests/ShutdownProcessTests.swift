@@ -1,0 +1,190 @@
+import AsyncHTTPClient
+import FakeSheets
+import FakeTelegram
+import Foundation
+import NIOCore
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real `metro-bot` executable as a child process, its output in a log file.
+private final class BotProcess: @unchecked Sendable {
+    static let binary: URL = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("metro-bot").path), directory.path != "/" {
+            directory.deleteLastPathComponent()
+        }
+        return directory.appendingPathComponent("metro-bot")
+    }()
+
+    let process = Process()
+    let output: URL
+
+    init(environment: [String: String], output: URL) throws {
+        self.output = output
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: output)
+        process.executableURL = Self.binary
+        process.environment = environment
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    func signal(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the exit, at most `limit` (then kills it and records an issue).
+    func waitForExit(limit: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        guard !process.isRunning else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            Issue.record("metro-bot did not exit within \(limit)")
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    var log: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// Both fakes and the environment that points a real metro-bot at them.
+private struct ProcessWorld: Sendable {
+    let telegram: FakeTelegram
+    let sheets: FakeSheets
+    let spreadsheetID: String
+    let environment: [String: String]
+    let directory: URL
+    let port: Int
+    let httpClient: HTTPClient
+
+    func mode() async -> String? {
+        guard let response = try? await httpClient.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/health"), timeout: .seconds(2)),
+              let body = try? await response.body.collect(upTo: 1 << 20),
+              let json = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+        else { return nil }
+        return json["mode"] as? String
+    }
+
+    func rows(user: Int64) async throws -> [[String]] {
+        try await sheets.rows(spreadsheetID: spreadsheetID, sheet: "Attendance").filter { $0.count > 1 && $0[1] == String(user) }
+    }
+
+    func start(_ name: String) throws -> BotProcess {
+        try BotProcess(environment: environment, output: directory.appendingPathComponent("\(name).log"))
+    }
+
+    static func with(_ body: @Sendable (ProcessWorld) async throws -> Void) async throws {
+        try await withTemporaryDirectory { directory in
+            let telegramConfiguration = FakeTelegram.Configuration(
+                deliveryRetryBaseDelay: .milliseconds(20), deliveryRetryMaxDelay: .milliseconds(200), rateLimitSetWebhook: false)
+            try await FakeTelegram.withRunning(telegramConfiguration) { telegram in
+                try await FakeSheets.withRunning { sheets in
+                    let bot = await telegram.registerBot()
+                    let spreadsheetID = try await sheets.createSpreadsheet()
+                    let credentials = directory.appendingPathComponent("credentials.json")
+                    try await sheets.serviceAccountKeyJSON().write(to: credentials)
+                    let port = try freeLoopbackPort()
+                    let environment = [
+                        "PATH": "/usr/bin:/bin",
+                        "TELEGRAM_BOT_TOKEN": bot.token,
+                        "TELEGRAM_API_BASE_URL": telegram.baseURL,
+                        "SHEETS_API_BASE_URL": sheets.baseURL,
+                        "SPREADSHEET_ID": spreadsheetID,
+                        "GOOGLE_APPLICATION_CREDENTIALS": credentials.path,
+                        "DATABASE_PATH": directory.appendingPathComponent("bot.sqlite").path,
+                        "LOG_DIR": directory.appendingPathComponent("logs").path,
+                        "HOST": "127.0.0.1",
+                        "PORT": "\(port)",
+                        "WEBHOOK_URL": "http://127.0.0.1:\(port)",
+                        "HTTP_TIMEOUT": "10s",
+                        "WEBHOOK_RETRY_BASE_DELAY": "50ms",
+                        "SHUTDOWN_GRACE": "5s",
+                    ]
+                    let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+                    let world = ProcessWorld(telegram: telegram, sheets: sheets, spreadsheetID: spreadsheetID, environment: environment,
+                                             directory: directory, port: port, httpClient: httpClient)
+                    do {
+                        try await body(world)
+                    } catch {
+                        try? await httpClient.shutdown()
+                        throw error
+                    }
+                    try await httpClient.shutdown()
+                }
+            }
+        }
+    }
+}
+
+/// One slow append (held by the fake Sheets for `delay`) for a check-in of `user`, in flight.
+private func checkInWithSlowAppend(_ world: ProcessWorld, user: Int64, delay: Duration) async throws -> Int64 {
+    _ = await world.sheets.addFault(FaultRule(operation: .append, delay: delay, times: 1))
+    try await world.telegram.sendUserMessage(userID: user, text: "/checkin", firstName: "Ana")
+    try await eventually("asked for the location") { try await world.telegram.chatMessages(chatID: user).count == 1 }
+    let location = try await world.telegram.sendLocation(userID: user, latitude: 40.4168, longitude: -3.7038)
+    try await eventually("the append is held by the fake") { await !world.sheets.heldRequests().isEmpty }
+    return location.updateID
+}
+
+@Suite("metro-bot process: signals", .serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: BotProcess.binary.path)))
+struct ShutdownProcessTests {
+    @Test("SIGTERM while a check-in waits on a slow append: it completes, the user is told, exit 0")
+    func sigtermMidAppend() async throws {
+        try await ProcessWorld.with { world in
+            let bot = try world.start("bot")
+            try await eventually("webhook mode") { await world.mode() == "webhook" }
+            let updateID = try await checkInWithSlowAppend(world, user: 1001, delay: .seconds(2))
+
+            bot.signal(SIGTERM)
+            let status = await bot.waitForExit(limit: .seconds(15))
+            #expect(status == 0, "\(bot.log)")
+            #expect(try await world.rows(user: 1001).count == 1)
+            let texts = try await world.telegram.chatMessages(chatID: 1001).map(\.text)
+            #expect(texts.contains { $0.hasPrefix("Checked in at Madrid HQ") }, "\(texts)")
+            #expect(try await world.telegram.updateState(updateID: updateID)?.state == .confirmed)
+            #expect(bot.log.contains("mode=stopping"))
+        }
+    }
+
+    @Test("a second SIGTERM exits at once; the acknowledged check-in is in the store and lands once after a restart")
+    func secondSignal() async throws {
+        try await ProcessWorld.with { world in
+            let first = try world.start("first")
+            try await eventually("webhook mode") { await world.mode() == "webhook" }
+            _ = try await checkInWithSlowAppend(world, user: 1002, delay: .seconds(1))
+
+            first.signal(SIGTERM)
+            try await eventually("stopping") { first.log.contains("mode=stopping") }
+            first.signal(SIGTERM)
+            let status = await first.waitForExit(limit: .seconds(3))
+            #expect(status == 128 + SIGTERM, "\(first.log)")
+            #expect(first.log.contains("second signal"))
+
+            // The killed process's append was already sent: let the fake finish it, then restart.
+            try await eventually("the held append finished") { await world.sheets.heldRequests().isEmpty }
+            let second = try world.start("second")
+            try await eventually("the restarted bot is up") { await world.mode() == "webhook" }
+            try await eventually("the confirmation is sent after the restart") {
+                try await world.telegram.chatMessages(chatID: 1002).contains { $0.text.hasPrefix("Checked in") }
+            }
+            #expect(try await world.rows(user: 1002).count == 1, "the row that landed before the restart is not appended again")
+            second.signal(SIGTERM)
+            #expect(await second.waitForExit(limit: .seconds(15)) == 0)
+        }
+    }
+}
