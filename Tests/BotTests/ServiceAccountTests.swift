@@ -4,8 +4,9 @@ import Crypto
 import Foundation
 import Testing
 
-/// A key pair generated once for this file's tests (generation takes a moment).
-private let testKeyPair = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
+/// A key pair generated once for the client tests (generation takes a moment).
+let serviceAccountTestKey = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
+private var testKeyPair: _RSA.Signing.PrivateKey { serviceAccountTestKey }
 
 private func keyJSON(_ fields: [String: Any]) throws -> Data {
     try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])

@@ -111,7 +111,9 @@ private final class OffsetClock: @unchecked Sendable {
     func advance(by seconds: TimeInterval) { lock.lock(); offset += seconds; lock.unlock() }
 }
 
-@Suite struct SheetsClientTests {
+// Serialized: every fake Sheets server generates an RSA key for its service account, and two
+// dozen of those at once on a shared 2-core machine starve the other suites' servers.
+@Suite(.serialized) struct SheetsClientTests {
     @Test("appended rows land in the sheet in order, as RAW text; existingRowKeys finds exactly the present keys")
     func appendAndFindKeys() async throws {
         try await withSheets { sheets in
@@ -277,7 +279,7 @@ private final class OffsetClock: @unchecked Sendable {
         try await withSheets { sheets in
             try await sheets.client.appendRows([row(9)])
             _ = await sheets.fake.addFault(FaultRule(operation: .get, action: .timeout, times: 1))
-            let client = sheets.client(timeout: .milliseconds(300))
+            let client = sheets.client(timeout: .seconds(1))
             #expect(try await client.existingRowKeys(among: [9]) == [9])
             #expect(await sheets.calls("get").count == 2)
         }
@@ -330,7 +332,7 @@ private final class OffsetClock: @unchecked Sendable {
 
     @Test("a failing token endpoint (5xx, timeout) is retried with backoff before the append goes out")
     func tokenEndpointRetried() async throws {
-        try await withSheets(timeout: .milliseconds(500)) { sheets in
+        try await withSheets(timeout: .milliseconds(1500)) { sheets in
             _ = await sheets.fake.addFault(FaultRule(operation: .token, respond: .init(status: 500), times: 1))
             _ = await sheets.fake.addFault(FaultRule(operation: .token, action: .timeout, times: 1))
             try await sheets.client.appendRows([row(1)])
@@ -342,9 +344,8 @@ private final class OffsetClock: @unchecked Sendable {
     @Test("a JWT signed with a key the token endpoint does not know is refused")
     func unknownKey() async throws {
         try await withSheets { sheets in
-            let stranger = try _RSA.Signing.PrivateKey(keySize: .bits2048)
             var key = sheets.key
-            key.privateKey = stranger.pkcs8PEMRepresentation
+            key.privateKey = serviceAccountTestKey.pkcs8PEMRepresentation  // a key the fake never issued
             let tokens = try AccessTokenProvider(key: key, httpClient: sheets.http, timeout: .seconds(5), logger: Logger(label: "test"))
             let error = try #require(await #expect(throws: SheetsError.self) { try await tokens.accessToken() })
             guard case .tokenRejected = error else { Issue.record("got \(error)"); return }
