@@ -21,7 +21,11 @@ import Bot
 import FakeSheets
 import FakeTelegram
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
+import NIOCore
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 
@@ -36,6 +40,13 @@ func residentBytes() -> Int {
           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
     let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
     return kilobytes * 1024
+}
+
+/// glibc's `malloc_trim(0)` (not exported by the Glibc module): returns free heap pages to the OS.
+func releaseFreeHeapPages() {
+    guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "malloc_trim") else { return }
+    typealias MallocTrim = @convention(c) (Int) -> Int32
+    _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
 }
 
 func mebibytes(_ bytes: Int) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
@@ -59,8 +70,7 @@ if arguments.first == "serve-fakes" {
                 "GOOGLE_APPLICATION_CREDENTIALS": credentials.path,
             ]
             let line = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            print(line)
-            fflush(stdout)
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
             // Serve until stdin closes (the parent exits or the user presses Ctrl-D).
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 Thread { _ = FileHandle.standardInput.readDataToEndOfFile(); continuation.resume() }.start()
@@ -76,6 +86,7 @@ if arguments.first == "serve-fakes" {
 let checkIns = option("--checkins", default: 5_000)
 let batchSize = option("--batch", default: 100)
 let skipMemory = arguments.contains("--skip-memory")
+let intakeOnly = arguments.contains("--intake-only")
 
 let child = Process()
 child.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0])
@@ -111,9 +122,10 @@ extension FileHandle {
 }
 
 var logger = Logger(label: "botbench")
-logger.logLevel = .error
+logger.logLevel = .critical
 let configuration = try BotConfiguration(environment: environment)
 let application = BotApplication(configuration: configuration, logger: logger)
+let telegramBaseURL = environment["TELEGRAM_API_BASE_URL"]!
 let madrid = (latitude: 40.4168, longitude: -3.7038)
 
 /// `/checkin` then a location for each user, in batches as `getUpdates` would return them.
@@ -142,6 +154,26 @@ func abandonedUpdates(users: Range<Int64>, firstUpdateID: Int64) -> [[Update]] {
     return stride(from: 0, to: updates.count, by: batchSize).map { Array(updates[$0..<min($0 + batchSize, updates.count)]) }
 }
 
+/// Makes the fake Telegram know the users' private chats (a user message each, over its control
+/// API), so that the bot's replies to them are accepted and stored as in reality. Not timed.
+func introduceUsers(_ users: Range<Int64>, telegramBaseURL base: String) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        var iterator = users.makeIterator()
+        func post(_ userID: Int64) async throws {
+            var request = HTTPClientRequest(url: "\(base)/control/users/\(userID)/messages")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: #"{"text": "hello", "first_name": "User"}"#))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            _ = try await response.body.collect(upTo: 1 << 16)
+        }
+        for _ in 0..<16 { if let user = iterator.next() { group.addTask { try await post(user) } } }
+        while try await group.next() != nil {
+            if let user = iterator.next() { group.addTask { try await post(user) } }
+        }
+    }
+}
+
 /// Feeds `batches` to the intake and waits until the outbox and the reply queue are empty.
 func drive(_ batches: [[Update]], _ services: BotServices) async throws -> (intake: Duration, total: Duration) {
     let clock = ContinuousClock()
@@ -150,7 +182,10 @@ func drive(_ batches: [[Update]], _ services: BotServices) async throws -> (inta
         try await services.intake.handle(batch)
     }
     let intakeDone = clock.now
-    while try await services.database.outboxStatus().queued > 0 || services.database.queuedMessageCount() > 0 {
+    while try await services.database.outboxStatus().queued > 0 {
+        try await Task.sleep(for: .milliseconds(2))
+    }
+    while try await services.database.queuedMessageCount() > 0 {
         try await Task.sleep(for: .milliseconds(2))
     }
     return (intakeDone - start, clock.now - start)
@@ -162,11 +197,22 @@ func seconds(_ duration: Duration) -> Double {
 
 try await application.withServices { services in
     try await withThrowingTaskGroup(of: Void.self) { group in
+        if intakeOnly {
+            let clock = ContinuousClock()
+            let start = clock.now
+            for batch in checkInUpdates(users: 1..<Int64(checkIns + 1), firstUpdateID: 1) {
+                try await services.intake.handle(batch)
+            }
+            let elapsed = clock.now - start
+            print(String(format: "intake only: %d updates in %.3f s → %.0f updates/s", 2 * checkIns, seconds(elapsed), Double(2 * checkIns) / seconds(elapsed)))
+            return
+        }
         group.addTask { try await services.outboxWorker.run() }
         group.addTask { try await services.replySender.run() }
         var nextUpdateID: Int64 = 1
         var nextUserID: Int64 = 1_000_000
 
+        try await introduceUsers(nextUserID..<nextUserID + 200 + Int64(checkIns), telegramBaseURL: telegramBaseURL)
         // Warm-up: connections, token, page cache.
         _ = try await drive(checkInUpdates(users: nextUserID..<nextUserID + 200, firstUpdateID: nextUpdateID), services)
         nextUserID += 200; nextUpdateID += 400
@@ -190,9 +236,12 @@ try await application.withServices { services in
                 _ = try await drive(checkInUpdates(users: nextUserID..<nextUserID + 2_000, firstUpdateID: nextUpdateID), services)
                 nextUserID += 2_000; nextUpdateID += 4_000
                 let rss = residentBytes()
-                if target == 0 { baseline = rss }
+                // What the allocator keeps from the burst of updates versus what is live.
+                releaseFreeHeapPages()
+                let trimmed = residentBytes()
+                if target == 0 { baseline = trimmed }
                 let pending = try await services.database.pendingActionCount()
-                print("memory: \(pending) abandoned pending actions in the store → RSS \(mebibytes(rss)) (growth \(mebibytes(rss - baseline)))")
+                print("memory: \(pending) abandoned pending actions in the store → RSS \(mebibytes(rss)), after malloc_trim \(mebibytes(trimmed)) (growth \(mebibytes(trimmed - baseline)))")
             }
         }
         group.cancelAll()
