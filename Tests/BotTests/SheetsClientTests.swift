@@ -341,6 +341,25 @@ private final class OffsetClock: @unchecked Sendable {
         }
     }
 
+    @Test("cancelling an append that waits on a silent token endpoint ends it with CancellationError, not after the timeouts")
+    func cancelDuringTokenExchange() async throws {
+        try await withSheets(timeout: .seconds(60)) { sheets in
+            _ = await sheets.fake.addFault(FaultRule(operation: .token, action: .timeout))
+            let append = Task { try await sheets.client.appendRows([row(1)]) }
+            // Wait until the fake holds the token request, so the cancellation hits it in flight.
+            while await !sheets.fake.heldRequests().contains(where: { $0.operation == "token" }) {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            append.cancel()
+            await #expect(throws: CancellationError.self) { try await append.value }
+            #expect(await sheets.calls("append").isEmpty)
+            // The provider is usable afterwards: the next caller starts a fresh exchange.
+            await sheets.fake.removeFaults()
+            try await sheets.client.appendRows([row(2)])
+            #expect(try await sheets.rows() == [row(2)])
+        }
+    }
+
     @Test("a JWT signed with a key the token endpoint does not know is refused")
     func unknownKey() async throws {
         try await withSheets { sheets in
