@@ -44,6 +44,7 @@ public final class FakeSheets: Sendable {
     ///   - configuration: defaults to `Configuration()` (127.0.0.1, ephemeral port, in memory).
     ///   - body: the work to do while the server runs.
     /// - Returns: what `body` returned.
+    @discardableResult
     public static func withRunning<T: Sendable>(
         _ configuration: Configuration = .init(),
         _ body: @Sendable (FakeSheets) async throws -> T
@@ -171,11 +172,14 @@ public enum FakeSheetsError: Error, Sendable, CustomStringConvertible {
     case notStarted(String)
     /// No such spreadsheet or sheet.
     case notFound(String)
+    /// A fault rule's JSON is not valid (the message says which field and why).
+    case invalidFaultRule(String)
 
     public var description: String {
         switch self {
         case .notStarted(let message): return "FakeSheets did not start: \(message)"
         case .notFound(let message): return message
+        case .invalidFaultRule(let message): return "invalid fault rule: \(message)"
         }
     }
 }

@@ -92,6 +92,20 @@ public struct FaultRule: Sendable, Hashable {
         self.probability = probability
     }
 
+    /// Parses the JSON form DESIGN.md and `POST /control/faults` use, e.g.
+    /// `{"match": {"operation": "append"}, "delay": "3s", "times": 1}`.
+    /// - Throws: `FakeSheetsError.invalidFaultRule` saying precisely what is wrong.
+    public init(json data: Data) throws {
+        guard let json = JSONValue.parse(data) else {
+            throw FakeSheetsError.invalidFaultRule("the fault rule is not JSON")
+        }
+        do {
+            self = try FaultRule.parse(json)
+        } catch {
+            throw FakeSheetsError.invalidFaultRule(error.description)
+        }
+    }
+
     /// Parses the JSON form (`POST /control/faults`), explaining precisely what is wrong.
     static func parse(_ json: JSONValue) throws(FaultRuleError) -> FaultRule {
         guard case .object(let object) = json else { throw FaultRuleError("a fault rule must be a JSON object") }
@@ -151,10 +165,11 @@ public struct FaultRule: Sendable, Hashable {
             case .string(let s):
                 guard let d = DurationText.parse(s) else { throw FaultRuleError("\"delay\" must be a duration like \"250ms\", \"2s\", \"1m\", got \"\(s)\"") }
                 rule.delay = d
-            case .int, .number:
-                guard case let seconds = (delay.intValue.map(Double.init) ?? { if case .number(let d) = delay { return d } else { return -1 } }()), seconds >= 0 else {
-                    throw FaultRuleError("\"delay\" must not be negative")
-                }
+            case .int(let seconds):
+                guard seconds >= 0 else { throw FaultRuleError("\"delay\" must not be negative") }
+                rule.delay = .seconds(seconds)
+            case .number(let seconds):
+                guard seconds >= 0, seconds.isFinite else { throw FaultRuleError("\"delay\" must not be negative") }
                 rule.delay = .milliseconds(Int64(seconds * 1000))
             default:
                 throw FaultRuleError("\"delay\" must be a duration like \"2s\"")

@@ -1,6 +1,11 @@
 import Foundation
 import Hummingbird
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Applies the fault rule (if any) that fires for a request, before the request does anything:
 /// a held request has written nothing, a faulted one writes nothing.
@@ -16,9 +21,9 @@ struct FaultInjection: Sendable {
         case answer(Response, status: Int?)
     }
 
-    func apply(_ operation: FaultRule.Operation, callID: Int, context: SheetsRequestContext,
+    func apply(_ operation: FaultRule.Operation, rule: FaultRule?, callID: Int, context: SheetsRequestContext,
                projectNumber: @Sendable () async -> String) async -> Outcome {
-        guard let (_, rule) = await state.fire(operation: operation, callID: callID) else { return .proceed }
+        guard let rule else { return .proceed }
         if let delay = rule.delay {
             await state.setHeld(callID, true)
             let shuttingDown = await signal.hold(for: delay)
@@ -85,9 +90,3 @@ struct FaultInjection: Sendable {
         })
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
