@@ -16,6 +16,10 @@ extension FakeSheets {
         /// Seed of the generator behind fault `probability` draws and generated ids, so a run can be
         /// replayed. Defaults to 0.
         public var seed: UInt64
+        /// The PEM (PKCS#8 or PKCS#1) RSA private key of the first service account; `nil` (the
+        /// default) generates a fresh RSA-2048 key on first use. Lets a test suite that starts many
+        /// fakes generate one key instead of one per fake.
+        public var serviceAccountKeyPEM: String?
 
         /// - Parameters:
         ///   - host: defaults to `"127.0.0.1"`.
@@ -24,13 +28,15 @@ extension FakeSheets {
         ///   - databasePath: defaults to `nil` (in memory).
         ///   - quotas: defaults to `nil` (no quota enforcement).
         ///   - seed: defaults to 0.
+        ///   - serviceAccountKeyPEM: defaults to `nil` (generate a key).
         public init(
             host: String = "127.0.0.1",
             port: Int = 0,
             tokenLifetime: Duration = .seconds(3599),
             databasePath: String? = nil,
             quotas: Quotas? = nil,
-            seed: UInt64 = 0
+            seed: UInt64 = 0,
+            serviceAccountKeyPEM: String? = nil
         ) {
             self.host = host
             self.port = port
@@ -38,6 +44,7 @@ extension FakeSheets {
             self.databasePath = databasePath
             self.quotas = quotas
             self.seed = seed
+            self.serviceAccountKeyPEM = serviceAccountKeyPEM
         }
     }
 

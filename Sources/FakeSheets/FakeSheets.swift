@@ -44,6 +44,7 @@ public final class FakeSheets: Sendable {
     ///   - configuration: defaults to `Configuration()` (127.0.0.1, ephemeral port, in memory).
     ///   - body: the work to do while the server runs.
     /// - Returns: what `body` returned.
+    @discardableResult
     public static func withRunning<T: Sendable>(
         _ configuration: Configuration = .init(),
         _ body: @Sendable (FakeSheets) async throws -> T

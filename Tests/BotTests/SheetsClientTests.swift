@@ -67,8 +67,11 @@ private struct SheetsFixture: Sendable {
     }
 }
 
+/// The fakes' service-account key: one key for every fake of this suite instead of one each.
+private let sharedFakeKeyPEM = serviceAccountTestKey.pkcs8PEMRepresentation
+
 private func withSheets(
-    configuration: FakeSheets.Configuration = .init(),
+    configuration: FakeSheets.Configuration = .init(serviceAccountKeyPEM: sharedFakeKeyPEM),
     timeout: Duration = .seconds(10),
     now: @escaping @Sendable () -> Date = { Date() },
     sheets: [String] = ["Attendance"],
@@ -111,8 +114,8 @@ private final class OffsetClock: @unchecked Sendable {
     func advance(by seconds: TimeInterval) { lock.lock(); offset += seconds; lock.unlock() }
 }
 
-// Serialized: every fake Sheets server generates an RSA key for its service account, and two
-// dozen of those at once on a shared 2-core machine starve the other suites' servers.
+// Serialized: the fake servers share one service-account key, but two dozen servers verifying
+// RS256 assertions at once on a shared 2-core machine still starve the other suites' servers.
 @Suite(.serialized) struct SheetsClientTests {
     @Test("appended rows land in the sheet in order, as RAW text; existingRowKeys finds exactly the present keys")
     func appendAndFindKeys() async throws {
@@ -176,7 +179,7 @@ private final class OffsetClock: @unchecked Sendable {
     func refreshBeforeExpiry() async throws {
         // Tokens live 200 s; with the 60 s margin the provider refreshes after 140 s.
         let clock = OffsetClock()
-        try await withSheets(configuration: .init(tokenLifetime: .seconds(200)), now: { clock.now() }) { sheets in
+        try await withSheets(configuration: .init(tokenLifetime: .seconds(200), serviceAccountKeyPEM: sharedFakeKeyPEM), now: { clock.now() }) { sheets in
             try await sheets.client.appendRows([row(1)])
             clock.advance(by: 100)
             try await sheets.client.appendRows([row(2)])
@@ -341,11 +344,31 @@ private final class OffsetClock: @unchecked Sendable {
         }
     }
 
+    @Test("cancelling an append that waits on a silent token endpoint ends it with CancellationError, not after the timeouts")
+    func cancelDuringTokenExchange() async throws {
+        try await withSheets(timeout: .seconds(60)) { sheets in
+            _ = await sheets.fake.addFault(FaultRule(operation: .token, action: .timeout))
+            let append = Task { try await sheets.client.appendRows([row(1)]) }
+            // Wait until the fake holds the token request, so the cancellation hits it in flight.
+            while await !sheets.fake.heldRequests().contains(where: { $0.operation == "token" }) {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            append.cancel()
+            await #expect(throws: CancellationError.self) { try await append.value }
+            #expect(await sheets.calls("append").isEmpty)
+            // The provider is usable afterwards: the next caller starts a fresh exchange.
+            await sheets.fake.removeFaults()
+            try await sheets.client.appendRows([row(2)])
+            #expect(try await sheets.rows() == [row(2)])
+        }
+    }
+
     @Test("a JWT signed with a key the token endpoint does not know is refused")
     func unknownKey() async throws {
         try await withSheets { sheets in
+            let stranger = try _RSA.Signing.PrivateKey(keySize: .bits2048)  // a key the fake never issued
             var key = sheets.key
-            key.privateKey = serviceAccountTestKey.pkcs8PEMRepresentation  // a key the fake never issued
+            key.privateKey = stranger.pkcs8PEMRepresentation
             let tokens = try AccessTokenProvider(key: key, httpClient: sheets.http, timeout: .seconds(5), logger: Logger(label: "test"))
             let error = try #require(await #expect(throws: SheetsError.self) { try await tokens.accessToken() })
             guard case .tokenRejected = error else { Issue.record("got \(error)"); return }

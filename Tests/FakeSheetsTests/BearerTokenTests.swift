@@ -8,7 +8,7 @@ import Testing
 struct BearerTokenTests {
     @Test("no credentials at all → 403 PERMISSION_DENIED, missing API key")
     func noCredentials() async throws {
-        try await FakeSheets.withRunning { fake in
+        try await FakeSheets.withRunning(.testing()) { fake in
             let client = SheetsTestClient(fake: fake)
             let id = try await fake.createSpreadsheet()
             let answer = try await client.send(.GET, "/v4/spreadsheets/\(id)/values/A1")
@@ -20,7 +20,7 @@ struct BearerTokenTests {
 
     @Test("an unknown token → 401 UNAUTHENTICATED with Google's message and WWW-Authenticate")
     func unknownToken() async throws {
-        try await FakeSheets.withRunning { fake in
+        try await FakeSheets.withRunning(.testing()) { fake in
             let client = SheetsTestClient(fake: fake)
             let id = try await fake.createSpreadsheet()
             let answer = try await client.get(id, "A1", token: "ya29.not-issued")
@@ -33,7 +33,7 @@ struct BearerTokenTests {
 
     @Test("an expired token → 401 with reason ACCESS_TOKEN_EXPIRED; a fresh exchange works again")
     func expiredToken() async throws {
-        try await FakeSheets.withRunning { fake in
+        try await FakeSheets.withRunning(.testing()) { fake in
             let client = SheetsTestClient(fake: fake)
             let id = try await fake.createSpreadsheet()
             let token = try await client.accessToken()
@@ -48,7 +48,7 @@ struct BearerTokenTests {
 
     @Test("a read-only scope can read but not append (403 insufficient scopes)")
     func readOnlyScope() async throws {
-        try await FakeSheets.withRunning { fake in
+        try await FakeSheets.withRunning(.testing()) { fake in
             let client = SheetsTestClient(fake: fake)
             let id = try await fake.createSpreadsheet()
             let answer = try await client.exchange(try await client.assertion(claims: ["scope": "https://www.googleapis.com/auth/spreadsheets.readonly"]))
@@ -63,7 +63,7 @@ struct BearerTokenTests {
 
     @Test("a spreadsheet not shared with the service account → 403 The caller does not have permission")
     func notShared() async throws {
-        try await FakeSheets.withRunning { fake in
+        try await FakeSheets.withRunning(.testing()) { fake in
             let client = SheetsTestClient(fake: fake)
             let token = try await client.accessToken()
             let created = try await client.send(.POST, "/control/spreadsheets",

@@ -1,14 +1,16 @@
+import AsyncHTTPClient
+import FakeSheets
 import Foundation
 import NIOCore
-import FakeSheets
 import NIOHTTP1
+import Synchronization
 import Testing
 
 @Suite("Control API over HTTP")
 struct ControlAPITests {
     @Test("create a spreadsheet, read credentials, rows, calls?operation=, faults and reset over HTTP")
     func controlRoundTrip() async throws {
-        try await FakeSheets.withRunning { fake in
+        try await FakeSheets.withRunning(.testing()) { fake in
             let client = SheetsTestClient(fake: fake)
             let created = try await client.send(.POST, "/control/spreadsheets", body: client.json(["spreadsheetId": "abc", "sheets": ["Attendance", "Sheet 2"]]))
             #expect(created.status == 200)
@@ -60,7 +62,7 @@ struct ControlAPITests {
         ("/control/spreadsheets", #"not json"#, "JSON object"),
     ])
     func badInput(_ c: (String, String, String)) async throws {
-        try await FakeSheets.withRunning { fake in
+        try await FakeSheets.withRunning(.testing()) { fake in
             let client = SheetsTestClient(fake: fake)
             let answer = try await client.send(.POST, c.0, body: Data(c.1.utf8))
             #expect(answer.status == 400)
@@ -70,7 +72,7 @@ struct ControlAPITests {
 
     @Test("a second spreadsheet with the same id is a 409")
     func duplicate() async throws {
-        try await FakeSheets.withRunning { fake in
+        try await FakeSheets.withRunning(.testing()) { fake in
             let client = SheetsTestClient(fake: fake)
             _ = try await fake.createSpreadsheet(id: "dup")
             let answer = try await client.send(.POST, "/control/spreadsheets", body: client.json(["spreadsheetId": "dup"]))
@@ -83,7 +85,7 @@ struct ControlAPITests {
         struct Boom: Error {}
         let box = URLBox()
         await #expect(throws: Boom.self) {
-            try await FakeSheets.withRunning { fake in
+            try await FakeSheets.withRunning(.testing()) { fake in
                 box.set(fake.baseURL)
                 throw Boom()
             }
@@ -102,6 +104,3 @@ final class URLBox: Sendable {
     func set(_ url: String) { value.withLock { $0 = url } }
     func get() -> String? { value.withLock { $0 } }
 }
-
-import AsyncHTTPClient
-import Synchronization

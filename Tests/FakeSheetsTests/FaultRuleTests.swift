@@ -38,7 +38,7 @@ struct FaultRuleTests {
 
     @Test("a token fault answers the OAuth error shape")
     func tokenFault() async throws {
-        try await FakeSheets.withRunning { fake in
+        try await FakeSheets.withRunning(.testing()) { fake in
             let client = SheetsTestClient(fake: fake)
             _ = await fake.addFault(FaultRule(operation: .token, respond: .init(status: 500), times: 1))
             let answer = try await client.exchange(try await client.assertion())
@@ -65,7 +65,7 @@ struct FaultRuleTests {
     @Test("probability draws from the seeded generator: the same seed fires on the same requests")
     func seededProbability() async throws {
         @Sendable func pattern(seed: UInt64) async throws -> [Int] {
-            try await FakeSheets.withRunning(.init(seed: seed)) { fake in
+            try await FakeSheets.withRunning(.testing(seed: seed)) { fake in
                 let client = SheetsTestClient(fake: fake)
                 let id = try await fake.createSpreadsheet()
                 let token = try await client.accessToken()

@@ -59,8 +59,8 @@ struct PersistenceTests {
 
     @Test("an in-memory fake (the default) forgets everything on restart")
     func inMemory() async throws {
-        let id = try await FakeSheets.withRunning { fake in try await fake.createSpreadsheet(id: "gone") }
-        try await FakeSheets.withRunning { fake in
+        let id = try await FakeSheets.withRunning(.testing()) { fake in try await fake.createSpreadsheet(id: "gone") }
+        try await FakeSheets.withRunning(.testing()) { fake in
             await #expect(throws: FakeSheetsError.self) { try await fake.rows(spreadsheetID: id, sheet: "Attendance") }
         }
     }

@@ -9,7 +9,7 @@ struct QuotaTests {
     @Test("writes beyond the per-user quota get Google's 429 with its ErrorInfo; reads have their own quota; nothing is written")
     func perUserWriteQuota() async throws {
         let quotas = FakeSheets.Quotas(readRequestsPerMinutePerUser: 3, writeRequestsPerMinutePerUser: 2)
-        try await withSpreadsheet(.init(quotas: quotas)) { fake, client, token, id in
+        try await withSpreadsheet(.testing(quotas: quotas)) { fake, client, token, id in
             #expect(try await client.append(id, "A1", [["1"]], token: token).status == 200)
             #expect(try await client.append(id, "A1", [["2"]], token: token).status == 200)
             let third = try await client.append(id, "A1", [["3"]], token: token)
@@ -35,7 +35,7 @@ struct QuotaTests {
     @Test("the per-project quota applies across the project's service accounts")
     func perProjectQuota() async throws {
         let quotas = FakeSheets.Quotas(writeRequestsPerMinutePerProject: 1)
-        try await withSpreadsheet(.init(quotas: quotas)) { _, client, token, id in
+        try await withSpreadsheet(.testing(quotas: quotas)) { _, client, token, id in
             #expect(try await client.append(id, "A1", [["1"]], token: token).status == 200)
             let second = try await client.append(id, "A1", [["2"]], token: token)
             #expect(second.status == 429)

@@ -9,6 +9,7 @@ import _CryptoExtras
 struct TokenExchangeTests {
     @Test("a JWT signed with the issued key gets a Bearer token valid for 3599 s that the API accepts")
     func goodAssertion() async throws {
+        // The default configuration: the fake generates its own key.
         try await FakeSheets.withRunning { fake in
             let client = SheetsTestClient(fake: fake)
             let answer = try await client.exchange(try await client.assertion())
@@ -25,7 +26,7 @@ struct TokenExchangeTests {
 
     @Test("Google's own audience is accepted as well as the fake's token_uri, as client libraries send it")
     func googleAudience() async throws {
-        try await FakeSheets.withRunning { fake in
+        try await FakeSheets.withRunning(.testing()) { fake in
             let client = SheetsTestClient(fake: fake)
             let answer = try await client.exchange(try await client.assertion(claims: ["aud": "https://oauth2.googleapis.com/token"]))
             #expect(answer.status == 200, "\(answer.text)")
@@ -34,7 +35,7 @@ struct TokenExchangeTests {
 
     @Test("the configured token lifetime is what expires_in says")
     func configuredLifetime() async throws {
-        try await FakeSheets.withRunning(.init(tokenLifetime: .seconds(120))) { fake in
+        try await FakeSheets.withRunning(.testing(tokenLifetime: .seconds(120))) { fake in
             let client = SheetsTestClient(fake: fake)
             let answer = try await client.exchange(try await client.assertion())
             #expect(answer.json["expires_in"] as? Int == 120)
@@ -68,7 +69,7 @@ struct TokenExchangeTests {
 
     @Test("a bad assertion gets Google's 400 and its exact error_description", arguments: rejections)
     func rejected(_ case_: Rejection) async throws {
-        try await FakeSheets.withRunning { fake in
+        try await FakeSheets.withRunning(.testing()) { fake in
             let client = SheetsTestClient(fake: fake)
             var claims: [String: Any] = case_.claims
             if let offsets = case_.timeOffsets {
@@ -86,7 +87,7 @@ struct TokenExchangeTests {
 
     @Test("a JWT signed with a different key (forged) is rejected as an invalid signature")
     func forgedSignature() async throws {
-        try await FakeSheets.withRunning { fake in
+        try await FakeSheets.withRunning(.testing()) { fake in
             let client = SheetsTestClient(fake: fake)
             let key = try await client.keyFile()
             let forger = try _RSA.Signing.PrivateKey(keySize: .bits2048)
@@ -109,7 +110,7 @@ struct TokenExchangeTests {
 
     @Test("grant_type and assertion are required, as RFC 6749 §5.2 errors")
     func badRequests() async throws {
-        try await FakeSheets.withRunning { fake in
+        try await FakeSheets.withRunning(.testing()) { fake in
             let client = SheetsTestClient(fake: fake)
             let wrongGrant = try await client.exchange(try await client.assertion(), grantType: "client_credentials")
             #expect(wrongGrant.status == 400)

@@ -5,7 +5,7 @@ import NIOHTTP1
 import Testing
 
 /// One fake, one token and one spreadsheet for a test.
-func withSpreadsheet(_ configuration: FakeSheets.Configuration = .init(), sheets: [String] = ["Attendance"],
+func withSpreadsheet(_ configuration: FakeSheets.Configuration = .testing(), sheets: [String] = ["Attendance"],
                      _ body: @Sendable @escaping (FakeSheets, SheetsTestClient, String, String) async throws -> Void) async throws {
     try await FakeSheets.withRunning(configuration) { fake in
         let client = SheetsTestClient(fake: fake)

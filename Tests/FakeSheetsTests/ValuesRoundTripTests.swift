@@ -8,7 +8,7 @@ import Testing
 struct ValuesRoundTripTests {
     @Test("an appended row is stored, read back by values.get and by rows(spreadsheetID:sheet:)")
     func appendThenRead() async throws {
-        try await FakeSheets.withRunning { fake in
+        try await FakeSheets.withRunning(.testing()) { fake in
             let client = SheetsTestClient(fake: fake)
             let token = try await client.accessToken()
             let id = try await fake.createSpreadsheet()

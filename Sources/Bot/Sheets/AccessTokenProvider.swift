@@ -19,6 +19,32 @@ public actor AccessTokenProvider {
         var refreshAt: Date
     }
 
+    /// An exchange in flight and the callers waiting for it; the last waiter to be cancelled
+    /// cancels the exchange, so shutdown is never held up by a slow token endpoint.
+    private final class SharedExchange: @unchecked Sendable {
+        let task: Task<CachedToken, any Error>
+        private let lock = NSLock()
+        private var waiting: Set<Int> = []
+        private var nextTicket = 0
+
+        init(task: Task<CachedToken, any Error>) { self.task = task }
+
+        func join() -> Int {
+            lock.lock(); defer { lock.unlock() }
+            nextTicket += 1
+            waiting.insert(nextTicket)
+            return nextTicket
+        }
+
+        func leave(_ ticket: Int, cancelling: Bool) {
+            lock.lock()
+            let removed = waiting.remove(ticket) != nil
+            let nobodyLeft = waiting.isEmpty
+            lock.unlock()
+            if cancelling, removed, nobodyLeft { task.cancel() }
+        }
+    }
+
     private let key: ServiceAccountKey
     private let signingKey: _RSA.Signing.PrivateKey
     private let scope: String
@@ -31,7 +57,7 @@ public actor AccessTokenProvider {
     private let now: @Sendable () -> Date
 
     private var cached: CachedToken?
-    private var inFlight: Task<CachedToken, any Error>?
+    private var inFlight: SharedExchange?
     private var exchanges = 0
 
     /// Creates a provider; no request is made until the first `accessToken()`.
@@ -78,23 +104,48 @@ public actor AccessTokenProvider {
 
     /// A valid access token: the cached one, or a new one from the token endpoint.
     ///
+    /// Cancelling the last caller waiting for an exchange cancels the exchange, so it ends at
+    /// once with `CancellationError` (graceful shutdown is never held up by a slow token
+    /// endpoint); a cancelled caller among several waits for the shared exchange to end.
     /// - Throws: `SheetsError` with operation `.token`, or `CancellationError`.
     public func accessToken() async throws -> String {
-        if let cached, now() < cached.refreshAt {
-            return cached.value
+        while true {
+            if let cached, now() < cached.refreshAt {
+                return cached.value
+            }
+            // One exchange shared by every caller that arrives while it runs, in a task of its own
+            // so that one caller's cancellation does not fail the others.
+            let exchange: SharedExchange
+            if let inFlight {
+                exchange = inFlight
+            } else {
+                exchange = SharedExchange(task: Task { try await self.exchangeWithRetries() })
+                inFlight = exchange
+            }
+            let ticket = exchange.join()
+            do {
+                let token = try await withTaskCancellationHandler {
+                    try await exchange.task.value
+                } onCancel: {
+                    exchange.leave(ticket, cancelling: true)
+                }
+                exchange.leave(ticket, cancelling: false)
+                if inFlight === exchange { inFlight = nil }
+                cached = token
+                return token.value
+            } catch is CancellationError where !Task.isCancelled {
+                // The exchange was cancelled by the callers that started it, after this one joined:
+                // start another.
+                exchange.leave(ticket, cancelling: false)
+                if inFlight === exchange { inFlight = nil }
+                continue
+            } catch {
+                exchange.leave(ticket, cancelling: false)
+                if inFlight === exchange { inFlight = nil }
+                if Task.isCancelled { throw CancellationError() }
+                throw error
+            }
         }
-        if let inFlight {
-            return try await inFlight.value.value
-        }
-        // One exchange shared by every caller that arrives while it runs. It is a separate task so
-        // that one caller's cancellation does not fail the others; a cancelled caller still waits
-        // for it, which is bounded by maxAttempts × timeout plus the backoff delays.
-        let task = Task { try await self.exchangeWithRetries() }
-        inFlight = task
-        defer { if inFlight == task { inFlight = nil } }
-        let token = try await task.value
-        cached = token
-        return token.value
     }
 
     /// Forgets the cached token, so the next `accessToken()` obtains a new one. Called after an

@@ -17,8 +17,9 @@ struct ServiceAccount: Sendable {
 
     /// Generates a new account. Key generation takes a noticeable fraction of a second, so the fake
     /// does it once (lazily) and keeps the account.
-    static func generate(ordinal: Int, random: inout some RandomNumberGenerator) throws -> ServiceAccount {
-        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+    /// - Parameter pem: an existing key to use instead of generating one.
+    static func generate(ordinal: Int, pem: String? = nil, random: inout some RandomNumberGenerator) throws -> ServiceAccount {
+        let key = try pem.map { try _RSA.Signing.PrivateKey(pemRepresentation: $0) } ?? _RSA.Signing.PrivateKey(keySize: .bits2048)
         let keyID = (0..<20).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &random)) }.joined()
         let projectID = "metropolitan-fake"
         let clientID = String((0..<21).map { i in Character(String(i == 0 ? Int.random(in: 1...9, using: &random) : Int.random(in: 0...9, using: &random))) })

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Durations as the fault rules and the control API write them: `250ms`, `15s`, `30m`, `2h`
 /// (a bare number is seconds).
 enum DurationText {
@@ -23,5 +25,3 @@ enum DurationText {
         return "\(ms)ms"
     }
 }
-
-import Foundation

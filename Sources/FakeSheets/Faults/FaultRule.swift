@@ -165,10 +165,11 @@ public struct FaultRule: Sendable, Hashable {
             case .string(let s):
                 guard let d = DurationText.parse(s) else { throw FaultRuleError("\"delay\" must be a duration like \"250ms\", \"2s\", \"1m\", got \"\(s)\"") }
                 rule.delay = d
-            case .int, .number:
-                guard case let seconds = (delay.intValue.map(Double.init) ?? { if case .number(let d) = delay { return d } else { return -1 } }()), seconds >= 0 else {
-                    throw FaultRuleError("\"delay\" must not be negative")
-                }
+            case .int(let seconds):
+                guard seconds >= 0 else { throw FaultRuleError("\"delay\" must not be negative") }
+                rule.delay = .seconds(seconds)
+            case .number(let seconds):
+                guard seconds >= 0, seconds.isFinite else { throw FaultRuleError("\"delay\" must not be negative") }
                 rule.delay = .milliseconds(Int64(seconds * 1000))
             default:
                 throw FaultRuleError("\"delay\" must be a duration like \"2s\"")

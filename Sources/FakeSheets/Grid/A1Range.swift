@@ -1,3 +1,5 @@
+import Foundation
+
 /// A range in A1 notation as the Sheets API accepts it: `Sheet1!A1:C3`, open ranges (`A:C`,
 /// `A2:C`, `1:3`), a bare sheet name (`Sheet1`), quoted names (`'My Sheet'!A1`,
 /// `'Bob''s Sheet'!A1`), or cells with no sheet (the first sheet).
@@ -181,5 +183,3 @@ struct A1Range: Sendable, Hashable {
         return "\(sheet)!\(start):\(end)"
     }
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What one cell of the fake's grid holds: the effective value Sheets would store.
 ///
 /// Formulas are not evaluated: a `USER_ENTERED` string starting with `=` is kept as text.
@@ -93,5 +95,3 @@ enum CellValue: Sendable, Hashable {
         return sign * value
     }
 }
-
-import Foundation

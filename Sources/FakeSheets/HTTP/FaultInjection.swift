@@ -1,6 +1,11 @@
 import Foundation
 import Hummingbird
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Applies the fault rule (if any) that fires for a request, before the request does anything:
 /// a held request has written nothing, a faulted one writes nothing.
@@ -85,9 +90,3 @@ struct FaultInjection: Sendable {
         })
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -51,7 +51,8 @@ actor SheetsState {
 
     /// Generates and keeps a new service account.
     func issueAccount() throws -> ServiceAccount {
-        let account = try ServiceAccount.generate(ordinal: accounts.count + 1, random: &random)
+        let pem = accounts.isEmpty ? configuration.serviceAccountKeyPEM : nil
+        let account = try ServiceAccount.generate(ordinal: accounts.count + 1, pem: pem, random: &random)
         try database?.saveAccount(account, ordinal: accounts.count + 1)
         accounts.append(account)
         accountsByEmail[account.clientEmail] = account

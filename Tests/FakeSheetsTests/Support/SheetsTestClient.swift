@@ -1,10 +1,11 @@
+import _CryptoExtras
 import AsyncHTTPClient
+import Crypto
+import FakeSheets
 import Foundation
 import NIOCore
 import NIOHTTP1
-import _CryptoExtras
-import Crypto
-import FakeSheets
+import Testing
 
 /// What a test sees of one HTTP answer.
 struct HTTPAnswer: Sendable {
@@ -127,4 +128,21 @@ struct SheetsTestClient: Sendable {
     }
 }
 
-import Testing
+/// One RSA key for the whole test process: generating a 2048-bit key per fake (in a debug build of
+/// BoringSSL, under a loaded machine) costs seconds; tests that check key generation itself use
+/// `Configuration()` directly.
+enum SharedTestKey {
+    static let pem: String = {
+        // A failure here means BoringSSL cannot generate RSA keys at all; no test could run.
+        try! _RSA.Signing.PrivateKey(keySize: .bits2048).pkcs8PEMRepresentation
+    }()
+}
+
+extension FakeSheets.Configuration {
+    /// A configuration for tests: the shared key, everything else as given.
+    static func testing(tokenLifetime: Duration = .seconds(3599), databasePath: String? = nil,
+                        quotas: FakeSheets.Quotas? = nil, seed: UInt64 = 0) -> FakeSheets.Configuration {
+        FakeSheets.Configuration(tokenLifetime: tokenLifetime, databasePath: databasePath, quotas: quotas, seed: seed,
+                                 serviceAccountKeyPEM: SharedTestKey.pem)
+    }
+}
