@@ -21,7 +21,8 @@ extension FakeTelegram {
         public var seed: UInt64
         /// Largest Bot API request body; larger ones get 413. Defaults to 1 MiB.
         public var maximumBodySize: Int
-        /// How many calls per bot the journal keeps (oldest dropped first). Defaults to 100,000.
+        /// How many calls per bot the journal keeps (oldest dropped first, in batches of a quarter of
+        /// the limit, so up to 1.25× this many may be held). Defaults to 100,000.
         public var journalLimit: Int
         /// Where the fake logs; one `info` line per Bot API request. Defaults to a logger labelled
         /// `FakeTelegram` at level `notice` (request lines hidden).

@@ -75,7 +75,7 @@ import Testing
             #expect(form.result?["text"]?.stringValue == "from form")
             let boundary = "XyZ123"
             let multipart = [
-                "--\(boundary)\r\nContent-Disposition: form-data; name=\"chat_id\"\r\n\r\n42\r\n",
+                "--\(boundary)\r\nContent-Disposition: form-data; filename=\"x.txt\"; name=\"chat_id\"\r\n\r\n42\r\n",
                 "--\(boundary)\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nfrom multipart\r\n",
                 "--\(boundary)\r\nContent-Disposition: form-data; name=\"reply_markup\"\r\n\r\n\(markup)\r\n",
                 "--\(boundary)--\r\n",

@@ -61,9 +61,15 @@ import Testing
     func timeout() async throws {
         try await withFake { fake, bot, client in
             try await fake.addFault(FaultRule(match: .init(method: "getMe"), action: .timeout, times: 1))
+            // Its own client, so that the abandoned connection cannot touch the shared pool.
+            let own = HTTPClient(eventLoopGroupProvider: .singleton)
             await #expect(throws: (any Error).self) {
-                _ = try await client.raw(.GET, "/bot\(bot.token)/getMe", timeout: .milliseconds(300))
+                let response = try await own.execute(
+                    HTTPClientRequest(url: "\(fake.baseURL)/bot\(bot.token)/getMe"), deadline: .now() + .milliseconds(300))
+                _ = try await response.body.collect(upTo: 1 << 20)
             }
+            try await own.shutdown()
+            #expect(try await fake.calls(method: "getMe").map(\.status) == [0])
             #expect(try await client.call(bot.token, "getMe").ok)
         }
     }

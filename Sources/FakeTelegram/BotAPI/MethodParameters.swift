@@ -106,6 +106,8 @@ struct MethodParameters: Sendable {
 
     /// A field holding JSON (an object or array), parsed; `nil` when absent or empty.
     func json(_ name: String) -> JSONValue?? {
+        // A JSON body's nested value is already parsed.
+        if let value = original[name], value.objectValue != nil || value.arrayValue != nil { return .some(value) }
         guard let raw = fields[name], !raw.isEmpty else { return .some(nil) }
         guard let value = JSONValue.parse(raw) else { return nil }
         return .some(value)

@@ -57,8 +57,10 @@ enum MultipartFormData {
         for line in headers.components(separatedBy: "\r\n") {
             let lower = line.lowercased()
             guard lower.hasPrefix("content-disposition:") else { continue }
-            guard let range = line.range(of: "name=\"") ?? line.range(of: "NAME=\"") else { return nil }
-            let rest = line[range.upperBound...]
+            // The `name` parameter, not the `filename` one that may precede it.
+            let parameters = line.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let parameter = parameters.first(where: { $0.lowercased().hasPrefix("name=\"") }) else { return nil }
+            let rest = parameter.dropFirst(6)
             guard let close = rest.firstIndex(of: "\"") else { return nil }
             return String(rest[..<close])
         }

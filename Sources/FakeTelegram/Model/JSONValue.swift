@@ -85,9 +85,52 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
-    /// Parses JSON text; `nil` when it is not valid JSON.
+    /// Parses JSON text; `nil` when it is not valid JSON. Uses `JSONSerialization`, which on
+    /// Linux is several times faster than decoding this enum through `JSONDecoder`.
     public static func parse(_ data: Data) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: data)
+        guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return nil }
+        return JSONValue(foundation: object)
+    }
+
+    /// Converts what `JSONSerialization` produced.
+    init?(foundation object: Any) {
+        switch object {
+        case let text as String:
+            self = .string(text)
+        case let number as NSNumber:
+            if String(describing: type(of: number)) == "__NSCFBoolean" {
+                self = .bool(number.boolValue)
+            } else {
+                let kind = String(cString: number.objCType)
+                if kind == "d" || kind == "f" {
+                    self = .double(number.doubleValue)
+                } else {
+                    self = .int(number.int64Value)
+                }
+            }
+        case let array as [Any]:
+            var elements: [JSONValue] = []
+            elements.reserveCapacity(array.count)
+            for element in array {
+                guard let value = JSONValue(foundation: element) else { return nil }
+                elements.append(value)
+            }
+            self = .array(elements)
+        case let dictionary as [String: Any]:
+            var members: [String: JSONValue] = [:]
+            members.reserveCapacity(dictionary.count)
+            for (key, element) in dictionary {
+                guard let value = JSONValue(foundation: element) else { return nil }
+                members[key] = value
+            }
+            self = .object(members)
+        case is NSNull:
+            self = .null
+        case let flag as Bool:
+            self = .bool(flag)
+        default:
+            return nil
+        }
     }
 
     /// Parses JSON text; `nil` when it is not valid JSON.
