@@ -1,0 +1,45 @@
+import Foundation
+
+/// One entry of a fake's call journal (`GET /control/calls`).
+public struct JournaledCall: Sendable, Equatable {
+    /// Telegram method (`setWebhook`, `delivery`) or Sheets operation (`append`).
+    public var method: String
+    /// When the fake received it.
+    public var at: Date
+    /// The status the fake answered, or nil when it has not answered (held, timed out, dropped).
+    public var status: Int?
+    /// The call's parameters as compact JSON, for evidence.
+    public var params: String
+
+    /// Creates an entry.
+    public init(method: String, at: Date, status: Int?, params: String = "") {
+        self.method = method
+        self.at = at
+        self.status = status
+        self.params = params
+    }
+
+    /// Reads the journal's JSON array; entries without a method or time are skipped.
+    static func parse(_ json: Any?) -> [JournaledCall] {
+        guard let items = json as? [[String: Any]] else { return [] }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let plain = ISO8601DateFormatter()
+        return items.compactMap { item in
+            guard let method = (item["method"] ?? item["operation"]) as? String,
+                  let atText = item["at"] as? String,
+                  let at = formatter.date(from: atText) ?? plain.date(from: atText)
+            else { return nil }
+            let params = item["params"].flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .fragmentsAllowed]) }
+                .map { String(decoding: $0, as: UTF8.self) } ?? ""
+            return JournaledCall(method: method, at: at, status: (item["status"] as? NSNumber)?.intValue, params: params)
+        }
+    }
+
+    /// `12:00:01.250 setWebhook → 502 {"url":…}` for evidence.
+    public var evidenceLine: String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return "\(formatter.string(from: at)) \(method) → \(status.map(String.init) ?? "no answer") \(params.prefix(160))"
+    }
+}
