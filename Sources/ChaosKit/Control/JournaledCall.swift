@@ -10,13 +10,16 @@ public struct JournaledCall: Sendable, Equatable {
     public var status: Int?
     /// The call's parameters as compact JSON, for evidence.
     public var params: String
+    /// Whether a `delay`/`timeout` fault is holding it right now.
+    public var held: Bool
 
     /// Creates an entry.
-    public init(method: String, at: Date, status: Int?, params: String = "") {
+    public init(method: String, at: Date, status: Int?, params: String = "", held: Bool = false) {
         self.method = method
         self.at = at
         self.status = status
         self.params = params
+        self.held = held
     }
 
     /// Reads the journal's JSON array; entries without a method or time are skipped.
@@ -26,13 +29,21 @@ public struct JournaledCall: Sendable, Equatable {
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let plain = ISO8601DateFormatter()
         return items.compactMap { item in
-            guard let method = (item["method"] ?? item["operation"]) as? String,
+            // Sheets journals carry `operation` (and the HTTP verb as `method`); Telegram `method`.
+            guard let method = (item["operation"] ?? item["method"]) as? String,
                   let atText = item["at"] as? String,
                   let at = formatter.date(from: atText) ?? plain.date(from: atText)
             else { return nil }
             let params = item["params"].flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .fragmentsAllowed]) }
                 .map { String(decoding: $0, as: UTF8.self) } ?? ""
-            return JournaledCall(method: method, at: at, status: (item["status"] as? NSNumber)?.intValue, params: params)
+            // A status of 0 or null means the fake has not answered (yet).
+            let code = (item["status"] as? NSNumber)?.intValue
+            let status = code == 0 ? nil : code
+            let held = (item["held"] as? Bool) ?? (status == nil)
+            let details = item["params"] ?? item["range"] ?? item["path"]
+            let paramsText = details.flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .fragmentsAllowed]) }
+                .map { String(decoding: $0, as: UTF8.self) } ?? params
+            return JournaledCall(method: method, at: at, status: status, params: paramsText, held: held)
         }
     }
 

@@ -329,7 +329,7 @@ final class ScenarioExecution {
                 return (texts.contains { $0.contains(text) }, "\(texts.count) message(s) to \(chat)\(texts.last.map { ", last: \"\($0.prefix(80))\"" } ?? "")")
             case .held(let target, let method):
                 let calls = try await journal(target: target, method: method)
-                let held = calls.filter { $0.status == nil }
+                let held = calls.filter(\.held)
                 return (!held.isEmpty, "\(held.count) of \(calls.count) \(method) call(s) held without an answer")
             }
         } catch {
