@@ -1,1 +1,36 @@
-print("metro-bot")
+import Bot
+import Foundation
+import Logging
+
+// Reads the environment into a `BotConfiguration` and runs the bot; nothing else lives here.
+
+if CommandLine.arguments.dropFirst().contains(where: { $0 == "--help" || $0 == "-h" }) {
+    print(ConfigurationVariable.helpText)
+    exit(0)
+}
+
+let configuration: BotConfiguration
+do {
+    configuration = try BotConfiguration(environment: ProcessInfo.processInfo.environment)
+} catch {
+    FileHandle.standardError.write(Data("\(error.description)\n".utf8))
+    exit(78)  // EX_CONFIG
+}
+
+do {
+    let sink = try BotLogging.makeSink(directory: configuration.logs.directory, secrets: configuration.secrets)
+    LoggingSystem.bootstrap { label in BotLogging.makeHandler(label: label, level: configuration.logs.level, sink: sink) }
+} catch {
+    FileHandle.standardError.write(Data("configuration error: LOG_DIR cannot be used (\(error)); set it to a writable directory\n".utf8))
+    exit(78)
+}
+
+let logger = Logger(label: "metro-bot")
+do {
+    logger.info("metro-bot starting", metadata: ["database": "\(configuration.store.databasePath)", "sites": "\(configuration.location.sites.count)"])
+    try await BotApplication(configuration: configuration, logger: logger).run()
+    logger.info("metro-bot stopped")
+} catch {
+    logger.critical("metro-bot failed", metadata: ["error": "\(error)"])
+    exit(1)
+}

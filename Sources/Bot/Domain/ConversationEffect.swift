@@ -1,0 +1,43 @@
+/// A change to the store that a conversation step asks for; `UpdateIntake` applies all of a step's
+/// effects in the transaction that records the update as processed.
+public enum ConversationEffect: Sendable, Equatable {
+    /// Stores `PendingAction`, replacing the user's previous one.
+    case openPendingAction(PendingAction)
+    /// Deletes the user's pending action.
+    case closePendingAction(userID: Int64)
+    /// Queues the row in the outbox.
+    case enqueueRow(AttendanceRow)
+    /// Records the user's last action for `/status`.
+    case recordLastAction(LastAction)
+}
+
+/// The user's state as the store holds it when an input arrives.
+public struct ConversationState: Sendable, Equatable {
+    /// The user's pending action, live or expired (not yet cleaned up).
+    public var pending: PendingAction?
+    /// The user's last recorded action.
+    public var lastAction: LastAction?
+
+    /// Creates a state.
+    public init(pending: PendingAction? = nil, lastAction: LastAction? = nil) {
+        self.pending = pending
+        self.lastAction = lastAction
+    }
+}
+
+/// What a conversation step decided: store changes and messages to send.
+public struct ConversationStep: Sendable, Equatable {
+    /// Store changes, applied in order.
+    public var effects: [ConversationEffect]
+    /// Messages to send, in order.
+    public var replies: [OutgoingReply]
+
+    /// Creates a step.
+    public init(effects: [ConversationEffect] = [], replies: [OutgoingReply] = []) {
+        self.effects = effects
+        self.replies = replies
+    }
+
+    /// Nothing to do: silence.
+    public static let silence = ConversationStep()
+}

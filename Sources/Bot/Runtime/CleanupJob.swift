@@ -1,0 +1,85 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Deletes abandoned pending actions: at start and then every `CLEANUP_INTERVAL`, pending actions
+/// past their expiry (`created_at + PENDING_ACTION_TTL`) are removed, and so are de-duplication
+/// records older than a day. Each run is logged with its count and kept in `status` for `/health`.
+public struct CleanupJob: Service {
+    /// The store.
+    public let database: BotDatabase
+    /// Time between runs (`CLEANUP_INTERVAL`).
+    public let interval: Duration
+    /// How long processed update ids are kept for de-duplication. Defaults to one day.
+    public let processedUpdateRetention: Duration
+    /// Last run and totals.
+    public let status: CleanupStatus
+    /// Event log.
+    public let logger: Logger
+    /// The clock.
+    public let now: @Sendable () -> Date
+
+    /// Creates the job.
+    public init(database: BotDatabase, interval: Duration, processedUpdateRetention: Duration = .seconds(86_400),
+                status: CleanupStatus = CleanupStatus(), logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.database = database
+        self.interval = interval
+        self.processedUpdateRetention = processedUpdateRetention
+        self.status = status
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Runs once now, then every `interval` until graceful shutdown.
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                try await runOnce()
+            } catch {
+                logger.error("cleanup failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// One cleanup pass (the resource monitor of issue 5 also calls it at critical memory).
+    /// - Returns: how many pending actions were deleted.
+    @discardableResult
+    public func runOnce() async throws -> Int {
+        let now = now()
+        let removed = try await database.deleteExpiredPendingActions(now: now)
+        let pruned = try await database.pruneProcessedUpdates(olderThan: now.addingTimeInterval(-processedUpdateRetention.timeInterval))
+        status.record(run: now, removed: removed)
+        logger.info("cleanup ran", metadata: [
+            "expired_pending_actions_removed": "\(removed)", "processed_updates_pruned": "\(pruned)",
+            "removed_total": "\(status.removedTotal)",
+        ])
+        return removed
+    }
+}
+
+/// When cleanup last ran and how many pending actions it removed in total; thread-safe, read by
+/// `/health`.
+public final class CleanupStatus: Sendable {
+    private let state = Mutex<(lastRun: Date?, removedTotal: Int)>((nil, 0))
+
+    /// Creates an empty status.
+    public init() {}
+
+    /// The last run, or `nil` before the first.
+    public var lastRun: Date? { state.withLock { $0.lastRun } }
+    /// Pending actions removed since start.
+    public var removedTotal: Int { state.withLock { $0.removedTotal } }
+
+    func record(run: Date, removed: Int) {
+        state.withLock {
+            $0.lastRun = run
+            $0.removedTotal += removed
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Long-polls `getUpdates` and hands each batch to `UpdateIntake`.
+///
+/// The offset moves past a batch only after the intake returned, i.e. once the batch is durable
+/// in the store; the next `getUpdates` call confirms it to Telegram. A crash before that makes
+/// Telegram deliver the batch again, and the intake's de-duplication ignores what it already
+/// recorded. At start the poller removes any webhook (Telegram answers 409 to `getUpdates` while
+/// one is set). 429 waits for `retry_after`; 409, 5xx, timeouts and transport errors back off.
+/// On graceful shutdown the in-flight long poll is cancelled, a batch being recorded is
+/// finished, and the last offset is confirmed.
+public struct Poller: Service {
+    /// The Bot API client.
+    public let telegram: TelegramClient
+    /// Where updates go.
+    public let intake: UpdateIntake
+    /// Long-poll timeout in seconds. Defaults to 25.
+    public let pollTimeoutSeconds: Int
+    /// Updates per call (1–100). Defaults to 100.
+    public let batchLimit: Int
+    /// Delays between failed calls.
+    public let backoff: Backoff
+    /// The shedding seam (issue 5): returns `false` while new pending actions are refused.
+    /// Defaults to always accepting.
+    public let acceptsNewPendingActions: @Sendable () -> Bool
+    /// Event log.
+    public let logger: Logger
+
+    /// The update kinds the bot asks for.
+    public static let allowedUpdates = ["message", "edited_message", "callback_query"]
+
+    /// Creates the poller.
+    /// - Parameter backoff: Defaults to 1 second doubling up to 1 minute.
+    public init(telegram: TelegramClient, intake: UpdateIntake, pollTimeoutSeconds: Int = 25, batchLimit: Int = 100,
+                backoff: Backoff = Backoff(base: .seconds(1), maximum: .seconds(60)),
+                acceptsNewPendingActions: @escaping @Sendable () -> Bool = { true }, logger: Logger) {
+        self.telegram = telegram
+        self.intake = intake
+        self.pollTimeoutSeconds = max(pollTimeoutSeconds, 0)
+        self.batchLimit = min(max(batchLimit, 1), 100)
+        self.backoff = backoff
+        self.acceptsNewPendingActions = acceptsNewPendingActions
+        self.logger = logger
+    }
+
+    /// Polls until graceful shutdown or cancellation.
+    public func run() async throws {
+        guard await removeWebhook() else { return }
+        logger.info("polling for updates", metadata: ["mode": "polling"])
+        var offset: Int64?
+        var unconfirmed = false
+        var failures = 0
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let updates: [Update]
+            do {
+                let telegram = telegram, offset = offset, limit = batchLimit, timeout = pollTimeoutSeconds
+                updates = try await cancelWhenGracefulShutdown {
+                    try await telegram.getUpdates(offset: offset, limit: limit, timeout: timeout, allowedUpdates: Self.allowedUpdates)
+                }
+                unconfirmed = false
+                failures = 0
+            } catch is CancellationError {
+                break
+            } catch {
+                failures += 1
+                guard await wait(after: error, attempt: failures) else { break }
+                continue
+            }
+            guard !updates.isEmpty else { continue }
+            do {
+                // Not cancelled by graceful shutdown: a batch that arrived is recorded.
+                try await intake.handle(updates, acceptingNewPendingActions: acceptsNewPendingActions())
+                offset = updates.map(\.updateID).max()! + 1
+                unconfirmed = true
+            } catch {
+                failures += 1
+                logger.error("could not record updates; they will be fetched again", metadata: [
+                    "error": "\(error)", "count": "\(updates.count)", "mode": "polling",
+                ])
+                guard await wait(after: error, attempt: failures) else { break }
+            }
+        }
+        if unconfirmed, let offset, !Task.isCancelled {
+            // Confirm the last batch so that the next start does not receive it again.
+            _ = try? await telegram.getUpdates(offset: offset, limit: 1, timeout: 0, allowedUpdates: Self.allowedUpdates)
+        }
+        logger.info("polling stopped", metadata: ["mode": "polling"])
+    }
+
+    /// Deletes a webhook left set, retrying with backoff; false when shutting down first.
+    private func removeWebhook() async -> Bool {
+        var attempt = 0
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                try await telegram.deleteWebhook(dropPendingUpdates: false)
+                return true
+            } catch {
+                attempt += 1
+                guard await wait(after: error, attempt: attempt) else { return false }
+            }
+        }
+        return false
+    }
+
+    /// Logs `error` and sleeps as it asks; false when graceful shutdown interrupted the wait.
+    private func wait(after error: any Error, attempt: Int) async -> Bool {
+        var delay = backoff.delay(forAttempt: attempt)
+        if let telegramError = error as? TelegramError {
+            if let retryAfter = telegramError.retryAfter { delay = retryAfter }
+            switch telegramError {
+            case .conflict:
+                logger.error("Telegram reports a conflict (a webhook is set or another instance polls)", metadata: ["error": "\(telegramError)", "mode": "polling"])
+            case .unauthorized:
+                logger.critical("Telegram refused the bot token; check TELEGRAM_BOT_TOKEN", metadata: ["mode": "polling"])
+            default:
+                logger.warning("getUpdates failed", metadata: ["error": "\(telegramError)", "retry_in": "\(delay)", "mode": "polling"])
+            }
+        } else {
+            logger.warning("polling failed", metadata: ["error": "\(error)", "retry_in": "\(delay)", "mode": "polling"])
+        }
+        let wait = delay
+        do {
+            try await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+            return true
+        } catch {
+            return false
+        }
+    }
+}

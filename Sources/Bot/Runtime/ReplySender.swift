@@ -1,0 +1,156 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Sends the replies recorded in `outgoing_messages` through `TelegramClient.sendMessage` and
+/// deletes each once Telegram accepted it, so a reply survives a crash right after its check-in
+/// was recorded (a crash after sending but before deleting sends it again: at least once).
+///
+/// Messages of one chat go out in order; different chats are served concurrently. A 429 pauses
+/// for its `retry_after`; 5xx, timeouts and transport errors back off and retry; a message
+/// Telegram refuses for good (400/403: chat not found, bot blocked) is dropped with a log line.
+/// Sleeps until `doorbell` rings; on graceful shutdown makes one last pass and returns.
+public struct ReplySender: Service {
+    /// The store.
+    public let database: BotDatabase
+    /// The Bot API client.
+    public let telegram: TelegramClient
+    /// Rung when replies are recorded.
+    public let doorbell: Doorbell
+    /// Delays between failed attempts.
+    public let backoff: Backoff
+    /// Messages read per pass. Defaults to 200.
+    public let batchSize: Int
+    /// Chats served at once. Defaults to 16.
+    public let maxConcurrentChats: Int
+    /// Event log.
+    public let logger: Logger
+
+    /// Creates the sender.
+    /// - Parameter backoff: Defaults to 500 ms doubling up to 1 minute.
+    public init(database: BotDatabase, telegram: TelegramClient, doorbell: Doorbell,
+                backoff: Backoff = Backoff(base: .milliseconds(500), maximum: .seconds(60)),
+                batchSize: Int = 200, maxConcurrentChats: Int = 16, logger: Logger) {
+        self.database = database
+        self.telegram = telegram
+        self.doorbell = doorbell
+        self.backoff = backoff
+        self.batchSize = max(batchSize, 1)
+        self.maxConcurrentChats = max(maxConcurrentChats, 1)
+        self.logger = logger
+    }
+
+    /// Runs until graceful shutdown (then flushes once) or cancellation.
+    public func run() async throws {
+        var failures = 0
+        await drain(failures: &failures, backingOff: true)
+        for await _ in doorbell.rings.cancelOnGracefulShutdown() {
+            await drain(failures: &failures, backingOff: true)
+        }
+        guard !Task.isCancelled else { return }
+        await drain(failures: &failures, backingOff: false)
+    }
+
+    /// What happened to one chat's messages in a pass.
+    struct ChatOutcome: Sendable {
+        var finished: [Int64] = []
+        /// Set when the chat stopped on an error worth retrying.
+        var retryAfter: Duration?
+        var retryableFailure = false
+    }
+
+    func drain(failures: inout Int, backingOff: Bool) async {
+        while !Task.isCancelled {
+            let batch: [OutgoingMessage]
+            do {
+                batch = try await database.queuedMessages(limit: batchSize)
+            } catch {
+                logger.error("cannot read queued replies", metadata: ["error": "\(error)"])
+                return
+            }
+            if batch.isEmpty { return }
+            let outcomes = await sendByChat(batch)
+            let finished = outcomes.flatMap(\.finished)
+            if !finished.isEmpty {
+                do { try await database.deleteSentMessages(ids: finished) } catch {
+                    logger.error("cannot delete sent replies", metadata: ["error": "\(error)"])
+                    return
+                }
+            }
+            let retryAfter = outcomes.compactMap(\.retryAfter).max()
+            let failed = retryAfter != nil || outcomes.contains(where: \.retryableFailure)
+            guard failed else {
+                failures = 0
+                continue
+            }
+            failures += 1
+            guard backingOff, !Task.isShuttingDownGracefully else { return }
+            let delay = max(retryAfter ?? .zero, backoff.delay(forAttempt: failures))
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// Sends `batch`, chats in parallel (at most `maxConcurrentChats`), each chat in order.
+    private func sendByChat(_ batch: [OutgoingMessage]) async -> [ChatOutcome] {
+        var chats: [Int64: [OutgoingMessage]] = [:]
+        var order: [Int64] = []
+        for message in batch {
+            if chats[message.chatID] == nil { order.append(message.chatID) }
+            chats[message.chatID, default: []].append(message)
+        }
+        return await withTaskGroup(of: ChatOutcome.self) { group in
+            var outcomes: [ChatOutcome] = []
+            var next = order.makeIterator()
+            for _ in 0..<min(maxConcurrentChats, order.count) {
+                if let chat = next.next(), let messages = chats[chat] {
+                    group.addTask { await sendInOrder(messages) }
+                }
+            }
+            for await outcome in group {
+                outcomes.append(outcome)
+                if let chat = next.next(), let messages = chats[chat] {
+                    group.addTask { await sendInOrder(messages) }
+                }
+            }
+            return outcomes
+        }
+    }
+
+    private func sendInOrder(_ messages: [OutgoingMessage]) async -> ChatOutcome {
+        var outcome = ChatOutcome()
+        for message in messages {
+            guard let id = message.id else { continue }
+            do {
+                _ = try await telegram.sendMessage(chatID: message.chatID, text: message.text, replyMarkup: message.replyMarkup)
+                outcome.finished.append(id)
+            } catch let error as TelegramError {
+                if let retryAfter = error.retryAfter {
+                    logger.warning("Telegram asked to slow down", metadata: ["chat_id": "\(message.chatID)", "retry_after": "\(retryAfter)"])
+                    outcome.retryAfter = retryAfter
+                    try? await database.recordSendFailure(id: id, error: error.description)
+                    return outcome
+                }
+                if error.isRetryable || error == .unauthorized {
+                    logger.warning("reply not sent; will retry", metadata: ["chat_id": "\(message.chatID)", "error": "\(error)"])
+                    outcome.retryableFailure = true
+                    try? await database.recordSendFailure(id: id, error: error.description)
+                    return outcome
+                }
+                logger.error("reply refused by Telegram; dropped", metadata: ["chat_id": "\(message.chatID)", "error": "\(error)"])
+                outcome.finished.append(id)
+            } catch is CancellationError {
+                return outcome
+            } catch {
+                logger.warning("reply not sent; will retry", metadata: ["chat_id": "\(message.chatID)", "error": "\(error)"])
+                outcome.retryableFailure = true
+                try? await database.recordSendFailure(id: id, error: String(describing: error))
+                return outcome
+            }
+        }
+        return outcome
+    }
+}

@@ -1,0 +1,228 @@
+import Foundation
+import GRDB
+
+/// The bot's durable store: one SQLite file in WAL mode, opened once per process, migrated on
+/// open and never erased. Each invariant is kept inside one `write { db in }` transaction:
+/// de-duplicating an update, the conversation step, its outbox row and its replies commit together.
+public final class BotDatabase: Sendable {
+    /// The pool every read and write goes through.
+    let writer: DatabasePool
+
+    /// Where the file lives.
+    public let path: String
+
+    /// What `recordUpdates` did with one update.
+    public enum UpdateOutcome: Sendable, Equatable {
+        /// Recorded now, with its step's effects and replies.
+        case recorded(ConversationStep)
+        /// Already recorded earlier (a redelivery): nothing changed.
+        case duplicate
+    }
+
+    /// Opens (creating if needed) the database at `path`, creating its directory, and runs the
+    /// migrations that are not applied yet.
+    public init(path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // Durable at commit: WAL with full sync, as a recorded check-in must survive SIGKILL
+            // and power loss alike.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        writer = try DatabasePool(path: path, configuration: configuration)
+        self.path = path
+        try BotMigrations.migrator.migrate(writer)
+    }
+
+    /// The identifiers of the applied migrations, oldest first.
+    public func appliedMigrations() async throws -> [String] {
+        try await writer.read { db in try BotMigrations.migrator.appliedIdentifiers(db).sorted() }
+    }
+
+    /// The journal mode SQLite reports (`wal`).
+    public func journalMode() async throws -> String {
+        try await writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    // MARK: Updates
+
+    /// Records `inputs` in one transaction: for each, unless its `update_id` was already
+    /// processed, marks it processed, loads the user's state, asks `decide` for the step and
+    /// applies the step's effects and replies. Returns once the transaction is committed
+    /// (durable), with one outcome per input in order.
+    public func recordUpdates(
+        _ inputs: [ConversationInput], now: Date,
+        decide: @escaping @Sendable (ConversationState, ConversationInput) -> ConversationStep
+    ) async throws -> [UpdateOutcome] {
+        try await writer.write { db in
+            var outcomes: [UpdateOutcome] = []
+            outcomes.reserveCapacity(inputs.count)
+            for input in inputs {
+                try ProcessedUpdate(updateID: input.updateID, processedAt: now).insert(db, onConflict: .ignore)
+                let isNew = db.changesCount > 0
+                guard isNew else {
+                    outcomes.append(.duplicate)
+                    continue
+                }
+                var state = ConversationState()
+                if let userID = input.user?.id {
+                    state.pending = try PendingAction.fetchOne(db, key: userID)
+                    state.lastAction = try LastAction.fetchOne(db, key: userID)
+                }
+                let step = decide(state, input)
+                try apply(step, db: db, now: now)
+                outcomes.append(.recorded(step))
+            }
+            return outcomes
+        }
+    }
+
+    private func apply(_ step: ConversationStep, db: Database, now: Date) throws {
+        for effect in step.effects {
+            switch effect {
+            case .openPendingAction(let pending):
+                try pending.upsert(db)
+            case .closePendingAction(let userID):
+                _ = try PendingAction.deleteOne(db, key: userID)
+            case .enqueueRow(let row):
+                var entry = OutboxEntry(id: nil, updateID: row.updateID, cells: row.cells, enqueuedAt: now, attempts: 0, lastError: nil)
+                try entry.insert(db, onConflict: .ignore)
+            case .recordLastAction(let last):
+                try last.upsert(db)
+            }
+        }
+        for reply in step.replies {
+            var message = OutgoingMessage(id: nil, chatID: reply.chatID, text: reply.text, replyMarkup: reply.replyMarkup,
+                                          createdAt: now, attempts: 0, lastError: nil)
+            try message.insert(db)
+        }
+    }
+
+    /// Whether `updateID` was recorded (and not yet pruned).
+    public func isProcessed(updateID: Int64) async throws -> Bool {
+        try await writer.read { db in try ProcessedUpdate.exists(db, key: updateID) }
+    }
+
+    /// Deletes de-duplication records older than `cutoff`; returns how many.
+    @discardableResult
+    public func pruneProcessedUpdates(olderThan cutoff: Date) async throws -> Int {
+        try await writer.write { db in
+            try ProcessedUpdate.filter(ProcessedUpdate.Columns.processedAt < cutoff).deleteAll(db)
+        }
+    }
+
+    // MARK: Pending actions
+
+    /// The user's pending action and last action.
+    public func conversationState(userID: Int64) async throws -> ConversationState {
+        try await writer.read { db in
+            ConversationState(pending: try PendingAction.fetchOne(db, key: userID),
+                              lastAction: try LastAction.fetchOne(db, key: userID))
+        }
+    }
+
+    /// How many pending actions the store holds, live or expired.
+    public func pendingActionCount() async throws -> Int {
+        try await writer.read { db in try PendingAction.fetchCount(db) }
+    }
+
+    /// Deletes pending actions that expired at or before `now`; returns how many.
+    @discardableResult
+    public func deleteExpiredPendingActions(now: Date) async throws -> Int {
+        try await writer.write { db in
+            try PendingAction.filter(PendingAction.Columns.expiresAt <= now).deleteAll(db)
+        }
+    }
+
+    /// Stores many pending actions in one transaction (benchmarks and tests that need a large
+    /// store).
+    public func insertPendingActions(_ actions: [PendingAction]) async throws {
+        try await writer.write { db in
+            for action in actions { try action.upsert(db) }
+        }
+    }
+
+    // MARK: Outbox
+
+    /// The oldest `limit` queued rows, in order of enqueueing.
+    public func queuedRows(limit: Int) async throws -> [OutboxEntry] {
+        try await writer.read { db in
+            try OutboxEntry.order(OutboxEntry.Columns.id).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// Whether a queued row was already tried, so Sheets may hold it.
+    public func hasAttemptedRows() async throws -> Bool {
+        try await writer.read { db in try OutboxEntry.filter(OutboxEntry.Columns.attempts > 0).fetchCount(db) > 0 }
+    }
+
+    /// How many rows are queued and when the oldest was enqueued.
+    public func outboxStatus() async throws -> (queued: Int, oldestEnqueuedAt: Date?) {
+        try await writer.read { db in
+            let count = try OutboxEntry.fetchCount(db)
+            let oldest = try Date.fetchOne(db, OutboxEntry.select(min(OutboxEntry.Columns.enqueuedAt)))
+            return (count, oldest)
+        }
+    }
+
+    /// Counts an append attempt for `updateIDs` *before* it is sent, so that a crash during the
+    /// append leaves a trace (`attempts > 0`) that makes the next start check the sheet first.
+    public func recordAppendAttempt(updateIDs: [Int64]) async throws {
+        try await writer.write { db in
+            _ = try OutboxEntry.filter(updateIDs.contains(OutboxEntry.Columns.updateID))
+                .updateAll(db, OutboxEntry.Columns.attempts += 1)
+        }
+    }
+
+    /// Records why the append of `updateIDs` failed; the rows stay queued.
+    public func recordAppendFailure(updateIDs: [Int64], error: String) async throws {
+        try await writer.write { db in
+            _ = try OutboxEntry.filter(updateIDs.contains(OutboxEntry.Columns.updateID))
+                .updateAll(db, OutboxEntry.Columns.lastError.set(to: error))
+        }
+    }
+
+    /// Deletes rows Sheets confirmed (or already holds); returns how many were deleted.
+    @discardableResult
+    public func deleteAppendedRows(updateIDs: [Int64]) async throws -> Int {
+        try await writer.write { db in
+            try OutboxEntry.filter(updateIDs.contains(OutboxEntry.Columns.updateID)).deleteAll(db)
+        }
+    }
+
+    // MARK: Outgoing messages
+
+    /// The oldest `limit` messages waiting to be sent, in order of recording.
+    public func queuedMessages(limit: Int) async throws -> [OutgoingMessage] {
+        try await writer.read { db in
+            try OutgoingMessage.order(OutgoingMessage.Columns.id).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// How many messages wait to be sent.
+    public func queuedMessageCount() async throws -> Int {
+        try await writer.read { db in try OutgoingMessage.fetchCount(db) }
+    }
+
+    /// Deletes messages Telegram accepted (or that can never be sent).
+    public func deleteSentMessages(ids: [Int64]) async throws {
+        try await writer.write { db in
+            _ = try OutgoingMessage.deleteAll(db, keys: ids)
+        }
+    }
+
+    /// Records a failed send of message `id`; it stays queued.
+    public func recordSendFailure(id: Int64, error: String) async throws {
+        try await writer.write { db in
+            _ = try OutgoingMessage.filter(key: id)
+                .updateAll(db, OutgoingMessage.Columns.attempts += 1, OutgoingMessage.Columns.lastError.set(to: error))
+        }
+    }
+
+    /// Closes the pool; later calls fail. Call once every service stopped.
+    public func close() throws {
+        try writer.close()
+    }
+}

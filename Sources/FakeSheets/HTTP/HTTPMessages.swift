@@ -1,0 +1,59 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import HTTPTypes
+
+/// Building answers and reading requests the way every route of the fake needs them.
+enum HTTPMessages {
+    /// Largest request body accepted (Google's own limit for these calls is far larger; a fake
+    /// needs no more).
+    static let maximumBodySize = 10 * 1024 * 1024
+
+    static func json(_ status: Int, _ body: JSONValue, headers: [(String, String)] = []) -> Response {
+        raw(status, body.serialized(), contentType: "application/json; charset=UTF-8", headers: headers)
+    }
+
+    static func raw(_ status: Int, _ body: Data, contentType: String, headers: [(String, String)] = []) -> Response {
+        var fields = HTTPFields()
+        fields[.contentType] = contentType
+        for (name, value) in headers {
+            if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
+        }
+        return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static func google(_ error: GoogleError) -> Response {
+        json(error.code, error.body, headers: error.headers + [("Vary", "Origin, X-Origin, Referer")])
+    }
+
+    static func oauth(_ error: OAuthError) -> Response {
+        json(error.status, error.body, headers: [("Cache-Control", "no-cache, no-store, max-age=0, must-revalidate"), ("Pragma", "no-cache")])
+    }
+
+    static func control(_ error: ControlError) -> Response {
+        json(error.status, .object(["error": .string(error.description)]))
+    }
+
+    static func body(_ request: Request) async throws -> Data {
+        let buffer = try await request.body.collect(upTo: maximumBodySize)
+        return Data(buffer.readableBytesView)
+    }
+
+    /// The query string as ordered, percent-decoded pairs (`+` is a space).
+    static func query(_ request: Request) -> [(String, String)] {
+        guard let query = request.uri.query, !query.isEmpty else { return [] }
+        return form(query)
+    }
+
+    /// `application/x-www-form-urlencoded` pairs.
+    static func form(_ text: String) -> [(String, String)] {
+        text.split(separator: "&").compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (s: Substring) in
+                String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s)
+            }
+            guard let key = parts.first else { return nil }
+            return (decode(key), parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+}

@@ -1,0 +1,237 @@
+import Foundation
+import Hummingbird
+
+/// The Sheets API v4 under `/v4/spreadsheets/`: the path is parsed by hand (after the router's
+/// catch-all) because the `{range}` segment may be percent-encoded and carries `:append` at its end.
+struct SheetsAPIRoutes: Sendable {
+    let state: SheetsState
+    let faults: FaultInjection
+    let baseURL: @Sendable () -> String
+
+    /// A request the path and method name.
+    struct Call {
+        var operation: FaultRule.Operation
+        var rpcMethod: String
+        var spreadsheetID: String
+        var range: String?
+        var isWrite: Bool
+        var allowedQuery: Set<String>
+    }
+
+    /// System parameters every Google API accepts and the fake ignores.
+    static let systemParameters: Set<String> = [
+        "alt", "prettyPrint", "fields", "quotaUser", "$.xgafv", "key", "access_token", "callback", "upload_protocol",
+        "uploadType", "oauth_token", "userIp",
+    ]
+
+    static func route(method: HTTPRequest.Method, path: String) -> Call? {
+        let prefix = "/v4/spreadsheets/"
+        guard path.hasPrefix(prefix) else { return nil }
+        let segments = path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard let first = segments.first, let idSegment = first.removingPercentEncoding, !idSegment.isEmpty else { return nil }
+        if segments.count == 1 {
+            if idSegment.hasSuffix(":batchUpdate") {
+                guard method == .post else { return nil }
+                return Call(operation: .batchUpdate, rpcMethod: "BatchUpdateSpreadsheet", spreadsheetID: String(idSegment.dropLast(":batchUpdate".count)),
+                            isWrite: true, allowedQuery: [])
+            }
+            guard method == .get, !idSegment.contains(":") else { return nil }
+            return Call(operation: .get, rpcMethod: "GetSpreadsheet", spreadsheetID: idSegment, isWrite: false,
+                        allowedQuery: ["ranges", "includeGridData", "excludeTablesInBandedRanges"])
+        }
+        let id = idSegment
+        if segments.count == 2, segments[1] == "values:batchGet" {
+            guard method == .get else { return nil }
+            return Call(operation: .batchGet, rpcMethod: "BatchGetValues", spreadsheetID: id, isWrite: false,
+                        allowedQuery: ["ranges", "majorDimension", "valueRenderOption", "dateTimeRenderOption"])
+        }
+        guard segments.count >= 3, segments[1] == "values" else { return nil }
+        guard let range = segments[2...].joined(separator: "/").removingPercentEncoding, !range.isEmpty else { return nil }
+        let writeQuery: Set<String> = ["valueInputOption", "includeValuesInResponse", "responseValueRenderOption", "responseDateTimeRenderOption"]
+        switch method {
+        case .post where range.hasSuffix(":append"):
+            return Call(operation: .append, rpcMethod: "AppendValues", spreadsheetID: id, range: String(range.dropLast(":append".count)),
+                        isWrite: true, allowedQuery: writeQuery.union(["insertDataOption"]))
+        case .put:
+            return Call(operation: .update, rpcMethod: "UpdateValues", spreadsheetID: id, range: range, isWrite: true, allowedQuery: writeQuery)
+        case .get:
+            return Call(operation: .get, rpcMethod: "GetValues", spreadsheetID: id, range: range, isWrite: false,
+                        allowedQuery: ["majorDimension", "valueRenderOption", "dateTimeRenderOption"])
+        default:
+            return nil
+        }
+    }
+
+    func handle(_ request: Request, context: SheetsRequestContext) async -> Response {
+        let path = request.uri.path
+        guard let call = SheetsAPIRoutes.route(method: request.method, path: path) else {
+            let callID = await state.beginCall(operation: "unknown", method: request.method.rawValue, path: path, spreadsheetID: nil, range: nil)
+            await state.finishCall(callID, status: 404)
+            return HTTPMessages.google(GoogleError(code: 404, message: "Method not found.", status: "NOT_FOUND"))
+        }
+        let callID = await state.beginCall(operation: call.operation.rawValue, method: request.method.rawValue, path: path,
+                                           spreadsheetID: call.spreadsheetID, range: call.range)
+        let state = self.state
+        switch await faults.apply(call.operation, callID: callID, context: context,
+                                  projectNumber: { (try? await state.defaultAccount().projectNumber) ?? "0" }) {
+        case .answer(let response, let status):
+            await state.finishCall(callID, status: status)
+            return response
+        case .proceed:
+            break
+        }
+        let response: Response
+        do {
+            response = HTTPMessages.json(200, try await perform(call, request: request))
+        } catch let error as GoogleError {
+            response = HTTPMessages.google(error)
+        } catch {
+            response = HTTPMessages.google(GoogleError.invalidArgument("Request payload size exceeds the limit: \(HTTPMessages.maximumBodySize) bytes."))
+        }
+        await state.finishCall(callID, status: Int(response.status.code))
+        return response
+    }
+
+    private func perform(_ call: Call, request: Request) async throws -> JSONValue {
+        let query = HTTPMessages.query(request)
+        var bearer: String?
+        if let authorization = request.headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            bearer = parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]) : "-"
+        } else if let token = query.first(where: { $0.0 == "access_token" || $0.0 == "oauth_token" })?.1 {
+            bearer = token
+        }
+        for (key, _) in query where !call.allowedQuery.contains(key) && !SheetsAPIRoutes.systemParameters.contains(key) {
+            throw GoogleError.invalidArgument(
+                "Invalid JSON payload received. Unknown name \"\(key)\": Cannot bind query parameter. Field '\(key)' could not be found in request message.")
+        }
+        let account = try await state.authorize(bearer: bearer, isWrite: call.isWrite, method: "google.apps.sheets.v4.SpreadsheetsService.\(call.rpcMethod)")
+        let parameters = QueryParameters(pairs: query)
+        switch call.operation {
+        case .get:
+            if let range = call.range {
+                return try await state.getValues(call.spreadsheetID, range: range,
+                                                 dimension: try parameters.enumeration("majorDimension", proto: "major_dimension", type: "Dimension", default: .rows),
+                                                 render: try parameters.enumeration("valueRenderOption", proto: "value_render_option", type: "ValueRenderOption", default: .formattedValue),
+                                                 account: account)
+            }
+            return try await state.getSpreadsheet(call.spreadsheetID, account: account, baseURL: baseURL())
+        case .batchGet:
+            return try await state.batchGetValues(call.spreadsheetID, ranges: parameters.all("ranges"),
+                                                  dimension: try parameters.enumeration("majorDimension", proto: "major_dimension", type: "Dimension", default: .rows),
+                                                  render: try parameters.enumeration("valueRenderOption", proto: "value_render_option", type: "ValueRenderOption", default: .formattedValue),
+                                                  account: account)
+        case .update, .append:
+            guard let inputOption: ValueInputOption = try parameters.enumeration("valueInputOption", proto: "value_input_option", type: "ValueInputOption", default: nil) else {
+                throw GoogleError.invalidArgument("'valueInputOption' is required but not specified")
+            }
+            var options = WriteOptions(valueInputOption: inputOption)
+            options.includeValuesInResponse = try parameters.bool("includeValuesInResponse", proto: "include_values_in_response") ?? false
+            options.responseValueRenderOption = try parameters.enumeration("responseValueRenderOption", proto: "response_value_render_option", type: "ValueRenderOption", default: .formattedValue)
+            let input = try ValueRangeBody.parse(try await HTTPMessages.body(request), urlRange: call.range ?? "")
+            if call.operation == .append {
+                options.insertDataOption = try parameters.enumeration("insertDataOption", proto: "insert_data_option", type: "InsertDataOption", default: .overwrite)
+                return try await state.append(call.spreadsheetID, range: call.range ?? "", input: input, options: options, account: account)
+            }
+            return try await state.update(call.spreadsheetID, range: call.range ?? "", input: input, options: options, account: account)
+        case .batchUpdate:
+            let body = try await HTTPMessages.body(request)
+            guard case .object(let object)? = JSONValue.parse(body.isEmpty ? Data("{}".utf8) : body) else {
+                throw GoogleError.invalidArgument("Invalid JSON payload received. Unexpected token.")
+            }
+            let known: Set<String> = ["requests", "includeSpreadsheetInResponse", "responseRanges", "responseIncludeGridData"]
+            if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+                throw GoogleError.invalidArgument("Invalid JSON payload received. Unknown name \"\(unknown)\": Cannot find field.")
+            }
+            var requests: [JSONValue] = []
+            if let value = object["requests"] {
+                guard case .array(let array) = value else {
+                    throw GoogleError.invalidArgument("Invalid value at 'requests' (type.googleapis.com/google.apps.sheets.v4.Request), \(value.excerpt)", field: "requests")
+                }
+                requests = array
+            }
+            return try await state.batchUpdate(call.spreadsheetID, requests: requests, account: account)
+        case .token:
+            throw GoogleError.notFound
+        }
+    }
+}
+
+/// Query parameters with Google's error messages for bad enum and boolean values.
+struct QueryParameters {
+    var pairs: [(String, String)]
+
+    func first(_ name: String) -> String? { pairs.first { $0.0 == name }?.1 }
+    func all(_ name: String) -> [String] { pairs.filter { $0.0 == name }.map(\.1) }
+
+    func enumeration<E: RawRepresentable>(_ name: String, proto: String, type: String, default value: E) throws(GoogleError) -> E where E.RawValue == String {
+        guard let text = first(name) else { return value }
+        guard let parsed = E(rawValue: text) else {
+            throw GoogleError.invalidArgument("Invalid value at '\(proto)' (type.googleapis.com/google.apps.sheets.v4.\(type)), \"\(text)\"", field: proto)
+        }
+        return parsed
+    }
+
+    func enumeration<E: RawRepresentable>(_ name: String, proto: String, type: String, default value: E?) throws(GoogleError) -> E? where E.RawValue == String {
+        guard let text = first(name) else { return value }
+        guard let parsed = E(rawValue: text) else {
+            throw GoogleError.invalidArgument("Invalid value at '\(proto)' (type.googleapis.com/google.apps.sheets.v4.\(type)), \"\(text)\"", field: proto)
+        }
+        return parsed
+    }
+
+    /// `true`/`True`/`TRUE`/`1` and `false`/`False`/`FALSE`/`0`, as Google's parameter binding accepts.
+    func bool(_ name: String, proto: String) throws(GoogleError) -> Bool? {
+        guard let text = first(name) else { return nil }
+        switch text.lowercased() {
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw GoogleError.invalidArgument("Invalid value at '\(proto)' (TYPE_BOOL), \"\(text)\"", field: proto)
+        }
+    }
+}
+
+/// The `ValueRange` body of `values.update` / `values.append`, validated field by field.
+enum ValueRangeBody {
+    static func parse(_ data: Data, urlRange: String) throws(GoogleError) -> ValueRangeInput {
+        if data.isEmpty { return ValueRangeInput(range: nil, majorDimension: .rows, values: []) }
+        guard let json = JSONValue.parse(data) else {
+            throw GoogleError.invalidArgument("Invalid JSON payload received. Unexpected token.")
+        }
+        guard case .object(let object) = json else {
+            throw GoogleError.invalidArgument("Invalid JSON payload received. Expected an object; got \(json.excerpt).")
+        }
+        let known: Set<String> = ["range", "majorDimension", "values"]
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw GoogleError.invalidArgument("Invalid JSON payload received. Unknown name \"\(unknown)\": Cannot find field.")
+        }
+        var input = ValueRangeInput(range: nil, majorDimension: .rows, values: [])
+        if let range = object["range"] {
+            guard let text = range.stringValue else {
+                throw GoogleError.invalidArgument("Invalid value at 'data.range' (TYPE_STRING), \(range.excerpt)", field: "data.range")
+            }
+            if A1Range.parse(text) != A1Range.parse(urlRange) {
+                throw GoogleError.invalidArgument("Requested range [\(text)] does not match the range in the URL [\(urlRange)].")
+            }
+            input.range = text
+        }
+        if let dimension = object["majorDimension"] {
+            guard let text = dimension.stringValue, let parsed = MajorDimension(rawValue: text) else {
+                throw GoogleError.invalidArgument("Invalid value at 'data.major_dimension' (type.googleapis.com/google.apps.sheets.v4.Dimension), \(dimension.excerpt)", field: "data.major_dimension")
+            }
+            input.majorDimension = parsed
+        }
+        if let values = object["values"] {
+            guard case .array(let rows) = values else {
+                throw GoogleError.invalidArgument("Invalid value at 'data.values' (type.googleapis.com/google.protobuf.ListValue), \(values.excerpt)", field: "data.values")
+            }
+            for (i, row) in rows.enumerated() {
+                guard case .array(let cells) = row else {
+                    throw GoogleError.invalidArgument("Invalid value at 'data.values[\(i)]' (type.googleapis.com/google.protobuf.ListValue), \(row.excerpt)", field: "data.values[\(i)]")
+                }
+                input.values.append(cells)
+            }
+        }
+        return input
+    }
+}

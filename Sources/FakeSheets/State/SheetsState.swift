@@ -1,0 +1,460 @@
+import Foundation
+
+/// Everything a fake Sheets server knows — service accounts, access tokens, spreadsheets, fault
+/// rules, the call journal and quota windows — behind one actor, so that the HTTP routes and the
+/// Swift API see the same state and each operation is atomic (a failed append writes nothing).
+actor SheetsState {
+    let configuration: FakeSheets.Configuration
+    private let database: SheetsDatabase?
+    private var random: SeededGenerator
+
+    private var accounts: [ServiceAccount] = []
+    private var accountsByEmail: [String: ServiceAccount] = [:]
+    private var tokens: [String: AccessToken] = [:]
+    private var spreadsheets: [String: Spreadsheet] = [:]
+    private var faults: [(id: String, rule: FaultRule, seen: Int, fired: Int)] = []
+    private var nextFaultID = 1
+    private var journal: [RecordedCall] = []
+    private var journalOffset = 0
+    private var quotaMeter: QuotaMeter?
+
+    struct AccessToken: Sendable {
+        var clientEmail: String
+        var scopes: Set<String>
+        var expiresAt: Date
+    }
+
+    init(configuration: FakeSheets.Configuration) throws {
+        self.configuration = configuration
+        random = SeededGenerator(seed: configuration.seed)
+        quotaMeter = configuration.quotas.map(QuotaMeter.init)
+        if let path = configuration.databasePath {
+            let database = try SheetsDatabase(path: path)
+            self.database = database
+            accounts = try database.loadAccounts()
+            for account in accounts { accountsByEmail[account.clientEmail] = account }
+            for spreadsheet in try database.loadSpreadsheets() { spreadsheets[spreadsheet.id] = spreadsheet }
+        } else {
+            database = nil
+        }
+    }
+
+    // MARK: Service accounts and tokens
+
+    /// The first issued service account, generated on first use.
+    func defaultAccount() throws -> ServiceAccount {
+        if let first = accounts.first { return first }
+        return try issueAccount()
+    }
+
+    /// Generates and keeps a new service account.
+    func issueAccount() throws -> ServiceAccount {
+        let account = try ServiceAccount.generate(ordinal: accounts.count + 1, random: &random)
+        try database?.saveAccount(account, ordinal: accounts.count + 1)
+        accounts.append(account)
+        accountsByEmail[account.clientEmail] = account
+        return account
+    }
+
+    /// Verifies a `jwt-bearer` assertion and issues an access token.
+    func exchange(assertion: String, tokenURL: String) throws(OAuthError) -> (token: String, expiresIn: Int) {
+        let now = Date()
+        let (claims, account) = try JWTAssertion.verify(
+            assertion, accounts: accountsByEmail,
+            audiences: [tokenURL, JWTAssertion.googleTokenAudience], now: Int(now.timeIntervalSince1970))
+        let token = "ya29.fake-" + (0..<4).map { _ in String(random.next(), radix: 36) }.joined()
+        let lifetime = configuration.tokenLifetime
+        let seconds = Double(lifetime.components.seconds) + Double(lifetime.components.attoseconds) / 1e18
+        tokens[token] = AccessToken(
+            clientEmail: account.clientEmail,
+            scopes: Set((claims.scope ?? "").split(separator: " ").map(String.init)),
+            expiresAt: now.addingTimeInterval(seconds))
+        return (token, Int(seconds.rounded(.down)))
+    }
+
+    /// Makes every issued access token expired (clients must fetch a new one).
+    func expireTokens() {
+        let past = Date(timeIntervalSince1970: 0)
+        for key in tokens.keys { tokens[key]?.expiresAt = past }
+    }
+
+    static let writeScopes: Set<String> = [
+        "https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive",
+        "https://www.googleapis.com/auth/drive.file",
+    ]
+    static let readScopes: Set<String> = writeScopes.union([
+        "https://www.googleapis.com/auth/spreadsheets.readonly", "https://www.googleapis.com/auth/drive.readonly",
+    ])
+
+    /// The account behind a bearer token, checked as Google checks it: no credentials → 403,
+    /// unknown or expired token → 401, scopes not covering the operation → 403, quota → 429.
+    func authorize(bearer: String?, isWrite: Bool, method: String) throws(GoogleError) -> ServiceAccount {
+        guard let bearer, !bearer.isEmpty else { throw GoogleError.missingCredentials }
+        guard let token = tokens[bearer] else { throw GoogleError.unauthenticated(expired: false, method: method) }
+        guard token.expiresAt > Date() else {
+            throw GoogleError.unauthenticated(expired: true, method: method)
+        }
+        guard !token.scopes.isDisjoint(with: isWrite ? SheetsState.writeScopes : SheetsState.readScopes) else {
+            throw GoogleError.insufficientScopes(method: method)
+        }
+        guard let account = accountsByEmail[token.clientEmail] else { throw GoogleError.unauthenticated(expired: false, method: method) }
+        try quotaMeter?.admit(account: account, isWrite: isWrite)
+        return account
+    }
+
+    // MARK: Journal and faults
+
+    func beginCall(operation: String, method: String, path: String, spreadsheetID: String?, range: String?) -> Int {
+        let id = journalOffset + journal.count + 1
+        journal.append(RecordedCall(id: id, operation: operation, method: method, path: path, spreadsheetID: spreadsheetID,
+                                    range: range, status: nil, faultID: nil, at: Date(), held: false))
+        return id
+    }
+
+    func finishCall(_ id: Int, status: Int?) {
+        let index = id - journalOffset - 1
+        guard journal.indices.contains(index) else { return }
+        journal[index].status = status
+        journal[index].held = false
+    }
+
+    func setHeld(_ id: Int, _ held: Bool) {
+        let index = id - journalOffset - 1
+        guard journal.indices.contains(index) else { return }
+        journal[index].held = held
+    }
+
+    /// The first rule that fires for this request (counters advance on every match).
+    func fire(operation: FaultRule.Operation, callID: Int) -> (id: String, rule: FaultRule)? {
+        for index in faults.indices {
+            let rule = faults[index].rule
+            if let op = rule.operation, op != operation { continue }
+            if let times = rule.times, faults[index].fired >= times { continue }
+            faults[index].seen += 1
+            if faults[index].seen <= rule.after { continue }
+            if let p = rule.probability {
+                let draw = Double(random.next() >> 11) / Double(1 << 53)
+                if draw >= p { continue }
+            }
+            faults[index].fired += 1
+            let id = faults[index].id
+            let journalIndex = callID - journalOffset - 1
+            if journal.indices.contains(journalIndex) { journal[journalIndex].faultID = id }
+            return (id, rule)
+        }
+        return nil
+    }
+
+    func addFault(_ rule: FaultRule) -> String {
+        let id = "fault-\(nextFaultID)"
+        nextFaultID += 1
+        faults.append((id, rule, 0, 0))
+        return id
+    }
+
+    /// Removes one rule, or all when `id` is `nil`. Returns whether anything was removed.
+    @discardableResult
+    func removeFaults(id: String?) -> Bool {
+        guard let id else {
+            let had = !faults.isEmpty
+            faults.removeAll()
+            return had
+        }
+        let before = faults.count
+        faults.removeAll { $0.id == id }
+        return faults.count != before
+    }
+
+    func faultList() -> [(id: String, rule: FaultRule)] { faults.map { ($0.id, $0.rule) } }
+
+    func calls(operation: String? = nil) -> [RecordedCall] {
+        guard let operation else { return journal }
+        return journal.filter { $0.operation == operation }
+    }
+
+    func heldCalls() -> [RecordedCall] { journal.filter(\.held) }
+
+    /// Forgets spreadsheets, faults, the journal and quota windows; accounts and tokens stay valid.
+    func reset() throws {
+        spreadsheets.removeAll()
+        faults.removeAll()
+        journalOffset += journal.count
+        journal.removeAll()
+        quotaMeter = configuration.quotas.map(QuotaMeter.init)
+        try database?.deleteSpreadsheets()
+    }
+
+    // MARK: Spreadsheets (control)
+
+    func createSpreadsheet(id: String?, title: String?, sheets: [String], sharedWith: Set<String>?) throws -> String {
+        let id = id ?? SheetsState.spreadsheetID(&random)
+        guard spreadsheets[id] == nil else { throw ControlError(status: 409, "spreadsheet \(id) already exists; choose another spreadsheetId or reset the fake") }
+        guard !sheets.isEmpty else { throw ControlError(status: 400, "a spreadsheet needs at least one sheet") }
+        guard Set(sheets).count == sheets.count else { throw ControlError(status: 400, "sheet titles must be unique, got \(sheets)") }
+        guard sheets.allSatisfy({ !$0.isEmpty && $0.count <= 100 }) else { throw ControlError(status: 400, "sheet titles must be 1…100 characters") }
+        var grids: [SheetGrid] = []
+        for (index, title) in sheets.enumerated() {
+            let sheetID = index == 0 ? 0 : nextSheetID(existing: grids)
+            grids.append(SheetGrid(sheetID: sheetID, title: title, index: index,
+                                   rowCount: SheetGrid.defaultRowCount, columnCount: SheetGrid.defaultColumnCount))
+        }
+        let spreadsheet = Spreadsheet(id: id, title: title ?? "Fake spreadsheet \(id.prefix(8))", sheets: grids, sharedWith: sharedWith)
+        try database?.saveSpreadsheet(spreadsheet)
+        spreadsheets[id] = spreadsheet
+        return id
+    }
+
+    static func spreadsheetID(_ random: inout SeededGenerator) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        return "1" + String((0..<43).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
+    }
+
+    private func nextSheetID(existing: [SheetGrid]) -> Int {
+        while true {
+            let candidate = Int(random.next() % 2_000_000_000) + 1
+            if !existing.contains(where: { $0.sheetID == candidate }) { return candidate }
+        }
+    }
+
+    /// The formatted values of a whole sheet, as `rows(spreadsheetID:sheet:)` returns them.
+    func rows(spreadsheetID: String, sheet: String) throws -> [[String]] {
+        guard let spreadsheet = spreadsheets[spreadsheetID] else { throw ControlError(status: 404, "no spreadsheet \(spreadsheetID)") }
+        guard let index = spreadsheet.sheetIndex(titled: sheet) else {
+            throw ControlError(status: 404, "spreadsheet \(spreadsheetID) has no sheet \"\(sheet)\"; it has \(spreadsheet.sheets.map(\.title))")
+        }
+        let grid = spreadsheet.sheets[index]
+        var out = grid.rows.map { row in row.map { $0?.formatted ?? "" } }
+        while let last = out.last, last.isEmpty { out.removeLast() }
+        return out
+    }
+
+    // MARK: Sheets API operations
+
+    private func spreadsheet(_ id: String, for account: ServiceAccount) throws(GoogleError) -> Spreadsheet {
+        guard let spreadsheet = spreadsheets[id] else { throw GoogleError.notFound }
+        if let shared = spreadsheet.sharedWith, !shared.contains(account.clientEmail) { throw GoogleError.notShared }
+        return spreadsheet
+    }
+
+    private func resolve(_ text: String, in spreadsheet: Spreadsheet) throws(GoogleError) -> (Int, A1Range) {
+        guard let parsed = A1Range.parse(text), let resolved = spreadsheet.resolve(parsed) else {
+            throw GoogleError.unableToParseRange(text)
+        }
+        return (resolved.index, resolved.range)
+    }
+
+    /// `spreadsheets.get`.
+    func getSpreadsheet(_ id: String, account: ServiceAccount, baseURL: String) throws(GoogleError) -> JSONValue {
+        let spreadsheet = try spreadsheet(id, for: account)
+        return .object([
+            "spreadsheetId": .string(spreadsheet.id),
+            "properties": .object([
+                "title": .string(spreadsheet.title), "locale": .string("en_US"), "autoRecalc": .string("ON_CHANGE"),
+                "timeZone": .string("Etc/GMT"),
+            ]),
+            "sheets": .array(spreadsheet.sheets.map { .object(["properties": $0.propertiesJSON]) }),
+            "spreadsheetUrl": .string("\(baseURL)/spreadsheets/d/\(spreadsheet.id)/edit"),
+        ])
+    }
+
+    /// `spreadsheets.values.get` (and each range of `batchGet`).
+    func getValues(_ id: String, range text: String, dimension: MajorDimension, render: ValueRenderOption,
+                   account: ServiceAccount) throws(GoogleError) -> JSONValue {
+        let spreadsheet = try spreadsheet(id, for: account)
+        return try valueRange(spreadsheet, text, dimension: dimension, render: render)
+    }
+
+    func batchGetValues(_ id: String, ranges: [String], dimension: MajorDimension, render: ValueRenderOption,
+                        account: ServiceAccount) throws(GoogleError) -> JSONValue {
+        let spreadsheet = try spreadsheet(id, for: account)
+        var valueRanges: [JSONValue] = []
+        for text in ranges {
+            valueRanges.append(try valueRange(spreadsheet, text, dimension: dimension, render: render))
+        }
+        var out: [String: JSONValue] = ["spreadsheetId": .string(id)]
+        if !valueRanges.isEmpty { out["valueRanges"] = .array(valueRanges) }
+        return .object(out)
+    }
+
+    private func valueRange(_ spreadsheet: Spreadsheet, _ text: String, dimension: MajorDimension,
+                            render: ValueRenderOption) throws(GoogleError) -> JSONValue {
+        let (index, range) = try resolve(text, in: spreadsheet)
+        let grid = spreadsheet.sheets[index]
+        guard let rect = grid.clampedForRead(range) else {
+            throw GoogleError.invalidArgument(
+                "Range (\(A1Range.quotedTitle(grid.title))!\(A1Range.columnLetters(range.startColumn ?? 0))\((range.startRow ?? 0) + 1)) exceeds grid limits. Max rows: \(grid.rowCount), max columns: \(grid.columnCount)")
+        }
+        let cells = dimension == .rows ? grid.values(in: rect) : grid.columnValues(in: rect)
+        var out: [String: JSONValue] = [
+            "range": .string(A1Range.format(title: grid.title, rows: rect.rows, columns: rect.columns)),
+            "majorDimension": .string(dimension.rawValue),
+        ]
+        if !cells.isEmpty { out["values"] = .array(cells.map { .array($0.map(render.render)) }) }
+        return .object(out)
+    }
+
+    /// Converts request values to cells, rejecting nested arrays/objects as Google does.
+    private func cells(_ input: ValueRangeInput, option: ValueInputOption) throws(GoogleError) -> [[CellValue?]] {
+        var out: [[CellValue?]] = []
+        for (r, row) in input.rowMajor.enumerated() {
+            var line: [CellValue?] = []
+            for (c, value) in row.enumerated() {
+                switch value {
+                case .array, .object:
+                    throw GoogleError.invalidArgument(
+                        "Invalid values[\(r)][\(c)]: \(value == .array([]) ? "list_value" : "struct_value") {\n}\n",
+                        field: "data.values[\(r)][\(c)]")
+                default: line.append(option.cell(value))
+                }
+            }
+            out.append(line)
+        }
+        return out
+    }
+
+    /// `spreadsheets.values.update`.
+    func update(_ id: String, range text: String, input: ValueRangeInput, options: WriteOptions,
+                account: ServiceAccount) throws(GoogleError) -> JSONValue {
+        var spreadsheet = try spreadsheet(id, for: account)
+        let (index, range) = try resolve(text, in: spreadsheet)
+        let values = try cells(input, option: options.valueInputOption)
+        var grid = spreadsheet.sheets[index]
+        let r0 = range.startRow ?? 0
+        let c0 = range.startColumn ?? 0
+        let height = values.count
+        let width = values.map(\.count).max() ?? 0
+        if !range.isSingleCell {
+            if let endRow = range.endRow, r0 + height > endRow {
+                throw GoogleError.invalidArgument("Requested writing within range [\(text)], but tried writing to row [\(r0 + height)]")
+            }
+            if let endColumn = range.endColumn, c0 + width > endColumn {
+                throw GoogleError.invalidArgument("Requested writing within range [\(text)], but tried writing to column [\(A1Range.columnLetters(c0 + width - 1))]")
+            }
+        }
+        var out: [String: JSONValue] = ["spreadsheetId": .string(id)]
+        guard height > 0, width > 0 else {
+            out["updatedRange"] = .string(A1Range.format(title: grid.title, rows: r0..<(r0 + 1), columns: c0..<(c0 + 1)))
+            return .object(out)
+        }
+        grid.write(values, row: r0, column: c0, nullsClear: false)
+        spreadsheet.sheets[index] = grid
+        try persist(spreadsheet, sheet: grid, rows: r0..<(r0 + height))
+        spreadsheets[id] = spreadsheet
+        let written = SheetGrid.Rectangle(rows: r0..<(r0 + height), columns: c0..<(c0 + width))
+        out.merge(updateSummary(grid: grid, rect: written, values: values, options: options, id: id)) { $1 }
+        return .object(out)
+    }
+
+    /// `spreadsheets.values.append`.
+    func append(_ id: String, range text: String, input: ValueRangeInput, options: WriteOptions,
+                account: ServiceAccount) throws(GoogleError) -> JSONValue {
+        var spreadsheet = try spreadsheet(id, for: account)
+        let (index, range) = try resolve(text, in: spreadsheet)
+        let values = try cells(input, option: options.valueInputOption)
+        var grid = spreadsheet.sheets[index]
+        let table = grid.detectTable(in: range)
+        let startRow = table.map { $0.rows.upperBound } ?? (range.startRow ?? 0)
+        let startColumn = table.map { $0.columns.lowerBound } ?? (range.startColumn ?? 0)
+        let height = values.count
+        let width = values.map(\.count).max() ?? 0
+        var out: [String: JSONValue] = ["spreadsheetId": .string(id)]
+        if let table {
+            out["tableRange"] = .string(A1Range.format(title: grid.title, rows: table.rows, columns: table.columns))
+        }
+        guard height > 0, width > 0 else {
+            out["updates"] = .object(["spreadsheetId": .string(id)])
+            return .object(out)
+        }
+        if options.insertDataOption == .insertRows {
+            grid.insertRows(at: startRow, count: height)
+        }
+        grid.write(values, row: startRow, column: startColumn, nullsClear: true)
+        spreadsheet.sheets[index] = grid
+        let changed = options.insertDataOption == .insertRows ? startRow..<Int.max : startRow..<(startRow + height)
+        try persist(spreadsheet, sheet: grid, rows: changed)
+        spreadsheets[id] = spreadsheet
+        let written = SheetGrid.Rectangle(rows: startRow..<(startRow + height), columns: startColumn..<(startColumn + width))
+        out["updates"] = .object(updateSummary(grid: grid, rect: written, values: values, options: options, id: id))
+        return .object(out)
+    }
+
+    private func updateSummary(grid: SheetGrid, rect: SheetGrid.Rectangle, values: [[CellValue?]], options: WriteOptions,
+                               id: String) -> [String: JSONValue] {
+        let range = A1Range.format(title: grid.title, rows: rect.rows, columns: rect.columns)
+        var out: [String: JSONValue] = [
+            "spreadsheetId": .string(id),
+            "updatedRange": .string(range),
+            "updatedRows": .int(rect.rows.count),
+            "updatedColumns": .int(rect.columns.count),
+            "updatedCells": .int(values.reduce(0) { $0 + $1.count }),
+        ]
+        if options.includeValuesInResponse {
+            var data: [String: JSONValue] = ["range": .string(range), "majorDimension": .string("ROWS")]
+            let stored = grid.values(in: rect)
+            if !stored.isEmpty { data["values"] = .array(stored.map { .array($0.map(options.responseValueRenderOption.render)) }) }
+            out["updatedData"] = .object(data)
+        }
+        return out
+    }
+
+    /// `spreadsheets.batchUpdate`: `addSheet` requests, applied all or nothing.
+    func batchUpdate(_ id: String, requests: [JSONValue], account: ServiceAccount) throws(GoogleError) -> JSONValue {
+        var spreadsheet = try spreadsheet(id, for: account)
+        var replies: [JSONValue] = []
+        for (i, request) in requests.enumerated() {
+            guard case .object(let object) = request else {
+                throw GoogleError.invalidArgument("Invalid value at 'requests[\(i)]' (type.googleapis.com/google.apps.sheets.v4.Request), \(request.excerpt)", field: "requests[\(i)]")
+            }
+            guard object.count == 1, let (kind, body) = object.first else {
+                throw GoogleError.invalidArgument("Invalid requests[\(i)]: A request must have exactly one kind of request set.")
+            }
+            guard kind == "addSheet" else {
+                throw GoogleError.invalidArgument("Invalid requests[\(i)]: the fake implements only addSheet, not \(kind).")
+            }
+            let properties = body["properties"]?.objectValue ?? [:]
+            let title = properties["title"]?.stringValue ?? "Sheet\(spreadsheet.sheets.count + 1)"
+            if spreadsheet.sheetIndex(titled: title) != nil {
+                throw GoogleError.invalidArgument("Invalid requests[\(i)].addSheet: A sheet with the name \"\(title)\" already exists. Please enter another name.")
+            }
+            let sheetID = properties["sheetId"]?.intValue ?? nextSheetID(existing: spreadsheet.sheets)
+            if spreadsheet.sheets.contains(where: { $0.sheetID == sheetID }) {
+                throw GoogleError.invalidArgument("Invalid requests[\(i)].addSheet: Sheet with id \(sheetID) already exists.")
+            }
+            let grid = properties["gridProperties"]?.objectValue
+            let rowCount = grid?["rowCount"]?.intValue ?? SheetGrid.defaultRowCount
+            let columnCount = grid?["columnCount"]?.intValue ?? SheetGrid.defaultColumnCount
+            guard rowCount >= 1, columnCount >= 1, rowCount * columnCount <= 10_000_000 else {
+                throw GoogleError.invalidArgument("Invalid requests[\(i)].addSheet: grid size must be at least 1×1 and at most 10,000,000 cells.")
+            }
+            let position = min(max(properties["index"]?.intValue ?? spreadsheet.sheets.count, 0), spreadsheet.sheets.count)
+            let sheet = SheetGrid(sheetID: sheetID, title: title, index: position, rowCount: rowCount, columnCount: columnCount)
+            spreadsheet.sheets.insert(sheet, at: position)
+            for k in spreadsheet.sheets.indices { spreadsheet.sheets[k].index = k }
+            replies.append(.object(["addSheet": .object(["properties": spreadsheet.sheets[position].propertiesJSON])]))
+        }
+        if !requests.isEmpty {
+            do { try database?.saveSpreadsheet(spreadsheet) } catch { throw GoogleError.standard(code: 500) }
+        }
+        spreadsheets[id] = spreadsheet
+        return .object(["spreadsheetId": .string(id), "replies": .array(replies)])
+    }
+
+    private func persist(_ spreadsheet: Spreadsheet, sheet: SheetGrid, rows: Range<Int>) throws(GoogleError) {
+        guard let database else { return }
+        do {
+            try database.saveSheet(spreadsheetID: spreadsheet.id, sheet: sheet, rows: rows)
+        } catch {
+            throw GoogleError(code: 500, message: "Internal error encountered.", status: "INTERNAL")
+        }
+    }
+}
+
+/// A control-API request that cannot be done: answered `{"error": "…"}` with `status`.
+struct ControlError: Error, Sendable, CustomStringConvertible {
+    var status: Int
+    var description: String
+    init(status: Int, _ description: String) {
+        self.status = status
+        self.description = description
+    }
+}

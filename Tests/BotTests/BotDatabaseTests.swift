@@ -1,0 +1,143 @@
+@testable import Bot
+import Foundation
+import GRDB
+import Testing
+
+@Suite struct BotDatabaseTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test("opening migrates a new file to the current schema in WAL mode")
+    func migrates() async throws {
+        try await withTemporaryDirectory { directory in
+            let database = try BotDatabase(path: directory.appendingPathComponent("nested/dir/bot.sqlite").path)
+            #expect(try await database.appliedMigrations() == [BotMigrations.migrator.migrations.last!])
+            #expect(try await database.journalMode() == "wal")
+            try database.close()
+        }
+    }
+
+    @Test("reopening keeps every table's data and applies no migration twice")
+    func survivesReopen() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("bot.sqlite").path
+            let user = User(id: 7, firstName: "Eva")
+            do {
+                let database = try BotDatabase(path: path)
+                let inputs = [
+                    ConversationInput(updateID: 1, user: user, chatID: 7, sentAt: Self.now, event: .command(.checkin)),
+                ]
+                _ = try await database.recordUpdates(inputs, now: Self.now) { _, input in
+                    let row = AttendanceRow(updateID: input.updateID, timestamp: Self.now, user: user, action: .checkIn,
+                                            latitude: 1, longitude: 2, site: "Depot", distanceMetres: 3)
+                    return ConversationStep(effects: [
+                        .openPendingAction(PendingAction(userID: 7, action: .checkOut, createdAt: Self.now, expiresAt: Self.now.addingTimeInterval(60))),
+                        .enqueueRow(row),
+                        .recordLastAction(LastAction(userID: 7, action: .checkIn, site: "Depot", distanceMetres: 3, recordedAt: Self.now)),
+                    ], replies: [OutgoingReply(chatID: 7, text: "hi", replyMarkup: Keyboards.requestLocation)])
+                }
+                try database.close()
+            }
+            let reopened = try BotDatabase(path: path)
+            #expect(try await reopened.appliedMigrations().count == 1)
+            #expect(try await reopened.isProcessed(updateID: 1))
+            let state = try await reopened.conversationState(userID: 7)
+            #expect(state.pending?.action == .checkOut)
+            #expect(state.lastAction?.site == "Depot")
+            let rows = try await reopened.queuedRows(limit: 10)
+            #expect(rows.map(\.updateID) == [1])
+            #expect(rows.first?.cells.last == "1")
+            let messages = try await reopened.queuedMessages(limit: 10)
+            #expect(messages.map(\.text) == ["hi"])
+            #expect(messages.first?.replyMarkup == Keyboards.requestLocation)
+            try reopened.close()
+        }
+    }
+
+    @Test("an update id is recorded once; its redelivery changes nothing")
+    func deduplicates() async throws {
+        try await withTemporaryDirectory { directory in
+            let database = try BotDatabase(path: directory.appendingPathComponent("bot.sqlite").path)
+            let input = ConversationInput(updateID: 42, user: User(id: 1, firstName: "A"), chatID: 1, sentAt: nil, event: .unknownText)
+            let outcomes = try await database.recordUpdates([input, input], now: Self.now) { _, input in
+                ConversationStep(replies: [OutgoingReply(chatID: 1, text: "reply to \(input.updateID)")])
+            }
+            #expect(outcomes.count == 2)
+            #expect(outcomes[1] == .duplicate)
+            #expect(try await database.recordUpdates([input], now: Self.now) { _, _ in .silence } == [.duplicate])
+            #expect(try await database.queuedMessageCount() == 1)
+            try database.close()
+        }
+    }
+
+    @Test("the schema's constraints refuse impossible rows")
+    func constraints() async throws {
+        try await withTemporaryDirectory { directory in
+            let database = try BotDatabase(path: directory.appendingPathComponent("bot.sqlite").path)
+            let failures: [String] = [
+                "INSERT INTO pending_actions (user_id, action, created_at, expires_at) VALUES (1, 'dance', '2026-01-01', '2026-01-02')",
+                "INSERT INTO pending_actions (user_id, action, created_at, expires_at) VALUES (1, 'check_in', '2026-01-02', '2026-01-01')",
+                "INSERT INTO outbox (update_id, cells, enqueued_at) VALUES (1, 'not json', '2026-01-01')",
+                "INSERT INTO outbox (update_id, cells, enqueued_at, attempts) VALUES (1, '[]', '2026-01-01', -1)",
+                "INSERT INTO outgoing_messages (chat_id, text, created_at) VALUES (1, '', '2026-01-01')",
+                "INSERT INTO last_actions (user_id, action, site, distance_m, recorded_at) VALUES (1, 'check_in', 'x', -5, '2026-01-01')",
+            ]
+            for sql in failures {
+                await #expect(throws: DatabaseError.self, "\(sql)") {
+                    try await database.writer.write { db in try db.execute(sql: sql) }
+                }
+            }
+            try await database.writer.write { db in
+                try db.execute(sql: "INSERT INTO outbox (update_id, cells, enqueued_at) VALUES (1, '[]', '2026-01-01')")
+            }
+            await #expect(throws: DatabaseError.self) {
+                try await database.writer.write { db in
+                    try db.execute(sql: "INSERT INTO outbox (update_id, cells, enqueued_at) VALUES (1, '[]', '2026-01-02')")
+                }
+            }
+            try database.close()
+        }
+    }
+
+    @Test("expired pending actions and day-old update ids are deleted, live ones kept")
+    func cleanup() async throws {
+        try await withTemporaryDirectory { directory in
+            let database = try BotDatabase(path: directory.appendingPathComponent("bot.sqlite").path)
+            try await database.insertPendingActions((1...10).map { id in
+                PendingAction(userID: id, action: .checkIn, createdAt: Self.now.addingTimeInterval(-100),
+                              expiresAt: Self.now.addingTimeInterval(id <= 4 ? -1 : 100))
+            })
+            #expect(try await database.deleteExpiredPendingActions(now: Self.now) == 4)
+            #expect(try await database.pendingActionCount() == 6)
+            let old = ConversationInput(updateID: 1, user: nil, chatID: nil, sentAt: nil, event: .other)
+            let recent = ConversationInput(updateID: 2, user: nil, chatID: nil, sentAt: nil, event: .other)
+            _ = try await database.recordUpdates([old], now: Self.now.addingTimeInterval(-90_000)) { _, _ in .silence }
+            _ = try await database.recordUpdates([recent], now: Self.now) { _, _ in .silence }
+            #expect(try await database.pruneProcessedUpdates(olderThan: Self.now.addingTimeInterval(-86_400)) == 1)
+            #expect(try await !database.isProcessed(updateID: 1))
+            #expect(try await database.isProcessed(updateID: 2))
+            try database.close()
+        }
+    }
+
+    @Test("outbox attempts, failures and deletions are recorded per row key")
+    func outboxBookkeeping() async throws {
+        try await withTemporaryDirectory { directory in
+            let database = try BotDatabase(path: directory.appendingPathComponent("bot.sqlite").path)
+            let inputs = (1...3).map { ConversationInput(updateID: Int64($0), user: nil, chatID: nil, sentAt: nil, event: .other) }
+            _ = try await database.recordUpdates(inputs, now: Self.now) { _, input in
+                ConversationStep(effects: [.enqueueRow(AttendanceRow(updateID: input.updateID, cells: ["\(input.updateID)"]))])
+            }
+            #expect(try await !database.hasAttemptedRows())
+            try await database.recordAppendAttempt(updateIDs: [1, 2])
+            try await database.recordAppendFailure(updateIDs: [1, 2], error: "503")
+            #expect(try await database.hasAttemptedRows())
+            let rows = try await database.queuedRows(limit: 10)
+            #expect(rows.map(\.attempts) == [1, 1, 0])
+            #expect(rows.map(\.lastError) == ["503", "503", nil])
+            #expect(try await database.deleteAppendedRows(updateIDs: [1]) == 1)
+            #expect(try await database.queuedRows(limit: 10).map(\.updateID) == [2, 3])
+            #expect(try await database.outboxStatus().queued == 2)
+            try database.close()
+        }
+    }
+}
