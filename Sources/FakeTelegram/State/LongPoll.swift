@@ -1,0 +1,87 @@
+import Foundation
+
+/// A getUpdates request waiting for updates.
+struct LongPoll: Sendable {
+    let botID: Int64
+    let limit: Int
+    let params: JSONValue
+    let startedAt: Date
+    var continuation: CheckedContinuation<(status: Int, body: Data), Never>?
+    var resolved: (status: Int, body: Data)?
+}
+
+extension FakeTelegramState {
+    /// Opens a long poll; an open one of the same bot ends with 409 as the real server ends it.
+    func openPoll(botID: Int64, limit: Int, params: JSONValue) -> UInt64 {
+        endActivePoll(botID: botID, with: .otherGetUpdates)
+        let ticket = nextPollTicket
+        nextPollTicket += 1
+        polls[ticket] = LongPoll(botID: botID, limit: limit, params: params, startedAt: Date())
+        bots[botID]!.activePoll = ticket
+        return ticket
+    }
+
+    func endActivePoll(botID: Int64, with error: BotAPIError) {
+        guard let ticket = bots[botID]?.activePoll else { return }
+        resolvePoll(ticket, status: error.code, body: error.envelope.encoded())
+    }
+
+    /// Answers the poll with the bot's queued updates.
+    func answerPoll(_ ticket: UInt64, botID: Int64, limit: Int) {
+        let updates = handOut(botID: botID, limit: limit)
+        resolvePoll(ticket, status: 200, body: BotAPIEnvelope.success(.array(updates)))
+    }
+
+    /// Marks up to `limit` queued updates handed out and returns them.
+    func handOut(botID: Int64, limit: Int) -> [JSONValue] {
+        let count = min(limit, bots[botID]!.queue.count)
+        var result: [JSONValue] = []
+        result.reserveCapacity(count)
+        for index in 0..<count {
+            let update = bots[botID]!.queue[index]
+            bots[botID]!.statuses[update.id]?.state = .delivered
+            bots[botID]!.statuses[update.id]?.attempts += 1
+            result.append(update.json)
+        }
+        return result
+    }
+
+    func resolvePoll(_ ticket: UInt64, status: Int, body: Data) {
+        guard var poll = polls[ticket], poll.resolved == nil else { return }
+        if bots[poll.botID]?.activePoll == ticket { bots[poll.botID]!.activePoll = nil }
+        record(poll.botID, method: "getUpdates", params: poll.params, at: poll.startedAt, status: status)
+        if let continuation = poll.continuation {
+            polls[ticket] = nil
+            continuation.resume(returning: (status, body))
+        } else {
+            poll.resolved = (status, body)
+            polls[ticket] = poll
+        }
+    }
+
+    /// Waits for the poll's answer.
+    func awaitPoll(_ ticket: UInt64) async -> (status: Int, body: Data) {
+        guard let poll = polls[ticket] else { return (200, BotAPIEnvelope.success(.array([]))) }
+        if let resolved = poll.resolved {
+            polls[ticket] = nil
+            return resolved
+        }
+        return await withCheckedContinuation { continuation in
+            polls[ticket]?.continuation = continuation
+        }
+    }
+
+    /// The poll's timeout passed: answer an empty list.
+    func expirePoll(_ ticket: UInt64) {
+        resolvePoll(ticket, status: 200, body: BotAPIEnvelope.success(.array([])))
+    }
+}
+
+/// The `{"ok":true,"result":…}` envelope.
+enum BotAPIEnvelope {
+    static func success(_ result: JSONValue, description: String? = nil) -> Data {
+        var members: [String: JSONValue] = ["ok": .bool(true), "result": result]
+        if let description { members["description"] = .string(description) }
+        return JSONValue.object(members).encoded()
+    }
+}

@@ -1,0 +1,126 @@
+import AsyncHTTPClient
+import FakeTelegram
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Testing
+
+@Suite struct FaultTests {
+    @Test("a status fault answers Telegram's envelope with parameters.retry_after, then stops after `times`")
+    func statusFault() async throws {
+        try await withFake { fake, bot, client in
+            try await fake.addFault(FaultRule(match: .init(method: "getMe"), respond: .init(status: 429, retryAfter: 3), times: 1))
+            let limited = try await client.call(bot.token, "getMe")
+            #expect(limited.status == 429)
+            #expect(limited.description == "Too Many Requests: retry after 3")
+            #expect(limited.json["parameters"]?["retry_after"]?.intValue == 3)
+            #expect(try await client.call(bot.token, "getMe").ok)
+            let calls = try await fake.calls(method: "getMe")
+            #expect(calls.map(\.status) == [429, 200])
+        }
+    }
+
+    @Test("`after` lets the first requests through; a raw body replaces the envelope")
+    func afterAndBody() async throws {
+        try await withFake { fake, bot, client in
+            try await fake.addFault(FaultRule(respond: .init(status: 502, body: "<html>Bad Gateway</html>"), after: 2))
+            #expect(try await client.call(bot.token, "getMe").ok)
+            #expect(try await client.call(bot.token, "getWebhookInfo").ok)
+            let failed = try await client.call(bot.token, "getMe")
+            #expect(failed.status == 502)
+            #expect(failed.json == .string("<html>Bad Gateway</html>"))
+        }
+    }
+
+    @Test("probability faults replay exactly for a seed")
+    func seededProbability() async throws {
+        @Sendable func pattern(seed: UInt64) async throws -> [Int] {
+            try await withFake(.fast(seed: seed)) { fake, bot, client in
+                try await fake.addFault(FaultRule(respond: .init(status: 500), probability: 0.5))
+                var statuses: [Int] = []
+                for _ in 0..<20 { statuses.append(try await client.call(bot.token, "getMe").status) }
+                return statuses
+            }
+        }
+        let first = try await pattern(seed: 7)
+        #expect(first == (try await pattern(seed: 7)))
+        #expect(first.contains(500) && first.contains(200))
+    }
+
+    @Test("a delay fault answers late but answers")
+    func delay() async throws {
+        try await withFake { fake, bot, client in
+            try await fake.addFault(FaultRule(match: .init(method: "getMe"), delay: .milliseconds(300), times: 1))
+            let started = ContinuousClock.now
+            #expect(try await client.call(bot.token, "getMe").ok)
+            #expect(ContinuousClock.now - started >= .milliseconds(300))
+        }
+    }
+
+    @Test("a timeout fault never answers: the client's deadline fires")
+    func timeout() async throws {
+        try await withFake { fake, bot, client in
+            try await fake.addFault(FaultRule(match: .init(method: "getMe"), action: .timeout, times: 1))
+            await #expect(throws: (any Error).self) {
+                _ = try await client.raw(.GET, "/bot\(bot.token)/getMe", timeout: .milliseconds(300))
+            }
+            #expect(try await client.call(bot.token, "getMe").ok)
+        }
+    }
+
+    @Test("reset and close faults drop the connection; garbage answers a body that is not JSON", arguments: [
+        FaultRule.Action.reset, .close,
+    ])
+    func dropped(action: FaultRule.Action) async throws {
+        try await withFake { fake, bot, client in
+            try await fake.addFault(FaultRule(match: .init(method: "getMe"), action: action, times: 1))
+            await #expect(throws: (any Error).self) {
+                let answer = try await client.raw(.GET, "/bot\(bot.token)/getMe", timeout: .seconds(5))
+                if answer.status == 200, answer.ok { return }
+                throw CancellationError()
+            }
+            #expect(try await client.call(bot.token, "getMe").ok)
+        }
+    }
+
+    @Test("a garbage fault answers 200 with a malformed body")
+    func garbage() async throws {
+        try await withFake { fake, bot, client in
+            try await fake.addFault(FaultRule(action: .garbage, times: 1))
+            let answer = try await client.call(bot.token, "getMe")
+            #expect(answer.status == 200)
+            #expect(answer.json["ok"] == nil)
+        }
+    }
+
+    @Test("delivery faults make the bot's endpoint look down, then deliveries recover", arguments: [
+        FaultRule(match: .init(method: "delivery"), respond: .init(status: 503), times: 2),
+        FaultRule(match: .init(method: "delivery"), action: .reset, times: 2),
+        FaultRule(match: .init(method: "delivery"), action: .timeout, times: 1),
+    ])
+    func deliveryFaults(rule: FaultRule) async throws {
+        try await WebhookReceiver.withRunning { receiver in
+            try await withFake { fake, bot, client in
+                try await fake.addFault(rule)
+                #expect(try await client.call(bot.token, "setWebhook", ["url": .string(receiver.url)]).ok)
+                let injected = try await fake.sendUserMessage(userID: 61, text: "through")
+                #expect(try await eventually { try await fake.updateState(updateID: injected.updateID)?.state == .confirmed })
+                #expect(receiver.deliveries.count == 1)
+                #expect(try await fake.updateState(updateID: injected.updateID)?.attempts == 1 + (rule.times ?? 0))
+                #expect(try await client.call(bot.token, "getWebhookInfo").result?["last_error_message"] != nil)
+            }
+        }
+    }
+
+    @Test("invalid fault rules are refused with a reason")
+    func invalid() async throws {
+        try await withFake { fake, _, client in
+            await #expect(throws: FakeTelegramError.self) { try await fake.addFault(FaultRule()) }
+            let bad = try await client.control(.POST, "/control/faults", .object(["respond": .object(["status": .int(42)])]))
+            #expect(bad.status == 400)
+            #expect(bad.json["error"]?.stringValue?.contains("100-599") == true)
+            let badDelay = try await client.control(.POST, "/control/faults", .object(["delay": "soon"]))
+            #expect(badDelay.status == 400)
+        }
+    }
+}
