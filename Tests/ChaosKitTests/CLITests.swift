@@ -1,3 +1,4 @@
+import ChaosKit
 import Foundation
 import Testing
 
@@ -57,5 +58,14 @@ import Testing
         let filtered = try ChaosBinary.run(["list", directory.url.path, "--filter", "shut*"])
         #expect(filtered.stdout.contains("other-two"))
         #expect(!filtered.stdout.contains("valid-one"))
+    }
+}
+
+@Suite struct LibraryTests {
+    @Test("every scenario in Scenarios/ validates")
+    func libraryValidates() throws {
+        let scenarios = try ScenarioLoader.load([ScenarioPaths.library])
+        #expect(scenarios.count >= 17)
+        #expect(Set(scenarios.map(\.name)).count == scenarios.count)
     }
 }

@@ -12,14 +12,17 @@ public struct JournaledCall: Sendable, Equatable {
     public var params: String
     /// Whether a `delay`/`timeout` fault is holding it right now.
     public var held: Bool
+    /// The id of the fault rule that fired on it, when the fake reports it.
+    public var faultID: String?
 
     /// Creates an entry.
-    public init(method: String, at: Date, status: Int?, params: String = "", held: Bool = false) {
+    public init(method: String, at: Date, status: Int?, params: String = "", held: Bool = false, faultID: String? = nil) {
         self.method = method
         self.at = at
         self.status = status
         self.params = params
         self.held = held
+        self.faultID = faultID
     }
 
     /// Reads the journal's JSON array; entries without a method or time are skipped.
@@ -32,7 +35,8 @@ public struct JournaledCall: Sendable, Equatable {
             // Sheets journals carry `operation` (and the HTTP verb as `method`); Telegram `method`.
             guard let method = (item["operation"] ?? item["method"]) as? String,
                   let atText = item["at"] as? String,
-                  let at = formatter.date(from: atText) ?? plain.date(from: atText)
+                  // A time without a zone (`2026-11-29T04:46:12.213`) is read as UTC.
+                  let at = formatter.date(from: atText) ?? plain.date(from: atText) ?? formatter.date(from: atText + "Z") ?? plain.date(from: atText + "Z")
             else { return nil }
             let params = item["params"].flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .fragmentsAllowed]) }
                 .map { String(decoding: $0, as: UTF8.self) } ?? ""
@@ -43,7 +47,8 @@ public struct JournaledCall: Sendable, Equatable {
             let details = item["params"] ?? item["range"] ?? item["path"]
             let paramsText = details.flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .fragmentsAllowed]) }
                 .map { String(decoding: $0, as: UTF8.self) } ?? params
-            return JournaledCall(method: method, at: at, status: status, params: paramsText, held: held)
+            let faultID = (item["faultId"] ?? item["fault_id"]).flatMap { $0 is NSNull ? nil : "\($0)" }
+            return JournaledCall(method: method, at: at, status: status, params: paramsText, held: held, faultID: faultID)
         }
     }
 

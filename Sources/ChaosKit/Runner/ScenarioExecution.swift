@@ -282,6 +282,12 @@ final class ScenarioExecution {
             lastSeen = seen
             if holds { return "held after \(String(format: "%.2f", (timeout - (until - ContinuousClock.now)).seconds))s: \(seen)" }
             if ContinuousClock.now >= until { break }
+            // Once the bot has exited nothing will change any more: fail now, not at the timeout.
+            if bot?.exit != nil, condition != .botExited {
+                var message = "the bot exited before the condition held; last seen: \(lastSeen)"
+                if let exit = bot?.exit { message += ". The bot exited with code \(exit.code); its last log lines:\n" + logTail(8).map { "    \($0)" }.joined(separator: "\n") }
+                throw StepFailure(message: message)
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         var message = "condition did not hold within \(DurationText.format(timeout)); last seen: \(lastSeen)"
@@ -393,6 +399,10 @@ final class ScenarioExecution {
                   let target = FaultTarget(rawValue: faults[index].target),
                   let calls = try? await journal(target: target, method: method)
             else { continue }
+            if let id = faults[index].id, calls.contains(where: { $0.faultID != nil }) {
+                faults[index].fired = calls.filter { $0.faultID == id }.count
+                continue
+            }
             let respond = rule["respond"] as? [String: Any]
             let faultStatus = (respond?["status"] as? NSNumber)?.intValue
             faults[index].fired = calls.filter { call in
