@@ -36,7 +36,11 @@ public struct ControlClient: Sendable {
     public var timeout: Duration
 
     /// Creates a client for `baseURL`.
-    public init(http: HTTPClient, baseURL: String, timeout: Duration = .seconds(10)) {
+    /// - Parameters:
+    ///   - http: Defaults to AsyncHTTPClient's shared client.
+    ///   - baseURL: `http://host:port`.
+    ///   - timeout: Defaults to 10 seconds.
+    public init(http: HTTPClient = .shared, baseURL: String, timeout: Duration = .seconds(10)) {
         self.http = http
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.timeout = timeout
