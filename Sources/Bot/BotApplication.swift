@@ -98,7 +98,8 @@ public struct BotServices: Sendable {
                                         pendingActionTTL: configuration.store.pendingActionTTL)
         intake = UpdateIntake(database: database, conversation: conversation, outboxDoorbell: outboxDoorbell,
                               replyDoorbell: replyDoorbell, logger: logger)
-        outboxWorker = OutboxWorker(database: database, sheets: sheets, doorbell: outboxDoorbell, logger: logger)
+        outboxWorker = OutboxWorker(database: database, sheets: sheets, doorbell: outboxDoorbell,
+                                    settleDelay: timeout, logger: logger)
         replySender = ReplySender(database: database, telegram: telegram, doorbell: replyDoorbell, logger: logger)
         cleanupJob = CleanupJob(database: database, interval: configuration.store.cleanupInterval, logger: logger)
         // The long poll must end well before the HTTP deadline is the only bound on it.

@@ -171,11 +171,14 @@ public enum FakeSheetsError: Error, Sendable, CustomStringConvertible {
     case notStarted(String)
     /// No such spreadsheet or sheet.
     case notFound(String)
+    /// A fault rule's JSON is not valid (the message says which field and why).
+    case invalidFaultRule(String)
 
     public var description: String {
         switch self {
         case .notStarted(let message): return "FakeSheets did not start: \(message)"
         case .notFound(let message): return message
+        case .invalidFaultRule(let message): return "invalid fault rule: \(message)"
         }
     }
 }

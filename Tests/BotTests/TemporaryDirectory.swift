@@ -17,3 +17,13 @@ extension URL {
         return file
     }
 }
+
+/// Runs `body` and returns its outcome, so that clean-up can run before an error is rethrown.
+func capture(_ body: () async throws -> Void) async -> Result<Void, any Error> {
+    do {
+        try await body()
+        return .success(())
+    } catch {
+        return .failure(error)
+    }
+}

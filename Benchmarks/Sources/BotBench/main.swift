@@ -1,1 +1,252 @@
-print("BotBench: not written yet")
+// BotBench — throughput and memory of the bot core, in release mode, outside `swift test`.
+//
+//   swift run -c release --package-path Benchmarks BotBench [--checkins N] [--batch N] [--skip-memory]
+//   swift run -c release --package-path Benchmarks BotBench serve-fakes
+//
+// The fakes run in a child process (this binary with `serve-fakes`), so that the resident memory
+// measured is the bot's alone. The bench builds the bot's real services from a real
+// `BotConfiguration` (fake URLs, a temporary SQLite file) and feeds decoded updates to
+// `UpdateIntake` in batches, as the poller does; the outbox worker and the reply sender run
+// against the fakes over HTTP.
+//
+// 1. Throughput: N users each send /checkin and a location (2N updates). Timed from the first
+//    batch handed to the intake until every row is confirmed by the fake Sheets (outbox empty)
+//    and every reply accepted by the fake Telegram (outgoing queue empty).
+// 2. Memory: VmRSS after a 2,000 check-in workload with 0, 10,000 and 100,000 abandoned pending
+//    actions in the store (opened through the intake by /checkin from distinct users who never
+//    send a location).
+
+import AsyncHTTPClient
+import Bot
+import FakeSheets
+import FakeTelegram
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import NIOCore
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+
+func option(_ name: String, default value: Int) -> Int {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let number = Int(arguments[index + 1]) else { return value }
+    return number
+}
+
+/// Reads VmRSS from /proc/self/status, in bytes.
+func residentBytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+    let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    return kilobytes * 1024
+}
+
+/// glibc's `malloc_trim(0)` (not exported by the Glibc module): returns free heap pages to the OS.
+func releaseFreeHeapPages() {
+    guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "malloc_trim") else { return }
+    typealias MallocTrim = @convention(c) (Int) -> Int32
+    _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+}
+
+func mebibytes(_ bytes: Int) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
+
+// MARK: - serve-fakes (child process)
+
+if arguments.first == "serve-fakes" {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbench-fakes-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    try await FakeTelegram.withRunning { telegram in
+        let bot = await telegram.registerBot()
+        try await FakeSheets.withRunning { sheets in
+            let spreadsheetID = try await sheets.createSpreadsheet()
+            let credentials = directory.appendingPathComponent("credentials.json")
+            try await sheets.serviceAccountKeyJSON().write(to: credentials)
+            let environment = [
+                "TELEGRAM_BOT_TOKEN": bot.token,
+                "TELEGRAM_API_BASE_URL": telegram.baseURL,
+                "SHEETS_API_BASE_URL": sheets.baseURL,
+                "SPREADSHEET_ID": spreadsheetID,
+                "GOOGLE_APPLICATION_CREDENTIALS": credentials.path,
+            ]
+            let line = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            // Serve until stdin closes (the parent exits or the user presses Ctrl-D).
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                Thread { _ = FileHandle.standardInput.readDataToEndOfFile(); continuation.resume() }.start()
+            }
+        }
+    }
+    try? FileManager.default.removeItem(at: directory)
+    exit(0)
+}
+
+// MARK: - parent: start the fakes
+
+let checkIns = option("--checkins", default: 5_000)
+let batchSize = option("--batch", default: 100)
+let skipMemory = arguments.contains("--skip-memory")
+let intakeOnly = arguments.contains("--intake-only")
+
+let child = Process()
+child.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0])
+child.arguments = ["serve-fakes"]
+let childInput = Pipe(), childOutput = Pipe()
+child.standardInput = childInput
+child.standardOutput = childOutput
+try child.run()
+guard let firstLine = String(data: childOutput.fileHandleForReading.availableLine(), encoding: .utf8) else {
+    fatalError("the fakes did not start")
+}
+var environment: [String: String] = [:]
+for pair in firstLine.split(separator: " ") {
+    let parts = pair.split(separator: "=", maxSplits: 1)
+    environment[String(parts[0])] = String(parts[1])
+}
+let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("botbench-\(UUID().uuidString)")
+try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+environment["DATABASE_PATH"] = workDirectory.appendingPathComponent("bot.sqlite").path
+environment["LOG_LEVEL"] = "error"
+environment["LOG_DIR"] = workDirectory.appendingPathComponent("logs").path
+
+extension FileHandle {
+    /// Reads up to the first newline (blocking).
+    func availableLine() -> Data {
+        var line = Data()
+        while true {
+            let byte = readData(ofLength: 1)
+            if byte.isEmpty || byte == Data([0x0A]) { return line }
+            line.append(byte)
+        }
+    }
+}
+
+var logger = Logger(label: "botbench")
+logger.logLevel = .critical
+let configuration = try BotConfiguration(environment: environment)
+let application = BotApplication(configuration: configuration, logger: logger)
+let telegramBaseURL = environment["TELEGRAM_API_BASE_URL"]!
+let madrid = (latitude: 40.4168, longitude: -3.7038)
+
+/// `/checkin` then a location for each user, in batches as `getUpdates` would return them.
+func checkInUpdates(users: Range<Int64>, firstUpdateID: Int64) -> [[Update]] {
+    var updates: [Update] = []
+    var updateID = firstUpdateID
+    for userID in users {
+        let user = User(id: userID, firstName: "User \(userID)", username: "user\(userID)")
+        let chat = Chat(id: userID)
+        let date = Int64(Date().timeIntervalSince1970)
+        updates.append(Update(updateID: updateID, message: Message(messageID: updateID, date: date, chat: chat, from: user, text: "/checkin")))
+        updates.append(Update(updateID: updateID + 1, message: Message(messageID: updateID + 1, date: date, chat: chat, from: user,
+                                                                       location: Location(latitude: madrid.latitude, longitude: madrid.longitude))))
+        updateID += 2
+    }
+    return stride(from: 0, to: updates.count, by: batchSize).map { Array(updates[$0..<min($0 + batchSize, updates.count)]) }
+}
+
+/// Only `/checkin`: pending actions that are never completed.
+func abandonedUpdates(users: Range<Int64>, firstUpdateID: Int64) -> [[Update]] {
+    let updates = users.enumerated().map { offset, userID in
+        Update(updateID: firstUpdateID + Int64(offset), message: Message(
+            messageID: 1, date: Int64(Date().timeIntervalSince1970), chat: Chat(id: userID),
+            from: User(id: userID, firstName: "Idle \(userID)"), text: "/checkin"))
+    }
+    return stride(from: 0, to: updates.count, by: batchSize).map { Array(updates[$0..<min($0 + batchSize, updates.count)]) }
+}
+
+/// Makes the fake Telegram know the users' private chats (a user message each, over its control
+/// API), so that the bot's replies to them are accepted and stored as in reality. Not timed.
+func introduceUsers(_ users: Range<Int64>, telegramBaseURL base: String) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        var iterator = users.makeIterator()
+        func post(_ userID: Int64) async throws {
+            var request = HTTPClientRequest(url: "\(base)/control/users/\(userID)/messages")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: #"{"text": "hello", "first_name": "User"}"#))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            _ = try await response.body.collect(upTo: 1 << 16)
+        }
+        for _ in 0..<16 { if let user = iterator.next() { group.addTask { try await post(user) } } }
+        while try await group.next() != nil {
+            if let user = iterator.next() { group.addTask { try await post(user) } }
+        }
+    }
+}
+
+/// Feeds `batches` to the intake and waits until the outbox and the reply queue are empty.
+func drive(_ batches: [[Update]], _ services: BotServices) async throws -> (intake: Duration, total: Duration) {
+    let clock = ContinuousClock()
+    let start = clock.now
+    for batch in batches {
+        try await services.intake.handle(batch)
+    }
+    let intakeDone = clock.now
+    while try await services.database.outboxStatus().queued > 0 {
+        try await Task.sleep(for: .milliseconds(2))
+    }
+    while try await services.database.queuedMessageCount() > 0 {
+        try await Task.sleep(for: .milliseconds(2))
+    }
+    return (intakeDone - start, clock.now - start)
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+try await application.withServices { services in
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        if intakeOnly {
+            let clock = ContinuousClock()
+            let start = clock.now
+            for batch in checkInUpdates(users: 1..<Int64(checkIns + 1), firstUpdateID: 1) {
+                try await services.intake.handle(batch)
+            }
+            let elapsed = clock.now - start
+            print(String(format: "intake only: %d updates in %.3f s → %.0f updates/s", 2 * checkIns, seconds(elapsed), Double(2 * checkIns) / seconds(elapsed)))
+            return
+        }
+        group.addTask { try await services.outboxWorker.run() }
+        group.addTask { try await services.replySender.run() }
+        var nextUpdateID: Int64 = 1
+        var nextUserID: Int64 = 1_000_000
+
+        try await introduceUsers(nextUserID..<nextUserID + 200 + Int64(checkIns), telegramBaseURL: telegramBaseURL)
+        // Warm-up: connections, token, page cache.
+        _ = try await drive(checkInUpdates(users: nextUserID..<nextUserID + 200, firstUpdateID: nextUpdateID), services)
+        nextUserID += 200; nextUpdateID += 400
+
+        let (intake, total) = try await drive(checkInUpdates(users: nextUserID..<nextUserID + Int64(checkIns), firstUpdateID: nextUpdateID), services)
+        nextUserID += Int64(checkIns); nextUpdateID += Int64(2 * checkIns)
+        print(String(format: "throughput: %d check-ins (%d updates, batches of %d): intake %.3f s, whole path %.3f s → %.0f check-ins/s, %.0f updates/s (intake alone %.0f updates/s)",
+                     checkIns, 2 * checkIns, batchSize, seconds(intake), seconds(total),
+                     Double(checkIns) / seconds(total), Double(2 * checkIns) / seconds(total), Double(2 * checkIns) / seconds(intake)))
+
+        if !skipMemory {
+            var baseline = 0
+            var abandoned = 0
+            for target in [0, 10_000, 100_000] {
+                let add = target - abandoned
+                if add > 0 {
+                    _ = try await drive(abandonedUpdates(users: nextUserID..<nextUserID + Int64(add), firstUpdateID: nextUpdateID), services)
+                    nextUserID += Int64(add); nextUpdateID += Int64(add)
+                    abandoned = target
+                }
+                _ = try await drive(checkInUpdates(users: nextUserID..<nextUserID + 2_000, firstUpdateID: nextUpdateID), services)
+                nextUserID += 2_000; nextUpdateID += 4_000
+                let rss = residentBytes()
+                // What the allocator keeps from the burst of updates versus what is live.
+                releaseFreeHeapPages()
+                let trimmed = residentBytes()
+                if target == 0 { baseline = trimmed }
+                let pending = try await services.database.pendingActionCount()
+                print("memory: \(pending) abandoned pending actions in the store → RSS \(mebibytes(rss)), after malloc_trim \(mebibytes(trimmed)) (growth \(mebibytes(trimmed - baseline)))")
+            }
+        }
+        group.cancelAll()
+    }
+}
+try childInput.fileHandleForWriting.close()
+child.waitUntilExit()
+try? FileManager.default.removeItem(at: workDirectory)

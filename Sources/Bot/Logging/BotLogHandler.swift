@@ -14,8 +14,11 @@ public struct BotLogHandler: LogHandler {
     public let label: String
     /// The sink shared by every handler of the process.
     public let sink: LogSink
+    /// The lowest level written.
     public var logLevel: Logger.Level
+    /// Metadata added to every line of this logger.
     public var metadata: Logger.Metadata = [:]
+    /// Contextual metadata added to every line (task-local ids, …).
     public var metadataProvider: Logger.MetadataProvider?
 
     /// Creates a handler.
@@ -32,11 +35,13 @@ public struct BotLogHandler: LogHandler {
         self.metadataProvider = metadataProvider
     }
 
+    /// One entry of `metadata`.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Formats `event` as one redacted line and writes it to the sink.
     public func log(event: LogEvent) {
         sink.emit(format(
             level: event.level, message: event.message, metadata: event.metadata, date: Date()

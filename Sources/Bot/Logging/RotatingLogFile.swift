@@ -130,5 +130,6 @@ public struct LogFileError: Error, Sendable, CustomStringConvertible {
     /// What went wrong and how to fix it.
     public var reason: String
 
+    /// A one-line explanation for logs and operators; never contains a secret.
     public var description: String { "\(path): \(reason)" }
 }

@@ -141,6 +141,7 @@ public struct CircuitOpenError: Error, Sendable, Equatable, CustomStringConverti
     /// How long until a probe may pass (zero when half open with a probe in flight).
     public var retryAfter: Duration
 
+    /// A one-line explanation for logs and operators; never contains a secret.
     public var description: String {
         "circuit \(state.rawValue): call not attempted; next probe in \(retryAfter)"
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -28,6 +29,10 @@ public struct OutboxWorker: Service {
     public let circuitBreaker: CircuitBreaker
     /// Rows per append call. Defaults to 100.
     public let batchSize: Int
+    /// After an append whose outcome is unknown (a timeout), how long to wait before asking the
+    /// sheet which rows it holds, so that a request Sheets is still processing lands before the
+    /// check instead of after a second append. Defaults to 30 seconds (`HTTP_TIMEOUT` in the bot).
+    public let settleDelay: Duration
     /// Event log.
     public let logger: Logger
     /// Counters and the last error, for `/health` and tests.
@@ -38,9 +43,11 @@ public struct OutboxWorker: Service {
     ///   - backoff: Defaults to 500 ms doubling up to 1 minute.
     ///   - circuitBreaker: Defaults to one opening after 5 consecutive failures for 30 seconds.
     ///   - batchSize: Rows per append. Defaults to 100.
+    ///   - settleDelay: Wait before checking the sheet after an uncertain append. Defaults to 30 seconds.
     public init(database: BotDatabase, sheets: any SheetRowAppending, doorbell: Doorbell,
                 backoff: Backoff = Backoff(base: .milliseconds(500), maximum: .seconds(60)),
                 circuitBreaker: CircuitBreaker = CircuitBreaker(), batchSize: Int = 100,
+                settleDelay: Duration = .seconds(30),
                 logger: Logger, status: OutboxStatus = OutboxStatus()) {
         self.database = database
         self.sheets = sheets
@@ -48,6 +55,7 @@ public struct OutboxWorker: Service {
         self.backoff = backoff
         self.circuitBreaker = circuitBreaker
         self.batchSize = max(batchSize, 1)
+        self.settleDelay = settleDelay
         self.logger = logger
         self.status = status
     }
@@ -89,6 +97,8 @@ public struct OutboxWorker: Service {
                 let delay: Duration
                 if let open = error as? CircuitOpenError {
                     delay = max(open.retryAfter, .milliseconds(10))
+                } else if Self.mayHaveBeenApplied(error) {
+                    delay = max(settleDelay, backoff.delay(forAttempt: state.consecutiveFailures))
                 } else {
                     delay = backoff.delay(forAttempt: state.consecutiveFailures)
                 }
@@ -156,7 +166,7 @@ public struct OutboxWorker: Service {
     /// Whether the append behind `error` may have reached the sheet (a timeout, a dropped
     /// connection): then the sheet is checked before the rows are appended again.
     static func mayHaveBeenApplied(_ error: any Error) -> Bool {
-        if error is CircuitOpenError { return false }
+        if error is CircuitOpenError || error is DatabaseError { return false }
         if let sheetsError = error as? SheetsError { return sheetsError.mayHaveBeenApplied }
         return true
     }

@@ -21,7 +21,7 @@ public struct ReplySender: Service {
     public let backoff: Backoff
     /// Messages read per pass. Defaults to 200.
     public let batchSize: Int
-    /// Chats served at once. Defaults to 16.
+    /// Chats served at once. Defaults to 32.
     public let maxConcurrentChats: Int
     /// Event log.
     public let logger: Logger
@@ -30,7 +30,7 @@ public struct ReplySender: Service {
     /// - Parameter backoff: Defaults to 500 ms doubling up to 1 minute.
     public init(database: BotDatabase, telegram: TelegramClient, doorbell: Doorbell,
                 backoff: Backoff = Backoff(base: .milliseconds(500), maximum: .seconds(60)),
-                batchSize: Int = 200, maxConcurrentChats: Int = 16, logger: Logger) {
+                batchSize: Int = 200, maxConcurrentChats: Int = 32, logger: Logger) {
         self.database = database
         self.telegram = telegram
         self.doorbell = doorbell

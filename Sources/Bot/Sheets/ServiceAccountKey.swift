@@ -90,12 +90,15 @@ public struct ServiceAccountKey: Sendable, Decodable, Equatable, CustomStringCon
         try _RSA.Signing.PrivateKey(pemRepresentation: privateKey)
     }
 
+    /// A one-line explanation for logs and operators; never contains a secret.
     public var description: String {
         "ServiceAccountKey(clientEmail: \(clientEmail), privateKeyID: \(privateKeyID), tokenURI: \(tokenURI), privateKey: [REDACTED])"
     }
 
+    /// The same as `description`: the private key is never shown.
     public var debugDescription: String { description }
 
+    /// What `dump` shows: every field but the private key.
     public var customMirror: Mirror {
         Mirror(self, children: [
             "clientEmail": clientEmail, "privateKeyID": privateKeyID, "tokenURI": tokenURI, "privateKey": "[REDACTED]",
@@ -112,11 +115,17 @@ extension ServiceAccountKey.CodingKeys {
 public struct ServiceAccountKeyError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What is wrong.
     public enum Problem: Sendable, Equatable {
+        /// No file at the path.
         case missingFile
+        /// The file exists but cannot be read (the reason).
         case unreadable(String)
+        /// The content is not a JSON object.
         case notJSON
+        /// A required field is absent (its name).
         case missingField(String)
+        /// A field has the wrong type or value (its name, what is wrong).
         case invalidField(String, String)
+        /// `private_key` is not an RSA private key in PEM form of 2048 bits or more.
         case badPrivateKey
     }
 
@@ -125,6 +134,7 @@ public struct ServiceAccountKeyError: Error, Sendable, Equatable, CustomStringCo
     /// What is wrong with it.
     public var problem: Problem
 
+    /// A one-line explanation for logs and operators; never contains a secret.
     public var description: String {
         switch problem {
         case .missingFile:

@@ -80,6 +80,7 @@ public enum SheetsError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A one-line explanation for logs and operators; never contains a secret.
     public var description: String {
         switch self {
         case .tokenRejected(let status, let error, let description):

@@ -57,6 +57,7 @@ public enum TelegramError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A one-line explanation for logs and operators; never contains a secret.
     public var description: String {
         switch self {
         case .tooManyRequests(let retryAfter, let description):

@@ -92,6 +92,20 @@ public struct FaultRule: Sendable, Hashable {
         self.probability = probability
     }
 
+    /// Parses the JSON form DESIGN.md and `POST /control/faults` use, e.g.
+    /// `{"match": {"operation": "append"}, "delay": "3s", "times": 1}`.
+    /// - Throws: `FakeSheetsError.invalidFaultRule` saying precisely what is wrong.
+    public init(json data: Data) throws {
+        guard let json = JSONValue.parse(data) else {
+            throw FakeSheetsError.invalidFaultRule("the fault rule is not JSON")
+        }
+        do {
+            self = try FaultRule.parse(json)
+        } catch {
+            throw FakeSheetsError.invalidFaultRule(error.description)
+        }
+    }
+
     /// Parses the JSON form (`POST /control/faults`), explaining precisely what is wrong.
     static func parse(_ json: JSONValue) throws(FaultRuleError) -> FaultRule {
         guard case .object(let object) = json else { throw FaultRuleError("a fault rule must be a JSON object") }

@@ -50,17 +50,26 @@ enum CellValue: Sendable, Hashable {
     /// a leading apostrophe forces text (`'0123` → `0123`).
     static func userEntered(_ json: JSONValue) -> CellValue? {
         guard case .string(let s) = json else { return raw(json) }
-        if s.isEmpty { return nil }
-        if s.hasPrefix("'") { return .text(String(s.dropFirst())) }
-        let trimmed = s.trimmingCharacters(in: .whitespaces)
-        switch trimmed.uppercased() {
-        case "TRUE": return .bool(true)
-        case "FALSE": return .bool(false)
-        default: break
+        guard let first = s.utf8.first else { return nil }
+        if first == UInt8(ascii: "'") { return .text(String(s.dropFirst())) }
+        // Most text cannot be a number or boolean: decide on the first character before parsing.
+        let mayBeValue = (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) || first == UInt8(ascii: "-")
+            || first == UInt8(ascii: "+") || first == UInt8(ascii: ".") || first == UInt8(ascii: " ")
+            || first == UInt8(ascii: "t") || first == UInt8(ascii: "T") || first == UInt8(ascii: "f") || first == UInt8(ascii: "F")
+        guard mayBeValue else { return .text(s) }
+        let trimmed = first == UInt8(ascii: " ") || s.utf8.last == UInt8(ascii: " ") ? s.trimmingCharacters(in: .whitespaces) : s
+        if trimmed.utf8.count == 4 || trimmed.utf8.count == 5 {
+            switch trimmed.uppercased() {
+            case "TRUE": return .bool(true)
+            case "FALSE": return .bool(false)
+            default: break
+            }
         }
         if let number = parseNumber(trimmed) { return .number(number) }
         return .text(s)
     }
+
+    private static let numberBytes = Set("0123456789.,eE+-".utf8)
 
     /// Numbers the way the Sheets UI recognises them in the en_US locale: optional sign, digits with
     /// optional thousands separators, optional fraction and exponent. Rejects `inf`, `nan`, hex.
@@ -73,8 +82,7 @@ enum CellValue: Sendable, Hashable {
             body = body.dropFirst()
         }
         guard let first = body.first, first.isASCII, first.isNumber || first == "." else { return nil }
-        let allowed = Set("0123456789.,eE+-")
-        guard body.allSatisfy({ allowed.contains($0) }) else { return nil }
+        guard body.utf8.allSatisfy({ numberBytes.contains($0) }) else { return nil }
         // Thousands separators only between groups of three digits before the decimal point.
         let integerPart = body.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)[0]
         if integerPart.contains(",") {

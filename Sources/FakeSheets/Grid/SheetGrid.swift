@@ -13,6 +13,38 @@ struct SheetGrid: Sendable {
     var rowCount: Int
     var columnCount: Int
     var rows: [[CellValue?]] = []
+    /// Cached facts about `rows` that let `detectTable` answer in O(1) for the common case (a
+    /// table from row 1 with no gaps); `nil` after a write that may have invalidated them.
+    private(set) var summary: Summary?
+
+    struct Summary: Equatable {
+        /// Stored rows with no value at all.
+        var emptyRows: Int
+        /// The widest stored row.
+        var maxWidth: Int
+        /// The leftmost column holding a value in any row (`Int.max` when none).
+        var minFirstColumn: Int
+    }
+
+    init(sheetID: Int, title: String, index: Int, rowCount: Int, columnCount: Int) {
+        self.sheetID = sheetID
+        self.title = title
+        self.index = index
+        self.rowCount = rowCount
+        self.columnCount = columnCount
+    }
+
+    /// Computes `summary` if a write invalidated it.
+    mutating func prepareSummary() {
+        guard summary == nil else { return }
+        var result = Summary(emptyRows: 0, maxWidth: 0, minFirstColumn: .max)
+        for row in rows {
+            if row.isEmpty { result.emptyRows += 1; continue }
+            result.maxWidth = max(result.maxWidth, row.count)
+            if let first = row.firstIndex(where: { $0 != nil }) { result.minFirstColumn = min(result.minFirstColumn, first) }
+        }
+        summary = result
+    }
 
     /// A concrete rectangle of this sheet, clamped to the grid (open bounds reach its edge).
     struct Rectangle: Equatable {
@@ -74,6 +106,17 @@ struct SheetGrid: Sendable {
     /// the data reaches past it. `nil` cells in the input leave the stored cell unchanged, as the
     /// API does for `null`.
     mutating func write(_ values: [[CellValue?]], row: Int, column: Int, nullsClear: Bool) {
+        // Rows added past the end keep the summary exact; anything else recomputes it lazily.
+        let appendsAtEnd = row == rows.count && values.allSatisfy { line in line.contains { $0 != nil } }
+        if appendsAtEnd, var summary {
+            for line in values {
+                summary.maxWidth = max(summary.maxWidth, column + line.count)
+                if let first = line.firstIndex(where: { $0 != nil }) { summary.minFirstColumn = min(summary.minFirstColumn, column + first) }
+            }
+            self.summary = summary
+        } else {
+            summary = nil
+        }
         for (i, line) in values.enumerated() {
             let r = row + i
             if r >= rows.count {
@@ -101,6 +144,7 @@ struct SheetGrid: Sendable {
 
     /// Inserts `count` empty rows before `row` (`insertDataOption=INSERT_ROWS`); the grid grows.
     mutating func insertRows(at row: Int, count: Int) {
+        if row < rows.count { summary = nil }
         if row < rows.count {
             rows.insert(contentsOf: Array(repeating: [], count: count), at: row)
         }
@@ -127,6 +171,11 @@ struct SheetGrid: Sendable {
         let c0 = range.startColumn ?? 0
         let searchColumnsEnd = (range.isSingleCell ? nil : range.endColumn) ?? max(columnCount, c0 + 1)
         let columns = c0..<max(searchColumnsEnd, c0 + 1)
+        // Fast path: the search starts at the top-left, covers every stored column, and no stored
+        // row is empty: the table is every stored row.
+        if r0 == 0, c0 == 0, let summary, summary.emptyRows == 0, !rows.isEmpty, columns.upperBound >= summary.maxWidth {
+            return Rectangle(rows: 0..<rows.count, columns: summary.minFirstColumn..<summary.maxWidth)
+        }
         let rowLimit = min(range.isSingleCell ? rows.count : (range.endRow ?? rows.count), rows.count)
         var first: Int?
         var r = r0

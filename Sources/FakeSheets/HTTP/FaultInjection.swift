@@ -16,9 +16,9 @@ struct FaultInjection: Sendable {
         case answer(Response, status: Int?)
     }
 
-    func apply(_ operation: FaultRule.Operation, callID: Int, context: SheetsRequestContext,
+    func apply(_ operation: FaultRule.Operation, rule: FaultRule?, callID: Int, context: SheetsRequestContext,
                projectNumber: @Sendable () async -> String) async -> Outcome {
-        guard let (_, rule) = await state.fire(operation: operation, callID: callID) else { return .proceed }
+        guard let rule else { return .proceed }
         if let delay = rule.delay {
             await state.setHeld(callID, true)
             let shuttingDown = await signal.hold(for: delay)

@@ -69,10 +69,10 @@ struct SheetsAPIRoutes: Sendable {
             await state.finishCall(callID, status: 404)
             return HTTPMessages.google(GoogleError(code: 404, message: "Method not found.", status: "NOT_FOUND"))
         }
-        let callID = await state.beginCall(operation: call.operation.rawValue, method: request.method.rawValue, path: path,
-                                           spreadsheetID: call.spreadsheetID, range: call.range)
+        let (callID, rule) = await state.beginCall(call.operation, method: request.method.rawValue, path: path,
+                                                   spreadsheetID: call.spreadsheetID, range: call.range)
         let state = self.state
-        switch await faults.apply(call.operation, callID: callID, context: context,
+        switch await faults.apply(call.operation, rule: rule, callID: callID, context: context,
                                   projectNumber: { (try? await state.defaultAccount().projectNumber) ?? "0" }) {
         case .answer(let response, let status):
             await state.finishCall(callID, status: status)
@@ -195,6 +195,63 @@ struct QueryParameters {
 enum ValueRangeBody {
     static func parse(_ data: Data, urlRange: String) throws(GoogleError) -> ValueRangeInput {
         if data.isEmpty { return ValueRangeInput(range: nil, majorDimension: .rows, values: []) }
+        // Fast path: a well-formed body decodes straight into typed values. Anything unusual
+        // (wrong types, unknown fields, a range to compare) takes the precise path below, which
+        // produces Google's error message.
+        if let wire = try? JSONDecoder().decode(Wire.self, from: data), wire.range == nil,
+           let dimension = MajorDimension(rawValue: wire.majorDimension ?? "ROWS") {
+            return ValueRangeInput(range: nil, majorDimension: dimension, values: (wire.values ?? []).map { $0.map(\.value) })
+        }
+        return try parsePrecisely(data, urlRange: urlRange)
+    }
+
+    /// The body as clients usually send it; decoding fails on anything else.
+    private struct Wire: Decodable {
+        var range: String?
+        var majorDimension: String?
+        var values: [[Scalar]]?
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        struct UnknownField: Error {}
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            for key in container.allKeys where key.stringValue != "range" && key.stringValue != "majorDimension" && key.stringValue != "values" {
+                throw UnknownField()
+            }
+            range = try container.decodeIfPresent(String.self, forKey: Key(stringValue: "range"))
+            majorDimension = try container.decodeIfPresent(String.self, forKey: Key(stringValue: "majorDimension"))
+            values = try container.decodeIfPresent([[Scalar]].self, forKey: Key(stringValue: "values"))
+        }
+    }
+
+    /// One cell value: string (tried first, the common case), boolean, number or null.
+    private struct Scalar: Decodable {
+        var value: JSONValue
+        init(value: JSONValue) { self.value = value }
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let s = try? container.decode(String.self) {
+                value = .string(s)
+            } else if container.decodeNil() {
+                value = .null
+            } else if let b = try? container.decode(Bool.self) {
+                value = .bool(b)
+            } else if let i = try? container.decode(Int.self) {
+                value = .int(i)
+            } else {
+                value = .number(try container.decode(Double.self))
+            }
+        }
+    }
+
+    static func parsePrecisely(_ data: Data, urlRange: String) throws(GoogleError) -> ValueRangeInput {
         guard let json = JSONValue.parse(data) else {
             throw GoogleError.invalidArgument("Invalid JSON payload received. Unexpected token.")
         }

@@ -9,7 +9,7 @@ enum SheetsRouter {
         let token = TokenRoute(state: state, faults: faults, baseURL: baseURL)
         router.post("token") { request, context in await token.handle(request, context: context) }
         let api = SheetsAPIRoutes(state: state, faults: faults, baseURL: baseURL)
-        for method in [HTTPRequest.Method.get, .post, .put] {
+        for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
             router.on("v4/spreadsheets/**", method: method) { request, context in await api.handle(request, context: context) }
         }
         ControlRoutes(state: state, baseURL: baseURL).register(on: router)

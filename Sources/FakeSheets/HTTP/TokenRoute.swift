@@ -12,15 +12,15 @@ struct TokenRoute: Sendable {
     static let jwtBearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
     func handle(_ request: Request, context: SheetsRequestContext) async -> Response {
-        let callID = await state.beginCall(operation: "token", method: request.method.rawValue, path: request.uri.path,
-                                           spreadsheetID: nil, range: nil)
-        let response = await respond(request, context: context, callID: callID)
+        let (callID, rule) = await state.beginCall(.token, method: request.method.rawValue, path: request.uri.path,
+                                                   spreadsheetID: nil, range: nil)
+        let response = await respond(request, context: context, callID: callID, rule: rule)
         return response
     }
 
-    private func respond(_ request: Request, context: SheetsRequestContext, callID: Int) async -> Response {
+    private func respond(_ request: Request, context: SheetsRequestContext, callID: Int, rule: FaultRule?) async -> Response {
         let state = self.state
-        switch await faults.apply(.token, callID: callID, context: context, projectNumber: { (try? await state.defaultAccount().projectNumber) ?? "0" }) {
+        switch await faults.apply(.token, rule: rule, callID: callID, context: context, projectNumber: { (try? await state.defaultAccount().projectNumber) ?? "0" }) {
         case .answer(let response, let status):
             await state.finishCall(callID, status: status)
             return response

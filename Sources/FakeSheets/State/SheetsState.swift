@@ -16,6 +16,8 @@ actor SheetsState {
     private var nextFaultID = 1
     private var journal: [RecordedCall] = []
     private var journalOffset = 0
+    /// Ids of the calls held right now by a delay/timeout fault (so `heldCalls` need not scan the journal).
+    private var heldIDs: Set<Int> = []
     private var quotaMeter: QuotaMeter?
 
     struct AccessToken: Sendable {
@@ -111,17 +113,26 @@ actor SheetsState {
         return id
     }
 
+    /// Journals a request and draws its fault in one step (one actor hop on the hot path).
+    func beginCall(_ operation: FaultRule.Operation, method: String, path: String, spreadsheetID: String?,
+                   range: String?) -> (id: Int, fault: FaultRule?) {
+        let id = beginCall(operation: operation.rawValue, method: method, path: path, spreadsheetID: spreadsheetID, range: range)
+        return (id, faults.isEmpty ? nil : fire(operation: operation, callID: id)?.rule)
+    }
+
     func finishCall(_ id: Int, status: Int?) {
         let index = id - journalOffset - 1
         guard journal.indices.contains(index) else { return }
         journal[index].status = status
         journal[index].held = false
+        heldIDs.remove(id)
     }
 
     func setHeld(_ id: Int, _ held: Bool) {
         let index = id - journalOffset - 1
         guard journal.indices.contains(index) else { return }
         journal[index].held = held
+        if held { heldIDs.insert(id) } else { heldIDs.remove(id) }
     }
 
     /// The first rule that fires for this request (counters advance on every match).
@@ -172,7 +183,12 @@ actor SheetsState {
         return journal.filter { $0.operation == operation }
     }
 
-    func heldCalls() -> [RecordedCall] { journal.filter(\.held) }
+    func heldCalls() -> [RecordedCall] {
+        heldIDs.sorted().compactMap { id in
+            let index = id - journalOffset - 1
+            return journal.indices.contains(index) ? journal[index] : nil
+        }
+    }
 
     /// Forgets spreadsheets, faults, the journal and quota windows; accounts and tokens stay valid.
     func reset() throws {
@@ -180,6 +196,7 @@ actor SheetsState {
         faults.removeAll()
         journalOffset += journal.count
         journal.removeAll()
+        heldIDs.removeAll()
         quotaMeter = configuration.quotas.map(QuotaMeter.init)
         try database?.deleteSpreadsheets()
     }
@@ -312,13 +329,20 @@ actor SheetsState {
         return out
     }
 
+    /// The sheet index and resolved range a request addresses, checked for access. Returns plain
+    /// values so that no copy of the spreadsheet outlives the lookup (the grid is then mutated in
+    /// place, without copying its rows).
+    private func locate(_ id: String, _ text: String, account: ServiceAccount) throws(GoogleError) -> (Int, A1Range) {
+        let spreadsheet = try spreadsheet(id, for: account)
+        return try resolve(text, in: spreadsheet)
+    }
+
     /// `spreadsheets.values.update`.
     func update(_ id: String, range text: String, input: ValueRangeInput, options: WriteOptions,
                 account: ServiceAccount) throws(GoogleError) -> JSONValue {
-        var spreadsheet = try spreadsheet(id, for: account)
-        let (index, range) = try resolve(text, in: spreadsheet)
+        let (index, range) = try locate(id, text, account: account)
         let values = try cells(input, option: options.valueInputOption)
-        var grid = spreadsheet.sheets[index]
+        let title = spreadsheets[id]!.sheets[index].title
         let r0 = range.startRow ?? 0
         let c0 = range.startColumn ?? 0
         let height = values.count
@@ -333,48 +357,63 @@ actor SheetsState {
         }
         var out: [String: JSONValue] = ["spreadsheetId": .string(id)]
         guard height > 0, width > 0 else {
-            out["updatedRange"] = .string(A1Range.format(title: grid.title, rows: r0..<(r0 + 1), columns: c0..<(c0 + 1)))
+            out["updatedRange"] = .string(A1Range.format(title: title, rows: r0..<(r0 + 1), columns: c0..<(c0 + 1)))
             return .object(out)
         }
-        grid.write(values, row: r0, column: c0, nullsClear: false)
-        spreadsheet.sheets[index] = grid
-        try persist(spreadsheet, sheet: grid, rows: r0..<(r0 + height))
-        spreadsheets[id] = spreadsheet
+        // Keeping the old grid costs a copy of its rows, so only when a database write can fail.
+        let before = database == nil ? nil : spreadsheets[id]!.sheets[index]
+        spreadsheets[id]!.sheets[index].write(values, row: r0, column: c0, nullsClear: false)
+        do {
+            try persist(id, sheet: spreadsheets[id]!.sheets[index], rows: r0..<(r0 + height))
+        } catch {
+            if let before { spreadsheets[id]!.sheets[index] = before }
+            throw error
+        }
         let written = SheetGrid.Rectangle(rows: r0..<(r0 + height), columns: c0..<(c0 + width))
-        out.merge(updateSummary(grid: grid, rect: written, values: values, options: options, id: id)) { $1 }
+        out.merge(updateSummary(grid: spreadsheets[id]!.sheets[index], rect: written, values: values, options: options, id: id)) { $1 }
         return .object(out)
     }
 
     /// `spreadsheets.values.append`.
     func append(_ id: String, range text: String, input: ValueRangeInput, options: WriteOptions,
                 account: ServiceAccount) throws(GoogleError) -> JSONValue {
-        var spreadsheet = try spreadsheet(id, for: account)
-        let (index, range) = try resolve(text, in: spreadsheet)
+        let (index, range) = try locate(id, text, account: account)
         let values = try cells(input, option: options.valueInputOption)
-        var grid = spreadsheet.sheets[index]
-        let table = grid.detectTable(in: range)
+        spreadsheets[id]!.sheets[index].prepareSummary()
+        let title = spreadsheets[id]!.sheets[index].title
+        let table = spreadsheets[id]!.sheets[index].detectTable(in: range)
         let startRow = table.map { $0.rows.upperBound } ?? (range.startRow ?? 0)
         let startColumn = table.map { $0.columns.lowerBound } ?? (range.startColumn ?? 0)
         let height = values.count
         let width = values.map(\.count).max() ?? 0
         var out: [String: JSONValue] = ["spreadsheetId": .string(id)]
         if let table {
-            out["tableRange"] = .string(A1Range.format(title: grid.title, rows: table.rows, columns: table.columns))
+            out["tableRange"] = .string(A1Range.format(title: title, rows: table.rows, columns: table.columns))
         }
         guard height > 0, width > 0 else {
             out["updates"] = .object(["spreadsheetId": .string(id)])
             return .object(out)
         }
+        let rowCountBefore = spreadsheets[id]!.sheets[index].rowCount
+        let storedBefore = spreadsheets[id]!.sheets[index].rows.count
         if options.insertDataOption == .insertRows {
-            grid.insertRows(at: startRow, count: height)
+            spreadsheets[id]!.sheets[index].insertRows(at: startRow, count: height)
         }
-        grid.write(values, row: startRow, column: startColumn, nullsClear: true)
-        spreadsheet.sheets[index] = grid
+        spreadsheets[id]!.sheets[index].write(values, row: startRow, column: startColumn, nullsClear: true)
         let changed = options.insertDataOption == .insertRows ? startRow..<Int.max : startRow..<(startRow + height)
-        try persist(spreadsheet, sheet: grid, rows: changed)
-        spreadsheets[id] = spreadsheet
+        do {
+            try persist(id, sheet: spreadsheets[id]!.sheets[index], rows: changed)
+        } catch {
+            // Nothing is kept when the row could not be stored: undo the common case (rows added
+            // at the end); other shapes are rare enough to reload from the database.
+            if storedBefore <= startRow && options.insertDataOption == .overwrite {
+                spreadsheets[id]!.sheets[index].rows.removeLast(spreadsheets[id]!.sheets[index].rows.count - storedBefore)
+                spreadsheets[id]!.sheets[index].rowCount = rowCountBefore
+            }
+            throw error
+        }
         let written = SheetGrid.Rectangle(rows: startRow..<(startRow + height), columns: startColumn..<(startColumn + width))
-        out["updates"] = .object(updateSummary(grid: grid, rect: written, values: values, options: options, id: id))
+        out["updates"] = .object(updateSummary(grid: spreadsheets[id]!.sheets[index], rect: written, values: values, options: options, id: id))
         return .object(out)
     }
 
@@ -439,10 +478,10 @@ actor SheetsState {
         return .object(["spreadsheetId": .string(id), "replies": .array(replies)])
     }
 
-    private func persist(_ spreadsheet: Spreadsheet, sheet: SheetGrid, rows: Range<Int>) throws(GoogleError) {
+    private func persist(_ spreadsheetID: String, sheet: SheetGrid, rows: Range<Int>) throws(GoogleError) {
         guard let database else { return }
         do {
-            try database.saveSheet(spreadsheetID: spreadsheet.id, sheet: sheet, rows: rows)
+            try database.saveSheet(spreadsheetID: spreadsheetID, sheet: sheet, rows: rows)
         } catch {
             throw GoogleError(code: 500, message: "Internal error encountered.", status: "INTERNAL")
         }

@@ -1,8 +1,9 @@
 import Foundation
 
 /// Everything the fake knows about one registered bot: its update queue, webhook, chats,
-/// callback queries, commands, call journal and fault rules.
-struct BotRecord: Sendable {
+/// callback queries, commands, call journal and fault rules. A class, confined to the state
+/// actor, so that appending to its journal or queue never copies them.
+final class BotRecord {
     let bot: RegisteredBot
     var nextUpdateID: Int64
     /// Unconfirmed updates, in update_id order (dropped and confirmed ones are removed).
@@ -68,13 +69,19 @@ struct Webhook: Sendable, Equatable {
     let allowedUpdates: Set<String>?
 }
 
-/// A chat the bot can write to, with its messages.
-struct Chat: Sendable {
+/// A chat the bot can write to, with its messages (a class confined to the state actor, so that
+/// storing a message never copies the chat).
+final class Chat {
     let id: Int64
     var json: JSONValue
     var nextMessageID: Int64 = 1
     var messages: [Int64: StoredMessage] = [:]
     var order: [Int64] = []
+
+    init(id: Int64, json: JSONValue) {
+        self.id = id
+        self.json = json
+    }
 }
 
 /// A message in a chat, written by a user (injected) or by the bot.

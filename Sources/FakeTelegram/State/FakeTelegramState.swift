@@ -81,11 +81,11 @@ actor FakeTelegramState {
     /// Removes one fault (by id) or all; answers whether anything was removed.
     func removeFaults(botID: Int64, id: String?) -> Bool {
         guard let record = bots[botID] else { return false }
-        guard let id else {
-            bots[botID]!.faults.removeAll()
-            return !record.faults.isEmpty
-        }
         let before = record.faults.count
+        guard let id else {
+            record.faults.removeAll()
+            return before > 0
+        }
         bots[botID]!.faults.removeAll { $0.id == id }
         return bots[botID]!.faults.count != before
     }
@@ -226,7 +226,7 @@ actor FakeTelegramState {
         for id in botOrder {
             if let ticket = bots[id]?.activePoll { resolvePoll(ticket, status: 200, body: BotAPIEnvelope.success(.array([]))) }
             let old = bots[id]!
-            var fresh = BotRecord(bot: old.bot, firstUpdateID: old.nextUpdateID)
+            let fresh = BotRecord(bot: old.bot, firstUpdateID: old.nextUpdateID)
             fresh.webhookGeneration = old.webhookGeneration + 1
             bots[id] = fresh
         }

@@ -1,0 +1,158 @@
+@testable import Bot
+import FakeSheets
+import Foundation
+import Logging
+import ServiceLifecycle
+import ServiceLifecycleTestKit
+import Testing
+
+@Suite struct OutboxWorkerTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+    static let quietLogger: Logger = {
+        var logger = Logger(label: "outbox-test")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    /// Queues one row per update id, as the intake would.
+    static func queueRows(_ ids: [Int64], in database: BotDatabase) async throws {
+        let inputs = ids.map { ConversationInput(updateID: $0, user: nil, chatID: nil, sentAt: nil, event: .other) }
+        _ = try await database.recordUpdates(inputs, now: now) { _, input in
+            let user = User(id: 1000 + input.updateID, firstName: "User", username: "u\(input.updateID)")
+            return ConversationStep(effects: [.enqueueRow(AttendanceRow(
+                updateID: input.updateID, timestamp: now, user: user, action: .checkIn,
+                latitude: 40.4168, longitude: -3.7038, site: "Madrid HQ", distanceMetres: 4))])
+        }
+    }
+
+    static func worker(_ world: SheetsWorld, database: BotDatabase, doorbell: Doorbell = Doorbell(),
+                       clientTimeout: Duration = .seconds(5), settleDelay: Duration = .milliseconds(50)) throws -> OutboxWorker {
+        OutboxWorker(database: database, sheets: try world.sheetsClient(timeout: clientTimeout), doorbell: doorbell,
+                     backoff: Backoff(base: .milliseconds(20), maximum: .milliseconds(100)),
+                     circuitBreaker: CircuitBreaker(failureThreshold: 100, coolDown: .milliseconds(50)),
+                     settleDelay: settleDelay, logger: quietLogger)
+    }
+
+    /// Runs `worker` until `done` holds, then shuts it down gracefully.
+    static func run(_ worker: OutboxWorker, until description: String, _ done: @escaping @Sendable () async throws -> Bool) async throws {
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await worker.run() }
+                try await eventually(description, done)
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    @Test("rows are appended in order, with the right cells, and removed from the outbox")
+    func appendsInOrder() async throws {
+        try await SheetsWorld.withWorld { world in
+            let database = try BotDatabase(path: world.databasePath)
+            defer { try? database.close() }
+            let doorbell = Doorbell()
+            let worker = try Self.worker(world, database: database, doorbell: doorbell)
+            try await testGracefulShutdown { trigger in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await worker.run() }
+                    // Rows queued while the worker sleeps are picked up when the doorbell rings.
+                    try await Self.queueRows([11, 12, 13], in: database)
+                    doorbell.ring()
+                    try await eventually("3 rows in the sheet") { try await world.sheetRows().count == 3 }
+                    try await Self.queueRows([14], in: database)
+                    doorbell.ring()
+                    try await eventually("4 rows in the sheet") { try await world.sheetRows().count == 4 }
+                    trigger.triggerGracefulShutdown()
+                    try await group.waitForAll()
+                }
+            }
+            let rows = try await world.sheetRows()
+            #expect(rows.map { $0.last } == ["11", "12", "13", "14"])
+            #expect(rows[0] == ["2027-01-15T08:00:00Z", "1011", "u11", "User", "check_in", "40.4168", "-3.7038", "Madrid HQ", "4", "11"])
+            #expect(try await database.outboxStatus().queued == 0)
+            #expect(worker.status.appendedTotal == 4)
+        }
+    }
+
+    @Test("a Sheets answering 503 keeps the row queued with its error, then appends it exactly once")
+    func unavailableSheets() async throws {
+        try await SheetsWorld.withWorld { world in
+            let database = try BotDatabase(path: world.databasePath)
+            defer { try? database.close() }
+            _ = await world.fake.addFault(.appendUnavailable(times: 6))
+            try await Self.queueRows([21], in: database)
+            let worker = try Self.worker(world, database: database)
+            try await testGracefulShutdown { trigger in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await worker.run() }
+                    try await eventually("a failure recorded in the outbox") {
+                        try await database.queuedRows(limit: 1).first?.lastError?.contains("503") == true
+                    }
+                    try await eventually("the row in the sheet") { try await world.sheetRows().count == 1 }
+                    try await eventually("the outbox empty") { try await database.outboxStatus().queued == 0 }
+                    trigger.triggerGracefulShutdown()
+                    try await group.waitForAll()
+                }
+            }
+            #expect(try await world.sheetRows().map { $0.last } == ["21"])
+            #expect(worker.status.failureTotal >= 1)
+        }
+    }
+
+    @Test("an append that times out after Sheets committed it is not appended again")
+    func timeoutAfterCommit() async throws {
+        try await SheetsWorld.withWorld { world in
+            let database = try BotDatabase(path: world.databasePath)
+            defer { try? database.close() }
+            // Held 1 s, committed, answered too late for a client that waits 400 ms.
+            _ = await world.fake.addFault(.slowAppend(.seconds(1)))
+            try await Self.queueRows([31], in: database)
+            let worker = try Self.worker(world, database: database, clientTimeout: .milliseconds(400), settleDelay: .milliseconds(1_500))
+            try await Self.run(worker, until: "the row found in the sheet and removed from the outbox") {
+                try await database.outboxStatus().queued == 0
+            }
+            #expect(try await world.sheetRows().map { $0.last } == ["31"])
+            // The timed-out append, and possibly a check that timed out on a loaded machine.
+            #expect(worker.status.failureTotal >= 1)
+            #expect(worker.status.alreadyPresentTotal == 1)
+            #expect(worker.status.appendedTotal == 0)
+        }
+    }
+
+    @Test("a crash between append and delete: the next worker finds the row in the sheet and does not append it twice")
+    func crashBetweenAppendAndDelete() async throws {
+        try await SheetsWorld.withWorld { world in
+            do {
+                // The first process: counts the attempt, appends through the client, dies before deleting.
+                let database = try BotDatabase(path: world.databasePath)
+                try await Self.queueRows([41, 42], in: database)
+                let rows = try await database.queuedRows(limit: 1)
+                try await database.recordAppendAttempt(updateIDs: rows.map(\.updateID))
+                try await world.sheetsClient().appendRows(rows.map(\.cells))
+                try database.close()
+            }
+            let database = try BotDatabase(path: world.databasePath)
+            defer { try? database.close() }
+            #expect(try await database.outboxStatus().queued == 2)
+            let worker = try Self.worker(world, database: database)
+            try await Self.run(worker, until: "the outbox empty") { try await database.outboxStatus().queued == 0 }
+            #expect(try await world.sheetRows().map { $0.last } == ["41", "42"])
+            #expect(worker.status.alreadyPresentTotal == 1)
+            #expect(worker.status.appendedTotal == 1)
+        }
+    }
+
+    @Test("on graceful shutdown with Sheets down the rows stay in the store for the next start")
+    func shutdownKeepsRows() async throws {
+        try await SheetsWorld.withWorld { world in
+            let database = try BotDatabase(path: world.databasePath)
+            defer { try? database.close() }
+            _ = await world.fake.addFault(SheetsFault(operation: .append, respond: .init(status: 503)))
+            try await Self.queueRows([51], in: database)
+            let worker = try Self.worker(world, database: database)
+            try await Self.run(worker, until: "a failed attempt") { worker.status.failureTotal >= 1 }
+            #expect(try await database.outboxStatus().queued == 1)
+            #expect(try await world.sheetRows().isEmpty)
+        }
+    }
+}
