@@ -80,7 +80,8 @@ public actor TerminalProgress {
         case .failed, .error:
             let label = scenario.outcome == .failed ? "FAIL" : "ERROR"
             let reason = scenario.failure?.split(separator: "\n").first.map(String.init) ?? "failed"
-            return (color ? "\u{1B}[31m\(label)\u{1B}[0m" : label) + " \(scenario.name) (\(time)): \(reason) [seed \(scenario.seed)]"
+            let kept = scenario.keptDirectory.map { " (kept: \($0))" } ?? ""
+            return (color ? "\u{1B}[31m\(label)\u{1B}[0m" : label) + " \(scenario.name) (\(time)): \(reason) [seed \(scenario.seed)]\(kept)"
         }
     }
 }
