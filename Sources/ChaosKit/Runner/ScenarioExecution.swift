@@ -1,0 +1,414 @@
+import AsyncHTTPClient
+import Foundation
+
+/// Runs one scenario's steps and checks against fakes that are already running, and writes
+/// its journal. Used by ``ScenarioRunner``, which owns the fakes and the workspace.
+final class ScenarioExecution {
+    /// A step that did not do what it had to; stops the scenario.
+    struct StepFailure: Error {
+        var message: String
+    }
+
+    enum SavedValue {
+        case updateID(Int64)
+        case time(Double)
+    }
+
+    let scenario: Scenario
+    let seed: UInt64
+    let endpoints: FakeEndpoints
+    let botExecutable: URL?
+    let workspace: ScenarioWorkspace
+    let http: HTTPClient
+    let telegram: TelegramControl
+    let sheets: SheetsControl
+    let port: Int
+    let secrets: BotEnvironment.Secrets
+    let started = ContinuousClock.now
+    let deadline: ContinuousClock.Instant
+
+    var random: SeededRandom
+    var bot: BotProcess?
+    var botRuns: [BotProcess] = []
+    var botOverrides: [String: String] = [:]
+    var memoryLimit: Int64?
+    var saved: [String: SavedValue] = [:]
+    var injectedUpdates: [Int64] = []
+    var steps: [StepJournal] = []
+    var faults: [FaultJournal] = []
+
+    init(scenario: Scenario, seed: UInt64, endpoints: FakeEndpoints, botExecutable: URL?, workspace: ScenarioWorkspace, http: HTTPClient) throws {
+        self.scenario = scenario
+        self.seed = seed
+        self.endpoints = endpoints
+        self.botExecutable = botExecutable
+        self.workspace = workspace
+        self.http = http
+        self.telegram = TelegramControl(client: ControlClient(http: http, baseURL: endpoints.telegramBaseURL))
+        self.sheets = SheetsControl(client: ControlClient(http: http, baseURL: endpoints.sheetsBaseURL))
+        self.port = try BotEnvironment.freePort()
+        var random = SeededRandom(seed: seed)
+        func token() -> String { (0..<4).map { _ in String(random.next(), radix: 36) }.joined() }
+        self.secrets = BotEnvironment.Secrets(botToken: endpoints.botToken, webhookSecret: "whs" + token(), adminToken: "adm" + token(),
+                                              privateKeyLines: endpoints.privateKeyLines)
+        self.random = random
+        self.deadline = started + scenario.timeout
+    }
+
+    var elapsed: Double { (ContinuousClock.now - started).seconds }
+    var botClient: ControlClient { ControlClient(http: http, baseURL: "http://127.0.0.1:\(port)", timeout: .seconds(3)) }
+
+    // MARK: Running
+
+    /// Runs the steps, steady-state checks and expectations; stops the bot; returns the journal.
+    func run() async -> ScenarioJournal {
+        var failure: String?
+        var steadyState: [ExpectationJournal] = []
+        var expectations: [ExpectationJournal] = []
+        do {
+            try workspace.writeSites(scenario.sites)
+            try workspace.writeCredentials(endpoints.credentials)
+            let firstFault = scenario.steps.firstIndex { $0.action.injectsFault }
+            for (index, step) in scenario.steps.enumerated() {
+                if index == firstFault, !scenario.steadyState.isEmpty {
+                    steadyState += await evaluate(scenario.steadyState, phase: "before the first fault")
+                    if let bad = steadyState.first(where: { !$0.passed }) {
+                        throw StepFailure(message: "steady state did not hold before the first fault: \(bad.keyword) at \(bad.location) expected \(bad.expected), saw \(bad.actual)")
+                    }
+                }
+                try await runStep(step, index: index + 1)
+            }
+            if !scenario.steadyState.isEmpty {
+                steadyState += await evaluate(scenario.steadyState, phase: "after the last step")
+            }
+            expectations = await evaluate(scenario.expectations, phase: nil)
+            let failed = (steadyState + expectations).filter { !$0.passed }
+            if let first = failed.first {
+                failure = "\(failed.count) check(s) failed; first: \(first.keyword) at \(first.location): expected \(first.expected), saw \(first.actual)"
+            }
+        } catch let error as StepFailure {
+            failure = error.message
+        } catch {
+            failure = "\(error)"
+        }
+        if let bot, bot.isRunning { _ = await bot.stop(signal: .term, timeout: .seconds(5)) }
+        await recordFaultsFired()
+        return ScenarioJournal(
+            name: scenario.name, description: scenario.description, file: scenario.file, tags: scenario.tags, seed: seed,
+            outcome: failure == nil ? .passed : .failed, failure: failure, durationSeconds: elapsed, steps: steps, faults: faults,
+            steadyState: steadyState, expectations: expectations, botRuns: botRunJournal(), botLog: redactedLogTail())
+    }
+
+    func runStep(_ step: ScenarioStep, index: Int) async throws {
+        let stepStart = elapsed
+        var detail = ""
+        do {
+            if ContinuousClock.now >= deadline {
+                throw StepFailure(message: "the scenario's timeout (\(DurationText.format(scenario.timeout))) passed before this step")
+            }
+            detail = try await perform(step.action, index: index)
+            if let name = step.saveAs, saved[name] == nil { saved[name] = .time(elapsed) }
+            if let name = step.saveAs, case .updateID(let id)? = saved[name] { detail += " (saved $\(name) = \(id))" }
+            steps.append(StepJournal(index: index, keyword: step.action.keyword, location: step.location.description, detail: detail,
+                                     startSeconds: stepStart, durationSeconds: elapsed - stepStart, passed: true))
+        } catch {
+            let message = (error as? StepFailure)?.message ?? "\(error)"
+            steps.append(StepJournal(index: index, keyword: step.action.keyword, location: step.location.description, detail: detail,
+                                     startSeconds: stepStart, durationSeconds: elapsed - stepStart, passed: false, failure: message))
+            throw StepFailure(message: "step \(index) (\(step.action.keyword) at \(step.location)) failed: \(message)")
+        }
+        if let name = step.saveAs, case .time = saved[name] {} // time already saved above
+    }
+
+    /// Does one step; returns what it did, for the journal.
+    func perform(_ action: StepAction, index: Int) async throws -> String {
+        switch action {
+        case .startBot(let env):
+            return try startBot(env: env)
+        case .stopBot(let signal, let timeout):
+            guard let bot, bot.isRunning else { throw StepFailure(message: "the bot is not running") }
+            let exit = await bot.stop(signal: signal, timeout: timeout)
+            return "sent \(signal.rawValue); exited with \(exit.code)"
+        case .restartBot(let signal, let timeout, let env):
+            var detail = "bot was not running"
+            if let bot, bot.isRunning {
+                let exit = await bot.stop(signal: signal, timeout: timeout)
+                detail = "sent \(signal.rawValue); exited with \(exit.code)"
+            }
+            return detail + "; " + (try startBot(env: botOverrides.merging(env) { $1 }, keepOverrides: true))
+        case .signal(let signal):
+            guard let bot, bot.isRunning else { throw StepFailure(message: "cannot send \(signal.rawValue): the bot is not running") }
+            bot.send(signal)
+            return "sent SIG\(signal.rawValue) to pid \(bot.pid)"
+        case .send(let send):
+            let id = try await inject(send)
+            injectedUpdates.append(id)
+            if let name = scenario.steps[index - 1].saveAs { saved[name] = .updateID(id) }
+            return "update \(id)"
+        case .fault(let rule):
+            let json = rule.controlJSON()
+            let id = rule.target == .telegram ? try await telegram.addFault(json) : try await sheets.addFault(json)
+            let text = String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self)
+            faults.append(FaultJournal(target: rule.target.rawValue, rule: text, step: index, id: id))
+            return "\(rule.target.rawValue) fault \(text)"
+        case .clearFaults(let target):
+            if target != .sheets { try await telegram.clearFaults() }
+            if target != .telegram { try await sheets.clearFaults() }
+            return "cleared \(target?.rawValue ?? "all") faults"
+        case .webhookOutage(let down):
+            try await telegram.setWebhookOutage(down)
+            return down ? "webhook deliveries fail" : "webhook deliveries work again"
+        case .flood(let flood):
+            return try await runFlood(flood)
+        case .memoryLimit(let bytes):
+            memoryLimit = bytes
+            return "MEMORY_LIMIT_BYTES=\(bytes) from the next start"
+        case .sleep(let duration):
+            try await pause(until: min(ContinuousClock.now + duration, deadline))
+            return "slept \(DurationText.format(duration))"
+        case .waitUntil(let condition, let timeout):
+            return try await waitUntil(condition, timeout: timeout)
+        case .http(let request):
+            return try await sendHTTP(request)
+        }
+    }
+
+    func startBot(env: [String: String], keepOverrides: Bool = false) throws -> String {
+        if let bot, bot.isRunning { throw StepFailure(message: "the bot is already running (pid \(bot.pid)); stop it first") }
+        guard let botExecutable else { throw StepFailure(message: "no bot binary; pass --bot PATH") }
+        botOverrides = keepOverrides ? env : env
+        let environment = BotEnvironment(
+            telegramBaseURL: endpoints.telegramBaseURL, sheetsBaseURL: endpoints.sheetsBaseURL, spreadsheetID: endpoints.spreadsheetID,
+            workspace: workspace, port: port, mode: scenario.bot.mode, secrets: secrets, memoryLimit: memoryLimit,
+            overrides: scenario.bot.env.merging(env) { $1 })
+        let process: BotProcess
+        do {
+            process = try BotProcess(executable: botExecutable, environment: environment.variables, logFile: workspace.outputLog, workingDirectory: workspace.directory)
+        } catch {
+            throw StepFailure(message: "cannot start \(botExecutable.path): \(error)")
+        }
+        bot = process
+        botRuns.append(process)
+        return "started pid \(process.pid) on port \(port) (\(scenario.bot.mode.rawValue))"
+    }
+
+    func user(_ id: Int64) -> ScenarioUser {
+        scenario.users.first { $0.id == id } ?? ScenarioUser(id: id)
+    }
+
+    func inject(_ send: SendStep) async throws -> Int64 {
+        switch send.payload {
+        case .text(let text): return try await telegram.sendText(user: user(send.user ?? 0), text: text)
+        case .location(let latitude, let longitude): return try await telegram.sendLocation(user: user(send.user ?? 0), latitude: latitude, longitude: longitude)
+        case .callback(let data, let messageID): return try await telegram.sendCallback(user: user(send.user ?? 0), data: data, messageID: messageID)
+        case .raw(let json): return try await telegram.sendRaw(json: json)
+        }
+    }
+
+    func runFlood(_ flood: FloodStep) async throws -> String {
+        var users = (0..<flood.users).map { ScenarioUser(id: FloodStep.userID($0)) }
+        users.shuffle(using: &random)
+        let site = scenario.sites.first ?? ScenarioSite.defaults[0]
+        let telegram = self.telegram
+        var ids: [Int64] = []
+        try await withThrowingTaskGroup(of: [Int64].self) { group in
+            var next = 0
+            func addNext() {
+                guard next < users.count else { return }
+                let user = users[next]
+                next += 1
+                group.addTask {
+                    var ids: [Int64] = []
+                    for _ in 0..<flood.messages {
+                        switch flood.content {
+                        case .text(let text):
+                            ids.append(try await telegram.sendText(user: user, text: text))
+                        case .checkIn:
+                            ids.append(try await telegram.sendText(user: user, text: "/checkin"))
+                            ids.append(try await telegram.sendLocation(user: user, latitude: site.latitude, longitude: site.longitude))
+                        }
+                    }
+                    return ids
+                }
+            }
+            for _ in 0..<flood.concurrency { addNext() }
+            while let batch = try await group.next() {
+                ids += batch
+                addNext()
+            }
+        }
+        injectedUpdates += ids
+        let order = users.prefix(5).map { String($0.id) }.joined(separator: ", ")
+        return "\(ids.count) updates from \(flood.users) users × \(flood.messages), concurrency \(flood.concurrency); user order starts \(order)"
+    }
+
+    func sendHTTP(_ request: HTTPStep) async throws -> String {
+        let webhookPath = scenario.bot.env["WEBHOOK_PATH"] ?? botOverrides["WEBHOOK_PATH"] ?? "/telegram/webhook"
+        var headers: [(String, String)] = []
+        let isWebhook = request.path == webhookPath
+        switch request.credential {
+        case .valid: headers.append(isWebhook ? ("X-Telegram-Bot-Api-Secret-Token", secrets.webhookSecret) : ("Authorization", "Bearer \(secrets.adminToken)"))
+        case .wrong: headers.append(isWebhook ? ("X-Telegram-Bot-Api-Secret-Token", "wrong-secret") : ("Authorization", "Bearer wrong-token"))
+        case .none: break
+        }
+        var body = request.body.map { Data($0.utf8) }
+        if let size = request.bodySize {
+            let prefix = #"{"update_id":1,"message":{"text":""#, suffix = #""}}"#
+            body = Data((prefix + String(repeating: "x", count: max(0, Int(size) - prefix.count - suffix.count)) + suffix).utf8)
+        }
+        let answer = try await botClient.send(request.method, request.path, body: body, headers: headers)
+        let detail = "\(request.method) \(request.path) (credential \(request.credential.rawValue), \(body?.count ?? 0) bytes) → \(answer.status)"
+        if let expected = request.expectStatus, expected != answer.status {
+            throw StepFailure(message: "\(detail); expected \(expected). Body: \(answer.text.prefix(200))")
+        }
+        return detail
+    }
+
+    func pause(until instant: ContinuousClock.Instant) async throws {
+        while ContinuousClock.now < instant {
+            bot?.sampleRSS()
+            try await Task.sleep(for: min(.milliseconds(100), instant - ContinuousClock.now))
+        }
+    }
+
+    // MARK: Conditions
+
+    func waitUntil(_ condition: WaitCondition, timeout: Duration) async throws -> String {
+        let until = min(ContinuousClock.now + timeout, deadline)
+        var lastSeen = "nothing yet"
+        while true {
+            bot?.sampleRSS()
+            let (holds, seen) = await probe(condition)
+            lastSeen = seen
+            if holds { return "held after \(String(format: "%.2f", (timeout - (until - ContinuousClock.now)).seconds))s: \(seen)" }
+            if ContinuousClock.now >= until { break }
+            // Once the bot has exited nothing will change any more: fail now, not at the timeout.
+            if bot?.exit != nil, condition != .botExited {
+                var message = "the bot exited before the condition held; last seen: \(lastSeen)"
+                if let exit = bot?.exit { message += ". The bot exited with code \(exit.code); its last log lines:\n" + logTail(8).map { "    \($0)" }.joined(separator: "\n") }
+                throw StepFailure(message: message)
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        var message = "condition did not hold within \(DurationText.format(timeout)); last seen: \(lastSeen)"
+        if let exit = bot?.exit, condition != .botExited {
+            message += ". The bot exited with code \(exit.code); its last log lines:\n" + logTail(8).map { "    \($0)" }.joined(separator: "\n")
+        }
+        throw StepFailure(message: message)
+    }
+
+    /// Whether `condition` holds now, and what was seen.
+    func probe(_ condition: WaitCondition) async -> (Bool, String) {
+        do {
+            switch condition {
+            case .botExited:
+                guard let bot else { return (false, "the bot was never started") }
+                if let exit = bot.exit { return (true, "exited with \(exit.code)") }
+                return (false, "pid \(bot.pid) still running")
+            case .botListening:
+                let answer = try await botClient.send("GET", "/health")
+                return (true, "/health answered \(answer.status)")
+            case .health(let checks):
+                let answer = try await botClient.send("GET", "/health")
+                let json = answer.json
+                let seen = checks.map { "\($0.path)=\(JSONFields.value(json, path: $0.path) ?? "absent")" }.joined(separator: ", ")
+                return (checks.allSatisfy { $0.matcher.matches(JSONFields.value(json, path: $0.path)) }, seen)
+            case .log(let pattern):
+                let regex = try NSRegularExpression(pattern: pattern)
+                let lines = workspace.logLines()
+                if let line = lines.first(where: { regex.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil }) {
+                    return (true, redact(line))
+                }
+                return (false, "\(lines.count) log lines, none matching /\(pattern)/")
+            case .calls(let target, let method, let atLeast):
+                let calls = try await journal(target: target, method: method)
+                return (calls.count >= atLeast, "\(calls.count) \(method) call(s)")
+            case .update(let reference, let state):
+                let id = try resolve(reference)
+                let current = try await telegram.updateState(id)
+                return (current.state == state, "update \(id) is \(current.state) after \(current.attempts) attempt(s)")
+            case .sheetRows(let sheet, let atLeast):
+                let rows = try await dataRows(sheet: sheet)
+                return (rows.count >= atLeast, "\(rows.count) row(s) in \(sheet)")
+            case .sent(let chat, let text):
+                let texts = try await telegram.texts(chat: chat)
+                return (texts.contains { $0.contains(text) }, "\(texts.count) message(s) to \(chat)\(texts.last.map { ", last: \"\($0.prefix(80))\"" } ?? "")")
+            case .held(let target, let method):
+                let calls = try await journal(target: target, method: method)
+                let held = calls.filter(\.held)
+                return (!held.isEmpty, "\(held.count) of \(calls.count) \(method) call(s) held without an answer")
+            }
+        } catch {
+            return (false, "\(error)")
+        }
+    }
+
+    func journal(target: FaultTarget, method: String) async throws -> [JournaledCall] {
+        target == .telegram ? try await telegram.calls(method: method) : try await sheets.calls(operation: method)
+    }
+
+    func resolve(_ reference: ValueReference) throws -> Int64 {
+        switch reference {
+        case .literal(let value): return value
+        case .saved(let name):
+            guard case .updateID(let id)? = saved[name] else {
+                throw StepFailure(message: "$\(name) is not an update id (only send steps save update ids)")
+            }
+            return id
+        }
+    }
+
+    /// The sheet's rows without a header row (one whose first cell is `timestamp`).
+    func dataRows(sheet: String) async throws -> [[String]] {
+        let rows = try await sheets.rows(spreadsheetID: endpoints.spreadsheetID, sheet: sheet)
+        if let first = rows.first, first.first == "timestamp" { return Array(rows.dropFirst()) }
+        return rows
+    }
+
+    // MARK: Evidence
+
+    func logTail(_ count: Int) -> [String] {
+        workspace.logLines().suffix(count).map(redact)
+    }
+
+    /// `text` with every secret replaced by `<redacted>`.
+    func redact(_ text: String) -> String {
+        secrets.all.filter { !$0.isEmpty }.reduce(text) { $0.replacingOccurrences(of: $1, with: "<redacted>") }
+    }
+
+    func redactedLogTail() -> String {
+        guard let data = FileManager.default.contents(atPath: workspace.outputLog.path) else { return "" }
+        let tail = data.count > 65_536 ? data.suffix(65_536) : data
+        return redact(String(decoding: tail, as: UTF8.self))
+    }
+
+    func botRunJournal() -> [BotRunJournal] {
+        botRuns.map { run in
+            BotRunJournal(pid: run.pid, startedSeconds: (run.startedAt - started).seconds, exitCode: run.exit?.code,
+                          exitedSeconds: run.exit.map { ($0.at - started).seconds }, signals: run.signalsSent.map(\.0.rawValue))
+        }
+    }
+
+    /// Counts, per installed fault, the journaled calls of its method that got no answer or an
+    /// error status after it was installed — an upper bound when several rules share a method.
+    func recordFaultsFired() async {
+        for index in faults.indices {
+            guard let data = faults[index].rule.data(using: .utf8),
+                  let rule = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let match = rule["match"] as? [String: String], let method = match["method"] ?? match["operation"],
+                  let target = FaultTarget(rawValue: faults[index].target),
+                  let calls = try? await journal(target: target, method: method)
+            else { continue }
+            if let id = faults[index].id, calls.contains(where: { $0.faultID != nil }) {
+                faults[index].fired = calls.filter { $0.faultID == id }.count
+                continue
+            }
+            let respond = rule["respond"] as? [String: Any]
+            let faultStatus = (respond?["status"] as? NSNumber)?.intValue
+            faults[index].fired = calls.filter { call in
+                if let faultStatus { return call.status == faultStatus }
+                return call.status == nil || (call.status ?? 0) >= 400 || rule["delay"] != nil
+            }.count
+        }
+    }
+}

@@ -1,0 +1,187 @@
+/// One step of a scenario, where it was written and the name its result is saved under.
+public struct ScenarioStep: Sendable {
+    /// What the step does.
+    public var action: StepAction
+    /// The name a later step or expectation uses (`$name`) to refer to this step's result:
+    /// the update id for `send`, the time the step finished for every other step. Defaults to none.
+    public var saveAs: String?
+    /// Where the step is written.
+    public var location: SourceLocation
+
+    /// Creates a step.
+    public init(action: StepAction, saveAs: String? = nil, location: SourceLocation) {
+        self.action = action
+        self.saveAs = saveAs
+        self.location = location
+    }
+}
+
+/// What a step does. Each case is one key of a step mapping; docs/SCENARIOS.md has an example each.
+public enum StepAction: Sendable {
+    /// Starts the bot (an error if it is running), with extra environment for this start.
+    case startBot(env: [String: String])
+    /// Sends `signal` and waits up to `timeout` for the bot to exit; then SIGKILL.
+    case stopBot(signal: BotSignal, timeout: Duration)
+    /// Stops the bot as ``stopBot(signal:timeout:)`` does, then starts it again with the same database.
+    case restartBot(signal: BotSignal, timeout: Duration, env: [String: String])
+    /// Sends a real signal to the bot process and does not wait.
+    case signal(BotSignal)
+    /// Injects an update through the fake Telegram.
+    case send(SendStep)
+    /// Installs a fault rule on one fake.
+    case fault(FaultRule)
+    /// Removes every fault rule of one fake, or of both when `target` is nil.
+    case clearFaults(target: FaultTarget?)
+    /// Makes webhook deliveries fail as if the bot were unreachable (`true`) or heals them.
+    case webhookOutage(down: Bool)
+    /// Many users sending many messages at once.
+    case flood(FloodStep)
+    /// Sets `MEMORY_LIMIT_BYTES` for the next start of the bot.
+    case memoryLimit(bytes: Int64)
+    /// Waits a fixed time. Prefer `wait_until` where there is a condition to wait for.
+    case sleep(Duration)
+    /// Polls `condition` until it holds; the step fails when `timeout` passes first.
+    case waitUntil(WaitCondition, timeout: Duration)
+    /// Sends an HTTP request straight to the bot (its webhook, `/health`, `/shutdown`) and checks
+    /// the status code.
+    case http(HTTPStep)
+
+    /// The step's key in a scenario file.
+    public var keyword: String {
+        switch self {
+        case .startBot: "start_bot"
+        case .stopBot: "stop_bot"
+        case .restartBot: "restart_bot"
+        case .signal: "signal"
+        case .send: "send"
+        case .fault: "fault"
+        case .clearFaults: "clear_faults"
+        case .webhookOutage: "webhook_outage"
+        case .flood: "flood"
+        case .memoryLimit: "memory_limit"
+        case .sleep: "sleep"
+        case .waitUntil: "wait_until"
+        case .http: "http"
+        }
+    }
+
+    /// Whether the step disturbs the system; `steady_state` runs before the first of these.
+    public var injectsFault: Bool {
+        switch self {
+        case .fault, .webhookOutage, .signal, .stopBot, .restartBot, .memoryLimit, .flood: true
+        default: false
+        }
+    }
+}
+
+/// A signal the runner may send to the bot.
+public enum BotSignal: String, Sendable, CaseIterable, Codable {
+    /// SIGTERM: graceful shutdown.
+    case term = "TERM"
+    /// SIGINT: graceful shutdown, as Ctrl-C.
+    case int = "INT"
+    /// SIGKILL: immediate death, no cleanup.
+    case kill = "KILL"
+
+    /// The signal number.
+    public var number: Int32 {
+        switch self {
+        case .term: 15
+        case .int: 2
+        case .kill: 9
+        }
+    }
+}
+
+/// An update injected through the fake Telegram's control API.
+public struct SendStep: Sendable, Equatable {
+    /// What the update carries.
+    public enum Payload: Sendable, Equatable {
+        /// A text message (`/checkin`, `Check in`, anything).
+        case text(String)
+        /// A location message.
+        case location(latitude: Double, longitude: Double)
+        /// A callback query from an inline button.
+        case callback(data: String, messageID: Int64?)
+        /// Any update, as JSON without `update_id`.
+        case raw(json: String)
+    }
+
+    /// The sending user's id; nil only for raw updates.
+    public var user: Int64?
+    /// What is sent.
+    public var payload: Payload
+
+    /// Creates a send step.
+    public init(user: Int64?, payload: Payload) {
+        self.user = user
+        self.payload = payload
+    }
+}
+
+/// Many users sending messages concurrently.
+public struct FloodStep: Sendable, Equatable {
+    /// How many distinct users (ids 900001, 900002, …).
+    public var users: Int
+    /// How many messages each user sends.
+    public var messages: Int
+    /// How many sends are in flight at once. Defaults to 8.
+    public var concurrency: Int
+    /// What each message is: a text, or a whole check-in (`/checkin` then a location).
+    public var content: Content
+
+    /// What a flood sends.
+    public enum Content: Sendable, Equatable {
+        /// The same text from everyone.
+        case text(String)
+        /// `/checkin` followed by a location at the first site.
+        case checkIn
+    }
+
+    /// Creates a flood.
+    public init(users: Int, messages: Int, concurrency: Int = 8, content: Content) {
+        self.users = users
+        self.messages = messages
+        self.concurrency = concurrency
+        self.content = content
+    }
+
+    /// The id of the flood's `index`-th user (0-based).
+    public static func userID(_ index: Int) -> Int64 { 900_001 + Int64(index) }
+}
+
+/// A request sent straight to the bot's HTTP server.
+public struct HTTPStep: Sendable, Equatable {
+    /// The secret-token header sent with a webhook request, or the bearer token for `/shutdown`.
+    public enum Credential: String, Sendable, CaseIterable {
+        /// The right one (the runner knows the webhook secret and the admin token).
+        case valid
+        /// A wrong value.
+        case wrong
+        /// No header.
+        case none
+    }
+
+    /// `GET` or `POST`. Defaults to `POST`.
+    public var method: String
+    /// The path, such as `/telegram/webhook`, `/health`, `/shutdown`.
+    public var path: String
+    /// The header credential. Defaults to ``Credential/valid``.
+    public var credential: Credential
+    /// The body: literal text.
+    public var body: String?
+    /// Instead of `body`: that many bytes of a JSON string, to test size limits.
+    public var bodySize: Int64?
+    /// The status code the bot must answer; the step fails otherwise. Defaults to any.
+    public var expectStatus: Int?
+
+    /// Creates an HTTP step.
+    public init(method: String = "POST", path: String, credential: Credential = .valid, body: String? = nil, bodySize: Int64? = nil, expectStatus: Int? = nil) {
+        self.method = method
+        self.path = path
+        self.credential = credential
+        self.body = body
+        self.bodySize = bodySize
+        self.expectStatus = expectStatus
+    }
+}

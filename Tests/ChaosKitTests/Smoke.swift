@@ -1,3 +1,0 @@
-import Testing
-
-@Test("package builds") func packageBuilds() { #expect(Bool(true)) }
