@@ -53,74 +53,50 @@ struct BotWorld: Sendable {
     static func withBot(
         webhook: Bool = true,
         environment extra: [String: String] = [:],
-        telegramConfiguration: FakeTelegram.Configuration = .init(
-            deliveryRetryBaseDelay: .milliseconds(20), deliveryRetryMaxDelay: .milliseconds(200),
-            deliveryTimeout: .seconds(5), rateLimitSetWebhook: false),
+        telegramConfiguration: FakeTelegram.Configuration = FakesForBot.fastTelegram,
         beforeStart: @Sendable (FakeTelegram) async throws -> Void = { _ in },
         _ body: @Sendable (BotWorld) async throws -> Void
     ) async throws {
         try await withTemporaryDirectory { directory in
-            try await FakeTelegram.withRunning(telegramConfiguration) { telegram in
-                try await FakeSheets.withRunning { sheets in
-                    let bot = await telegram.registerBot()
-                    let spreadsheetID = try await sheets.createSpreadsheet()
-                    let credentials = directory.appendingPathComponent("credentials.json")
-                    try await sheets.serviceAccountKeyJSON().write(to: credentials)
-                    let port = try freeLoopbackPort()
-                    let adminToken = "admin-\(UUID().uuidString)"
-                    var environment = [
-                        "TELEGRAM_BOT_TOKEN": bot.token,
-                        "TELEGRAM_API_BASE_URL": telegram.baseURL,
-                        "SHEETS_API_BASE_URL": sheets.baseURL,
-                        "SPREADSHEET_ID": spreadsheetID,
-                        "GOOGLE_APPLICATION_CREDENTIALS": credentials.path,
-                        "DATABASE_PATH": directory.appendingPathComponent("bot.sqlite").path,
-                        "LOG_DIR": directory.appendingPathComponent("logs").path,
-                        "HOST": "127.0.0.1",
-                        "PORT": "\(port)",
-                        "ADMIN_TOKEN": adminToken,
-                        "HTTP_TIMEOUT": "5s",
-                        "WEBHOOK_RETRY_BASE_DELAY": "50ms",
-                        "WEBHOOK_WATCHDOG_INTERVAL": "200ms",
-                        "SHUTDOWN_GRACE": "5s",
-                    ]
-                    if webhook { environment["WEBHOOK_URL"] = "http://127.0.0.1:\(port)" }
-                    environment.merge(extra) { _, new in new }
-                    let configuration = try BotConfiguration(environment: environment)
-                    try await beforeStart(telegram)
+            let adminToken = "admin-\(UUID().uuidString)"
+            let environment = extra.merging(["ADMIN_TOKEN": adminToken]) { _, ours in ours }
+            try await FakesForBot.with(in: directory, telegramConfiguration: telegramConfiguration, webhook: webhook,
+                                       environment: environment) { fakes in
+                let telegram = fakes.telegram, sheets = fakes.sheets, spreadsheetID = fakes.spreadsheetID, port = fakes.port
+                let configuration = try BotConfiguration(environment: fakes.environment)
+                try await beforeStart(telegram)
 
-                    var logger = Logger(label: "bot-under-test")
-                    logger.logLevel = .notice
-                    let application = BotApplication(configuration: configuration, logger: logger)
-                    let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
-                    let running = Mutex<ServiceGroup?>(nil)
-                    do {
-                        try await application.withServices(requestShutdown: {
-                            await running.withLock { $0 }?.triggerGracefulShutdown()
-                        }) { services in
-                            let group = ServiceGroup(configuration: .init(
-                                services: services.all.map { .init(service: $0) }, logger: logger))
-                            running.withLock { $0 = group }
-                            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                                tasks.addTask { try await group.run() }
-                                let world = BotWorld(telegram: telegram, sheets: sheets, spreadsheetID: spreadsheetID, botPort: port,
-                                                     adminToken: adminToken, httpClient: httpClient, services: services)
-                                do {
-                                    try await body(world)
-                                } catch {
-                                    await group.triggerGracefulShutdown()
-                                    throw error
-                                }
+                var logger = Logger(label: "bot-under-test")
+                logger.logLevel = .notice
+                let application = BotApplication(configuration: configuration, logger: logger)
+                let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+                let running = Mutex<ServiceGroup?>(nil)
+                do {
+                    try await application.withServices(requestShutdown: {
+                        await running.withLock { $0 }?.triggerGracefulShutdown()
+                    }) { services in
+                        let group = ServiceGroup(configuration: .init(
+                            services: services.all.map { .init(service: $0) }, logger: logger))
+                        running.withLock { $0 = group }
+                        try await withThrowingTaskGroup(of: Void.self) { tasks in
+                            tasks.addTask { try await group.run() }
+                            let world = BotWorld(telegram: telegram, sheets: sheets, spreadsheetID: spreadsheetID, botPort: port,
+                                                 adminToken: adminToken, httpClient: httpClient, services: services)
+                            do {
+                                try await body(world)
+                            } catch {
                                 await group.triggerGracefulShutdown()
-                                try await tasks.waitForAll()
+                                throw error
                             }
+                            await group.triggerGracefulShutdown()
+                            try await tasks.waitForAll()
                         }
-                    } catch {
-                        try? await httpClient.shutdown()
-                        throw error
                     }
-                    try await httpClient.shutdown()
+                } catch {
+                    try? await httpClient.shutdown()
+                    throw error
                 }
+                try await httpClient.shutdown()
             }
         }
     }

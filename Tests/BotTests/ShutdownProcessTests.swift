@@ -90,42 +90,19 @@ private struct ProcessWorld: Sendable {
 
     static func with(_ body: @Sendable (ProcessWorld) async throws -> Void) async throws {
         try await withTemporaryDirectory { directory in
-            let telegramConfiguration = FakeTelegram.Configuration(
-                deliveryRetryBaseDelay: .milliseconds(20), deliveryRetryMaxDelay: .milliseconds(200), rateLimitSetWebhook: false)
-            try await FakeTelegram.withRunning(telegramConfiguration) { telegram in
-                try await FakeSheets.withRunning { sheets in
-                    let bot = await telegram.registerBot()
-                    let spreadsheetID = try await sheets.createSpreadsheet()
-                    let credentials = directory.appendingPathComponent("credentials.json")
-                    try await sheets.serviceAccountKeyJSON().write(to: credentials)
-                    let port = try freeLoopbackPort()
-                    let environment = [
-                        "PATH": "/usr/bin:/bin",
-                        "TELEGRAM_BOT_TOKEN": bot.token,
-                        "TELEGRAM_API_BASE_URL": telegram.baseURL,
-                        "SHEETS_API_BASE_URL": sheets.baseURL,
-                        "SPREADSHEET_ID": spreadsheetID,
-                        "GOOGLE_APPLICATION_CREDENTIALS": credentials.path,
-                        "DATABASE_PATH": directory.appendingPathComponent("bot.sqlite").path,
-                        "LOG_DIR": directory.appendingPathComponent("logs").path,
-                        "HOST": "127.0.0.1",
-                        "PORT": "\(port)",
-                        "WEBHOOK_URL": "http://127.0.0.1:\(port)",
-                        "HTTP_TIMEOUT": "10s",
-                        "WEBHOOK_RETRY_BASE_DELAY": "50ms",
-                        "SHUTDOWN_GRACE": "5s",
-                    ]
-                    let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
-                    let world = ProcessWorld(telegram: telegram, sheets: sheets, spreadsheetID: spreadsheetID, environment: environment,
-                                             directory: directory, port: port, httpClient: httpClient)
-                    do {
-                        try await body(world)
-                    } catch {
-                        try? await httpClient.shutdown()
-                        throw error
-                    }
-                    try await httpClient.shutdown()
+            try await FakesForBot.with(in: directory, environment: ["PATH": "/usr/bin:/bin", "HTTP_TIMEOUT": "10s"]) { fakes in
+                let telegram = fakes.telegram, sheets = fakes.sheets, spreadsheetID = fakes.spreadsheetID
+                let port = fakes.port, environment = fakes.environment
+                let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+                let world = ProcessWorld(telegram: telegram, sheets: sheets, spreadsheetID: spreadsheetID, environment: environment,
+                                         directory: directory, port: port, httpClient: httpClient)
+                do {
+                    try await body(world)
+                } catch {
+                    try? await httpClient.shutdown()
+                    throw error
                 }
+                try await httpClient.shutdown()
             }
         }
     }
