@@ -126,7 +126,7 @@ public struct BotServices: Sendable {
         let conversation = Conversation(locationService: LocationService(sites: configuration.location.sites),
                                         pendingActionTTL: configuration.store.pendingActionTTL)
         let intake = UpdateIntake(database: database, conversation: conversation, outboxDoorbell: outboxDoorbell,
-                                  replyDoorbell: replyDoorbell, logger: logger)
+                                  replyDoorbell: replyDoorbell, logger: logger, metrics: metrics)
         self.intake = intake
         let circuitBreaker = CircuitBreaker()
         outboxWorker = OutboxWorker(database: database, sheets: sheets, doorbell: outboxDoorbell,

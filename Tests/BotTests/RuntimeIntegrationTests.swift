@@ -33,6 +33,9 @@ struct RuntimeIntegrationTests {
                 try await world.sentTexts(to: 1001).contains { $0.hasPrefix("Checked in at Madrid HQ") }
             }
             #expect(try await world.telegram.calls(method: "getUpdates").isEmpty, "never polls while the webhook is set")
+            let metrics = try await world.request("/metrics").body
+            #expect(metrics.contains(#"bot_updates_total{kind="/checkin",outcome="pending action opened"} 1"#), "\(metrics)")
+            #expect(metrics.contains(#"bot_updates_total{kind="location",outcome="row queued"} 1"#))
             let health = try await world.health()
             #expect(health["status"] as? String == "ok")
             #expect((health["telegram"] as? [String: Any])?["webhook_set"] as? Bool == true)

@@ -18,17 +18,22 @@ public struct UpdateIntake: Sendable {
     public let logger: Logger
     /// The clock; tests pass a fixed one.
     public let now: @Sendable () -> Date
+    /// Counts every update by kind and outcome for `/metrics`.
+    public let metrics: BotMetrics
 
     /// Creates the intake.
-    /// - Parameter now: The clock. Defaults to the system clock.
+    /// - Parameters:
+    ///   - now: The clock. Defaults to the system clock.
+    ///   - metrics: Where updates are counted. Defaults to a registry of its own.
     public init(database: BotDatabase, conversation: Conversation, outboxDoorbell: Doorbell, replyDoorbell: Doorbell,
-                logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+                logger: Logger, now: @escaping @Sendable () -> Date = { Date() }, metrics: BotMetrics = BotMetrics()) {
         self.database = database
         self.conversation = conversation
         self.outboxDoorbell = outboxDoorbell
         self.replyDoorbell = replyDoorbell
         self.logger = logger
         self.now = now
+        self.metrics = metrics
     }
 
     /// Handles one update; see `handle(_:acceptingNewPendingActions:)` for a batch.
@@ -59,6 +64,7 @@ public struct UpdateIntake: Sendable {
             switch outcome {
             case .duplicate:
                 logger.info("update already handled, ignored", metadata: metadata)
+                metrics.updateHandled(kind: input.event.logName, outcome: "duplicate")
             case .recorded(let step):
                 metadata["input"] = "\(input.event.logName)"
                 if step.effects.contains(where: { if case .enqueueRow = $0 { true } else { false } }) {
@@ -71,6 +77,7 @@ public struct UpdateIntake: Sendable {
                 }
                 if !step.replies.isEmpty { queuedReplies = true }
                 logger.info("update handled", metadata: metadata)
+                metrics.updateHandled(kind: input.event.logName, outcome: "\(metadata["outcome"] ?? "handled")")
             }
         }
         if queuedRows { outboxDoorbell.ring() }
