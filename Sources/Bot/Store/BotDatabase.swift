@@ -57,46 +57,20 @@ public final class BotDatabase: Sendable {
         decide: @escaping @Sendable (ConversationState, ConversationInput) -> ConversationStep
     ) async throws -> [UpdateOutcome] {
         try await writer.write { db in
+            var transaction = try UpdateTransaction(db)
             var outcomes: [UpdateOutcome] = []
             outcomes.reserveCapacity(inputs.count)
             for input in inputs {
-                try ProcessedUpdate(updateID: input.updateID, processedAt: now).insert(db, onConflict: .ignore)
-                let isNew = db.changesCount > 0
-                guard isNew else {
+                guard try transaction.markProcessed(updateID: input.updateID, now: now) else {
                     outcomes.append(.duplicate)
                     continue
                 }
-                var state = ConversationState()
-                if let userID = input.user?.id {
-                    state.pending = try PendingAction.fetchOne(db, key: userID)
-                    state.lastAction = try LastAction.fetchOne(db, key: userID)
-                }
+                let state = try input.user.map { try transaction.state(userID: $0.id) } ?? ConversationState()
                 let step = decide(state, input)
-                try apply(step, db: db, now: now)
+                try transaction.apply(step, now: now)
                 outcomes.append(.recorded(step))
             }
             return outcomes
-        }
-    }
-
-    private func apply(_ step: ConversationStep, db: Database, now: Date) throws {
-        for effect in step.effects {
-            switch effect {
-            case .openPendingAction(let pending):
-                try pending.upsert(db)
-            case .closePendingAction(let userID):
-                _ = try PendingAction.deleteOne(db, key: userID)
-            case .enqueueRow(let row):
-                var entry = OutboxEntry(id: nil, updateID: row.updateID, cells: row.cells, enqueuedAt: now, attempts: 0, lastError: nil)
-                try entry.insert(db, onConflict: .ignore)
-            case .recordLastAction(let last):
-                try last.upsert(db)
-            }
-        }
-        for reply in step.replies {
-            var message = OutgoingMessage(id: nil, chatID: reply.chatID, text: reply.text, replyMarkup: reply.replyMarkup,
-                                          createdAt: now, attempts: 0, lastError: nil)
-            try message.insert(db)
         }
     }
 
