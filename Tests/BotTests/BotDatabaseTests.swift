@@ -13,6 +13,9 @@ import Testing
             let database = try BotDatabase(path: directory.appendingPathComponent("nested/dir/bot.sqlite").path)
             #expect(try await database.appliedMigrations() == [BotMigrations.migrator.migrations.last!])
             #expect(try await database.journalMode() == "wal")
+            // NORMAL (1) on the connection that commits: durable against a crash of the process
+            // (see BotDatabase.init for the power-loss trade-off).
+            #expect(try await database.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 1)
             try database.close()
         }
     }

@@ -42,6 +42,24 @@ func residentBytes() -> Int {
     return kilobytes * 1024
 }
 
+/// The `RssAnon`, `RssFile` and `RssShmem` lines of /proc/self/status: heap versus mapped files
+/// (the SQLite WAL index is a shared mapping).
+func residentBreakdown() -> String {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return "" }
+    return status.split(separator: "\n")
+        .filter { $0.hasPrefix("RssAnon:") || $0.hasPrefix("RssFile:") || $0.hasPrefix("RssShmem:") }
+        .map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        .joined(separator: ", ")
+}
+
+/// SQLite's `sqlite3_memory_used()`: what its allocator holds now (page caches, statements,
+/// schema), looked up in the loaded library.
+func sqliteMemoryUsed() -> Int {
+    guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "sqlite3_memory_used") else { return -1 }
+    typealias MemoryUsed = @convention(c) () -> Int64
+    return Int(unsafeBitCast(symbol, to: MemoryUsed.self)())
+}
+
 /// glibc's `malloc_trim(0)` (not exported by the Glibc module): returns free heap pages to the OS.
 func releaseFreeHeapPages() {
     guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "malloc_trim") else { return }
@@ -175,7 +193,8 @@ func introduceUsers(_ users: Range<Int64>, telegramBaseURL base: String) async t
 }
 
 /// Feeds `batches` to the intake and waits until the outbox and the reply queue are empty.
-func drive(_ batches: [[Update]], _ services: BotServices) async throws -> (intake: Duration, total: Duration) {
+/// Returns when the intake was done, when the outbox was seen empty and when both queues were.
+func drive(_ batches: [[Update]], _ services: BotServices) async throws -> (intake: Duration, outbox: Duration, total: Duration) {
     let clock = ContinuousClock()
     let start = clock.now
     for batch in batches {
@@ -185,10 +204,11 @@ func drive(_ batches: [[Update]], _ services: BotServices) async throws -> (inta
     while try await services.database.outboxStatus().queued > 0 {
         try await Task.sleep(for: .milliseconds(2))
     }
+    let outboxDone = clock.now
     while try await services.database.queuedMessageCount() > 0 {
         try await Task.sleep(for: .milliseconds(2))
     }
-    return (intakeDone - start, clock.now - start)
+    return (intakeDone - start, outboxDone - start, clock.now - start)
 }
 
 func seconds(_ duration: Duration) -> Double {
@@ -217,10 +237,10 @@ try await application.withServices { services in
         _ = try await drive(checkInUpdates(users: nextUserID..<nextUserID + 200, firstUpdateID: nextUpdateID), services)
         nextUserID += 200; nextUpdateID += 400
 
-        let (intake, total) = try await drive(checkInUpdates(users: nextUserID..<nextUserID + Int64(checkIns), firstUpdateID: nextUpdateID), services)
+        let (intake, outbox, total) = try await drive(checkInUpdates(users: nextUserID..<nextUserID + Int64(checkIns), firstUpdateID: nextUpdateID), services)
         nextUserID += Int64(checkIns); nextUpdateID += Int64(2 * checkIns)
-        print(String(format: "throughput: %d check-ins (%d updates, batches of %d): intake %.3f s, whole path %.3f s → %.0f check-ins/s, %.0f updates/s (intake alone %.0f updates/s)",
-                     checkIns, 2 * checkIns, batchSize, seconds(intake), seconds(total),
+        print(String(format: "throughput: %d check-ins (%d updates, batches of %d): intake %.3f s, outbox empty at %.3f s, whole path %.3f s → %.0f check-ins/s, %.0f updates/s (intake alone %.0f updates/s)",
+                     checkIns, 2 * checkIns, batchSize, seconds(intake), seconds(outbox), seconds(total),
                      Double(checkIns) / seconds(total), Double(2 * checkIns) / seconds(total), Double(2 * checkIns) / seconds(intake)))
 
         if !skipMemory {
@@ -242,6 +262,7 @@ try await application.withServices { services in
                 if target == 0 { baseline = trimmed }
                 let pending = try await services.database.pendingActionCount()
                 print("memory: \(pending) abandoned pending actions in the store → RSS \(mebibytes(rss)), after malloc_trim \(mebibytes(trimmed)) (growth \(mebibytes(trimmed - baseline)))")
+                print("        \(residentBreakdown()); SQLite holds \(mebibytes(sqliteMemoryUsed()))")
             }
         }
         group.cancelAll()
