@@ -42,6 +42,16 @@ func residentBytes() -> Int {
     return kilobytes * 1024
 }
 
+/// CPU time (user + system) a process used so far, from /proc/PID/stat, in seconds.
+func cpuSeconds(pid: Int32) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let end = stat.lastIndex(of: ")") else { return 0 }
+    // Fields after the command name: state is field 3, utime 14, stime 15.
+    let fields = stat[stat.index(after: end)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
 /// The `RssAnon`, `RssFile` and `RssShmem` lines of /proc/self/status: heap versus mapped files
 /// (the SQLite WAL index is a shared mapping).
 func residentBreakdown() -> String {
@@ -237,11 +247,18 @@ try await application.withServices { services in
         _ = try await drive(checkInUpdates(users: nextUserID..<nextUserID + 200, firstUpdateID: nextUpdateID), services)
         nextUserID += 200; nextUpdateID += 400
 
+        let cpuBefore = (bot: cpuSeconds(pid: getpid()), fakes: cpuSeconds(pid: child.processIdentifier))
         let (intake, outbox, total) = try await drive(checkInUpdates(users: nextUserID..<nextUserID + Int64(checkIns), firstUpdateID: nextUpdateID), services)
         nextUserID += Int64(checkIns); nextUpdateID += Int64(2 * checkIns)
         print(String(format: "throughput: %d check-ins (%d updates, batches of %d): intake %.3f s, outbox empty at %.3f s, whole path %.3f s → %.0f check-ins/s, %.0f updates/s (intake alone %.0f updates/s)",
                      checkIns, 2 * checkIns, batchSize, seconds(intake), seconds(outbox), seconds(total),
                      Double(checkIns) / seconds(total), Double(2 * checkIns) / seconds(total), Double(2 * checkIns) / seconds(intake)))
+        // What one check-in costs in CPU, whatever else the machine runs: the bound on 2 idle cores.
+        let botCPU = cpuSeconds(pid: getpid()) - cpuBefore.bot
+        let fakesCPU = cpuSeconds(pid: child.processIdentifier) - cpuBefore.fakes
+        print(String(format: "cpu: bot %.3f s, fakes %.3f s → %.2f ms + %.2f ms per check-in → at most %.0f check-ins/s on 2 idle cores",
+                     botCPU, fakesCPU, 1000 * botCPU / Double(checkIns), 1000 * fakesCPU / Double(checkIns),
+                     2 * Double(checkIns) / (botCPU + fakesCPU)))
 
         if !skipMemory {
             var baseline = 0
