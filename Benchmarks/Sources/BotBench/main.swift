@@ -1,6 +1,6 @@
 // BotBench — throughput and memory of the bot core, in release mode, outside `swift test`.
 //
-//   swift run -c release --package-path Benchmarks BotBench [--checkins N] [--batch N] [--skip-memory]
+//   swift run -c release --package-path Benchmarks BotBench [--checkins N] [--batch N] [--skip-memory | --intake-only | --memory-control]
 //   swift run -c release --package-path Benchmarks BotBench serve-fakes
 //
 // The fakes run in a child process (this binary with `serve-fakes`), so that the resident memory
@@ -115,6 +115,7 @@ let checkIns = option("--checkins", default: 5_000)
 let batchSize = option("--batch", default: 100)
 let skipMemory = arguments.contains("--skip-memory")
 let intakeOnly = arguments.contains("--intake-only")
+let memoryControl = arguments.contains("--memory-control")
 
 let child = Process()
 child.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0])
@@ -172,12 +173,15 @@ func checkInUpdates(users: Range<Int64>, firstUpdateID: Int64) -> [[Update]] {
     return stride(from: 0, to: updates.count, by: batchSize).map { Array(updates[$0..<min($0 + batchSize, updates.count)]) }
 }
 
-/// Only `/checkin`: pending actions that are never completed.
+/// Only `/checkin`: pending actions that are never completed. With `--memory-control`, `/help`
+/// instead: the same updates, users and replies, but nothing left in the store, which tells
+/// the memory the pending actions cost from the memory the burst of updates costs.
 func abandonedUpdates(users: Range<Int64>, firstUpdateID: Int64) -> [[Update]] {
+    let text = memoryControl ? "/help" : "/checkin"
     let updates = users.enumerated().map { offset, userID in
         Update(updateID: firstUpdateID + Int64(offset), message: Message(
             messageID: 1, date: Int64(Date().timeIntervalSince1970), chat: Chat(id: userID),
-            from: User(id: userID, firstName: "Idle \(userID)"), text: "/checkin"))
+            from: User(id: userID, firstName: "Idle \(userID)"), text: text))
     }
     return stride(from: 0, to: updates.count, by: batchSize).map { Array(updates[$0..<min($0 + batchSize, updates.count)]) }
 }
@@ -278,7 +282,7 @@ try await application.withServices { services in
                 let trimmed = residentBytes()
                 if target == 0 { baseline = trimmed }
                 let pending = try await services.database.pendingActionCount()
-                print("memory: \(pending) abandoned pending actions in the store → RSS \(mebibytes(rss)), after malloc_trim \(mebibytes(trimmed)) (growth \(mebibytes(trimmed - baseline)))")
+                print("memory: \(memoryControl ? "\(target) /help updates (control), " : "")\(pending) abandoned pending actions in the store → RSS \(mebibytes(rss)), after malloc_trim \(mebibytes(trimmed)) (growth \(mebibytes(trimmed - baseline)))")
                 print("        \(residentBreakdown()); SQLite holds \(mebibytes(sqliteMemoryUsed()))")
             }
         }
