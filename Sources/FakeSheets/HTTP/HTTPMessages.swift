@@ -9,8 +9,26 @@ enum HTTPMessages {
     /// needs no more).
     static let maximumBodySize = 10 * 1024 * 1024
 
+    /// The `Content-Type` of every JSON answer, as Google sends it.
+    static let jsonContentType = "application/json; charset=UTF-8"
+
+    /// The encoder of every JSON answer: keys sorted, `/` not escaped. One shared instance
+    /// (`JSONEncoder` is thread-safe), so answers do not pay for creating and configuring one.
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// `value` as a JSON answer body.
+    static func encode(_ value: some Encodable) -> Data {
+        // The answers are plain structs, strings and finite numbers (non-finite numbers are
+        // rejected on input), which always encode.
+        (try? encoder.encode(value)) ?? Data("null".utf8)
+    }
+
     static func json(_ status: Int, _ body: JSONValue, headers: [(String, String)] = []) -> Response {
-        raw(status, body.serialized(), contentType: "application/json; charset=UTF-8", headers: headers)
+        raw(status, encode(body), contentType: jsonContentType, headers: headers)
     }
 
     static func raw(_ status: Int, _ body: Data, contentType: String, headers: [(String, String)] = []) -> Response {

@@ -82,7 +82,7 @@ struct SheetsAPIRoutes: Sendable {
         }
         let response: Response
         do {
-            response = HTTPMessages.json(200, try await perform(call, request: request))
+            response = HTTPMessages.raw(200, try await perform(call, request: request), contentType: HTTPMessages.jsonContentType)
         } catch let error as GoogleError {
             response = HTTPMessages.google(error)
         } catch {
@@ -92,7 +92,8 @@ struct SheetsAPIRoutes: Sendable {
         return response
     }
 
-    private func perform(_ call: Call, request: Request) async throws -> JSONValue {
+    /// Does what `call` asks; returns the encoded JSON answer.
+    private func perform(_ call: Call, request: Request) async throws -> Data {
         let query = HTTPMessages.query(request)
         var bearer: String?
         if let authorization = request.headers[.authorization] {
@@ -110,17 +111,17 @@ struct SheetsAPIRoutes: Sendable {
         switch call.operation {
         case .get:
             if let range = call.range {
-                return try await state.getValues(call.spreadsheetID, range: range,
+                return HTTPMessages.encode(try await state.getValues(call.spreadsheetID, range: range,
                                                  dimension: try parameters.enumeration("majorDimension", proto: "major_dimension", type: "Dimension", default: .rows),
                                                  render: try parameters.enumeration("valueRenderOption", proto: "value_render_option", type: "ValueRenderOption", default: .formattedValue),
-                                                 account: account)
+                                                 account: account))
             }
-            return try await state.getSpreadsheet(call.spreadsheetID, account: account, baseURL: baseURL())
+            return HTTPMessages.encode(try await state.getSpreadsheet(call.spreadsheetID, account: account, baseURL: baseURL()))
         case .batchGet:
-            return try await state.batchGetValues(call.spreadsheetID, ranges: parameters.all("ranges"),
+            return HTTPMessages.encode(try await state.batchGetValues(call.spreadsheetID, ranges: parameters.all("ranges"),
                                                   dimension: try parameters.enumeration("majorDimension", proto: "major_dimension", type: "Dimension", default: .rows),
                                                   render: try parameters.enumeration("valueRenderOption", proto: "value_render_option", type: "ValueRenderOption", default: .formattedValue),
-                                                  account: account)
+                                                  account: account))
         case .update, .append:
             guard let inputOption: ValueInputOption = try parameters.enumeration("valueInputOption", proto: "value_input_option", type: "ValueInputOption", default: nil) else {
                 throw GoogleError.invalidArgument("'valueInputOption' is required but not specified")
@@ -131,9 +132,9 @@ struct SheetsAPIRoutes: Sendable {
             let input = try ValueRangeBody.parse(try await HTTPMessages.body(request), urlRange: call.range ?? "")
             if call.operation == .append {
                 options.insertDataOption = try parameters.enumeration("insertDataOption", proto: "insert_data_option", type: "InsertDataOption", default: .overwrite)
-                return try await state.append(call.spreadsheetID, range: call.range ?? "", input: input, options: options, account: account)
+                return HTTPMessages.encode(try await state.append(call.spreadsheetID, range: call.range ?? "", input: input, options: options, account: account))
             }
-            return try await state.update(call.spreadsheetID, range: call.range ?? "", input: input, options: options, account: account)
+            return HTTPMessages.encode(try await state.update(call.spreadsheetID, range: call.range ?? "", input: input, options: options, account: account))
         case .batchUpdate:
             let body = try await HTTPMessages.body(request)
             guard case .object(let object)? = JSONValue.parse(body.isEmpty ? Data("{}".utf8) : body) else {
@@ -150,7 +151,7 @@ struct SheetsAPIRoutes: Sendable {
                 }
                 requests = array
             }
-            return try await state.batchUpdate(call.spreadsheetID, requests: requests, account: account)
+            return HTTPMessages.encode(try await state.batchUpdate(call.spreadsheetID, requests: requests, account: account))
         case .token:
             throw GoogleError.notFound
         }

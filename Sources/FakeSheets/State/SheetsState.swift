@@ -340,7 +340,7 @@ actor SheetsState {
 
     /// `spreadsheets.values.update`.
     func update(_ id: String, range text: String, input: ValueRangeInput, options: WriteOptions,
-                account: ServiceAccount) throws(GoogleError) -> JSONValue {
+                account: ServiceAccount) throws(GoogleError) -> UpdateValuesResponse {
         let (index, range) = try locate(id, text, account: account)
         let values = try cells(input, option: options.valueInputOption)
         let title = spreadsheets[id]!.sheets[index].title
@@ -356,10 +356,8 @@ actor SheetsState {
                 throw GoogleError.invalidArgument("Requested writing within range [\(text)], but tried writing to column [\(A1Range.columnLetters(c0 + width - 1))]")
             }
         }
-        var out: [String: JSONValue] = ["spreadsheetId": .string(id)]
         guard height > 0, width > 0 else {
-            out["updatedRange"] = .string(A1Range.format(title: title, rows: r0..<(r0 + 1), columns: c0..<(c0 + 1)))
-            return .object(out)
+            return UpdateValuesResponse(spreadsheetId: id, updatedRange: A1Range.format(title: title, rows: r0..<(r0 + 1), columns: c0..<(c0 + 1)))
         }
         // Keeping the old grid costs a copy of its rows, so only when a database write can fail.
         let before = database == nil ? nil : spreadsheets[id]!.sheets[index]
@@ -371,13 +369,12 @@ actor SheetsState {
             throw error
         }
         let written = SheetGrid.Rectangle(rows: r0..<(r0 + height), columns: c0..<(c0 + width))
-        out.merge(updateSummary(grid: spreadsheets[id]!.sheets[index], rect: written, values: values, options: options, id: id)) { $1 }
-        return .object(out)
+        return updateSummary(grid: spreadsheets[id]!.sheets[index], rect: written, values: values, options: options, id: id)
     }
 
     /// `spreadsheets.values.append`.
     func append(_ id: String, range text: String, input: ValueRangeInput, options: WriteOptions,
-                account: ServiceAccount) throws(GoogleError) -> JSONValue {
+                account: ServiceAccount) throws(GoogleError) -> AppendValuesResponse {
         let (index, range) = try locate(id, text, account: account)
         let values = try cells(input, option: options.valueInputOption)
         spreadsheets[id]!.sheets[index].prepareSummary()
@@ -387,14 +384,11 @@ actor SheetsState {
         let startColumn = table.map { $0.columns.lowerBound } ?? (range.startColumn ?? 0)
         let height = values.count
         let width = values.map(\.count).max() ?? 0
-        var out: [String: JSONValue] = ["spreadsheetId": .string(id)]
+        var out = AppendValuesResponse(spreadsheetId: id, updates: UpdateValuesResponse(spreadsheetId: id))
         if let table {
-            out["tableRange"] = .string(A1Range.format(title: title, rows: table.rows, columns: table.columns))
+            out.tableRange = A1Range.format(title: title, rows: table.rows, columns: table.columns)
         }
-        guard height > 0, width > 0 else {
-            out["updates"] = .object(["spreadsheetId": .string(id)])
-            return .object(out)
-        }
+        guard height > 0, width > 0 else { return out }
         let rowCountBefore = spreadsheets[id]!.sheets[index].rowCount
         let storedBefore = spreadsheets[id]!.sheets[index].rows.count
         if options.insertDataOption == .insertRows {
@@ -414,25 +408,19 @@ actor SheetsState {
             throw error
         }
         let written = SheetGrid.Rectangle(rows: startRow..<(startRow + height), columns: startColumn..<(startColumn + width))
-        out["updates"] = .object(updateSummary(grid: spreadsheets[id]!.sheets[index], rect: written, values: values, options: options, id: id))
-        return .object(out)
+        out.updates = updateSummary(grid: spreadsheets[id]!.sheets[index], rect: written, values: values, options: options, id: id)
+        return out
     }
 
     private func updateSummary(grid: SheetGrid, rect: SheetGrid.Rectangle, values: [[CellValue?]], options: WriteOptions,
-                               id: String) -> [String: JSONValue] {
+                               id: String) -> UpdateValuesResponse {
         let range = A1Range.format(title: grid.title, rows: rect.rows, columns: rect.columns)
-        var out: [String: JSONValue] = [
-            "spreadsheetId": .string(id),
-            "updatedRange": .string(range),
-            "updatedRows": .int(rect.rows.count),
-            "updatedColumns": .int(rect.columns.count),
-            "updatedCells": .int(values.reduce(0) { $0 + $1.count }),
-        ]
+        var out = UpdateValuesResponse(spreadsheetId: id, updatedRange: range, updatedRows: rect.rows.count,
+                                       updatedColumns: rect.columns.count, updatedCells: values.reduce(0) { $0 + $1.count })
         if options.includeValuesInResponse {
-            var data: [String: JSONValue] = ["range": .string(range), "majorDimension": .string("ROWS")]
             let stored = grid.values(in: rect)
-            if !stored.isEmpty { data["values"] = .array(stored.map { .array($0.map(options.responseValueRenderOption.render)) }) }
-            out["updatedData"] = .object(data)
+            out.updatedData = ValueRange(range: range, majorDimension: MajorDimension.rows.rawValue,
+                                         values: stored.isEmpty ? nil : stored.map { $0.map(options.responseValueRenderOption.render) })
         }
         return out
     }
