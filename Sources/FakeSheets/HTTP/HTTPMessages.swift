@@ -67,8 +67,10 @@ enum HTTPMessages {
     static func form(_ text: String) -> [(String, String)] {
         text.split(separator: "&").compactMap { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode = { (s: Substring) in
-                String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s)
+            let decode = { (s: Substring) -> String in
+                // Most names and values (`valueInputOption=USER_ENTERED`) need no decoding.
+                guard s.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return String(s) }
+                return String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s)
             }
             guard let key = parts.first else { return nil }
             return (decode(key), parts.count > 1 ? decode(parts[1]) : "")

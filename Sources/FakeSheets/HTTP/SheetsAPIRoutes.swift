@@ -28,7 +28,7 @@ struct SheetsAPIRoutes: Sendable {
         let prefix = "/v4/spreadsheets/"
         guard path.hasPrefix(prefix) else { return nil }
         let segments = path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard let first = segments.first, let idSegment = first.removingPercentEncoding, !idSegment.isEmpty else { return nil }
+        guard let first = segments.first, let idSegment = decoded(first), !idSegment.isEmpty else { return nil }
         if segments.count == 1 {
             if idSegment.hasSuffix(":batchUpdate") {
                 guard method == .post else { return nil }
@@ -46,7 +46,7 @@ struct SheetsAPIRoutes: Sendable {
                         allowedQuery: ["ranges", "majorDimension", "valueRenderOption", "dateTimeRenderOption"])
         }
         guard segments.count >= 3, segments[1] == "values" else { return nil }
-        guard let range = segments[2...].joined(separator: "/").removingPercentEncoding, !range.isEmpty else { return nil }
+        guard let range = decoded(segments[2...].joined(separator: "/")), !range.isEmpty else { return nil }
         let writeQuery: Set<String> = ["valueInputOption", "includeValuesInResponse", "responseValueRenderOption", "responseDateTimeRenderOption"]
         switch method {
         case .post where range.hasSuffix(":append"):
@@ -60,6 +60,12 @@ struct SheetsAPIRoutes: Sendable {
         default:
             return nil
         }
+    }
+
+    /// A path segment percent-decoded; `nil` when its encoding is invalid. (Segments without `%`,
+    /// the usual case, are taken as they are.)
+    static func decoded(_ segment: String) -> String? {
+        segment.utf8.contains(UInt8(ascii: "%")) ? segment.removingPercentEncoding : segment
     }
 
     func handle(_ request: Request, context: SheetsRequestContext) async -> Response {
