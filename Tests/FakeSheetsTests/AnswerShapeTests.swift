@@ -50,6 +50,22 @@ struct AnswerShapeTests {
         }
     }
 
+    @Test("values.append as the bot sends it: RAW, INSERT_ROWS, the range repeated in the body (quoted or not)")
+    func botShapedAppend() async throws {
+        try await withShapeSpreadsheet { client, token in
+            let path = "/v4/spreadsheets/shape/values/\(SheetsTestClient.encodePath("Attendance!A:J")):append?valueInputOption=RAW&insertDataOption=INSERT_ROWS&includeValuesInResponse=false"
+            for (i, range) in ["Attendance!A:J", "'Attendance'!A:J"].enumerated() {
+                let body = #"{"majorDimension":"ROWS","range":"\#(range)","values":[["2024-05-01T08:00:00Z","1001","12"]]}"#
+                let answer = try await client.send(.POST, path, body: Data(body.utf8), bearer: token)
+                let table = i == 0 ? "" : #""tableRange":"Attendance!A1:C1","#
+                #expect(answer.text == #"{"spreadsheetId":"shape",\#(table)"updates":{"spreadsheetId":"shape","updatedCells":3,"updatedColumns":3,"updatedRange":"Attendance!A\#(i + 1):C\#(i + 1)","updatedRows":1}}"#)
+            }
+            // RAW keeps "12" as text.
+            let read = try await client.get("shape", "Attendance!C1", token: token, query: "valueRenderOption=UNFORMATTED_VALUE")
+            #expect(read.text == #"{"majorDimension":"ROWS","range":"Attendance!C1","values":[["12"]]}"#)
+        }
+    }
+
     @Test("values.update: written cells, with updatedData, and an empty body")
     func updateAnswers() async throws {
         try await withShapeSpreadsheet { client, token in

@@ -202,15 +202,20 @@ struct QueryParameters {
 enum ValueRangeBody {
     static func parse(_ data: Data, urlRange: String) throws(GoogleError) -> ValueRangeInput {
         if data.isEmpty { return ValueRangeInput(range: nil, majorDimension: .rows, values: []) }
-        // Fast path: a well-formed body decodes straight into typed values. Anything unusual
-        // (wrong types, unknown fields, a range to compare) takes the precise path below, which
+        // Fast path: a well-formed body decodes straight into typed values (with a `range` that
+        // names the URL's range, as Google's clients and the bot send it). Anything unusual
+        // (wrong types, unknown fields, another range) takes the precise path below, which
         // produces Google's error message.
-        if let wire = try? JSONDecoder().decode(Wire.self, from: data), wire.range == nil,
-           let dimension = MajorDimension(rawValue: wire.majorDimension ?? "ROWS") {
-            return ValueRangeInput(range: nil, majorDimension: dimension, values: (wire.values ?? []).map { $0.map(\.value) })
+        if let wire = try? decoder.decode(Wire.self, from: data),
+           let dimension = MajorDimension(rawValue: wire.majorDimension ?? "ROWS"),
+           wire.range.map({ A1Range.parse($0) == A1Range.parse(urlRange) }) ?? true {
+            return ValueRangeInput(range: wire.range, majorDimension: dimension, values: (wire.values ?? []).map { $0.map(\.value) })
         }
         return try parsePrecisely(data, urlRange: urlRange)
     }
+
+    /// One decoder for every body (`JSONDecoder` is thread-safe; creating one per request is not free).
+    private static let decoder = JSONDecoder()
 
     /// The body as clients usually send it; decoding fails on anything else.
     private struct Wire: Decodable {
