@@ -87,19 +87,51 @@ struct SheetsAPIRoutes: Sendable {
             break
         }
         let response: Response
+        var journaled = false
         do {
-            response = HTTPMessages.raw(200, try await perform(call, request: request), contentType: HTTPMessages.jsonContentType)
+            let body: Data
+            (body, journaled) = try await perform(call, request: request, callID: callID)
+            response = HTTPMessages.raw(200, body, contentType: HTTPMessages.jsonContentType)
+        } catch let error as JournaledError {
+            response = HTTPMessages.google(error.error)
+            journaled = true
         } catch let error as GoogleError {
             response = HTTPMessages.google(error)
         } catch {
-            response = HTTPMessages.google(GoogleError.invalidArgument("Request payload size exceeds the limit: \(HTTPMessages.maximumBodySize) bytes."))
+            response = HTTPMessages.google(SheetsAPIRoutes.payloadTooLarge)
         }
-        await state.finishCall(callID, status: Int(response.status.code))
+        if !journaled { await state.finishCall(callID, status: Int(response.status.code)) }
         return response
     }
 
-    /// Does what `call` asks; returns the encoded JSON answer.
-    private func perform(_ call: Call, request: Request) async throws -> Data {
+    static let payloadTooLarge = GoogleError.invalidArgument("Request payload size exceeds the limit: \(HTTPMessages.maximumBodySize) bytes.")
+
+    /// A Google error whose status the journal already has.
+    struct JournaledError: Error {
+        var error: GoogleError
+    }
+
+    /// The options and the body of a `values.update`/`values.append`, validated in Google's order:
+    /// `valueInputOption`, `includeValuesInResponse`, `responseValueRenderOption`, the body, then
+    /// `insertDataOption`.
+    static func prepareWrite(_ call: Call, _ parameters: QueryParameters, body: Data) throws(GoogleError) -> PreparedWrite {
+        guard let inputOption: ValueInputOption = try parameters.enumeration("valueInputOption", proto: "value_input_option", type: "ValueInputOption", default: nil) else {
+            throw GoogleError.invalidArgument("'valueInputOption' is required but not specified")
+        }
+        var options = WriteOptions(valueInputOption: inputOption)
+        options.includeValuesInResponse = try parameters.bool("includeValuesInResponse", proto: "include_values_in_response") ?? false
+        options.responseValueRenderOption = try parameters.enumeration("responseValueRenderOption", proto: "response_value_render_option", type: "ValueRenderOption", default: .formattedValue)
+        let input = try ValueRangeBody.parse(body, urlRange: call.range ?? "")
+        if call.operation == .append {
+            options.insertDataOption = try parameters.enumeration("insertDataOption", proto: "insert_data_option", type: "InsertDataOption", default: .overwrite)
+        }
+        return PreparedWrite(options: options, input: input)
+    }
+
+    /// Does what `call` asks; returns the encoded JSON answer and whether the journal already has
+    /// its status (writes record it in the same step on the state actor as the write itself, so an
+    /// append costs one trip to the actor instead of three).
+    private func perform(_ call: Call, request: Request, callID: Int) async throws -> (Data, journaled: Bool) {
         let query = HTTPMessages.query(request)
         var bearer: String?
         if let authorization = request.headers[.authorization] {
@@ -112,8 +144,28 @@ struct SheetsAPIRoutes: Sendable {
             throw GoogleError.invalidArgument(
                 "Invalid JSON payload received. Unknown name \"\(key)\": Cannot bind query parameter. Field '\(key)' could not be found in request message.")
         }
-        let account = try await state.authorize(bearer: bearer, isWrite: call.isWrite, method: "google.apps.sheets.v4.SpreadsheetsService.\(call.rpcMethod)")
+        let method = "google.apps.sheets.v4.SpreadsheetsService.\(call.rpcMethod)"
         let parameters = QueryParameters(pairs: query)
+        if call.operation == .update || call.operation == .append {
+            // Everything a write needs is read here, off the actor, in the order Google checks it;
+            // the errors are answered only after authorization, which happens on the actor in the
+            // same step as the write (one trip to the actor instead of three).
+            let body: Result<Data, GoogleError>
+            do { body = .success(try await HTTPMessages.body(request)) } catch { body = .failure(SheetsAPIRoutes.payloadTooLarge) }
+            let prepared = Result { () throws(GoogleError) in try SheetsAPIRoutes.prepareWrite(call, parameters, body: body.get()) }
+            switch await state.write(call.operation, spreadsheetID: call.spreadsheetID, range: call.range ?? "", bearer: bearer, method: method,
+                                     prepared: prepared, callID: callID) {
+            case .success(.append(let answer)): return (HTTPMessages.encode(answer), true)
+            case .success(.update(let answer)): return (HTTPMessages.encode(answer), true)
+            case .failure(let error): throw JournaledError(error: error)
+            }
+        }
+        let account = try await state.authorize(bearer: bearer, isWrite: call.isWrite, method: method)
+        return (try await perform(call, request: request, parameters: parameters, account: account), false)
+    }
+
+    /// The operations other than writes, once `account` is authorized.
+    private func perform(_ call: Call, request: Request, parameters: QueryParameters, account: ServiceAccount) async throws -> Data {
         switch call.operation {
         case .get:
             if let range = call.range {
@@ -129,18 +181,7 @@ struct SheetsAPIRoutes: Sendable {
                                                   render: try parameters.enumeration("valueRenderOption", proto: "value_render_option", type: "ValueRenderOption", default: .formattedValue),
                                                   account: account))
         case .update, .append:
-            guard let inputOption: ValueInputOption = try parameters.enumeration("valueInputOption", proto: "value_input_option", type: "ValueInputOption", default: nil) else {
-                throw GoogleError.invalidArgument("'valueInputOption' is required but not specified")
-            }
-            var options = WriteOptions(valueInputOption: inputOption)
-            options.includeValuesInResponse = try parameters.bool("includeValuesInResponse", proto: "include_values_in_response") ?? false
-            options.responseValueRenderOption = try parameters.enumeration("responseValueRenderOption", proto: "response_value_render_option", type: "ValueRenderOption", default: .formattedValue)
-            let input = try ValueRangeBody.parse(try await HTTPMessages.body(request), urlRange: call.range ?? "")
-            if call.operation == .append {
-                options.insertDataOption = try parameters.enumeration("insertDataOption", proto: "insert_data_option", type: "InsertDataOption", default: .overwrite)
-                return HTTPMessages.encode(try await state.append(call.spreadsheetID, range: call.range ?? "", input: input, options: options, account: account))
-            }
-            return HTTPMessages.encode(try await state.update(call.spreadsheetID, range: call.range ?? "", input: input, options: options, account: account))
+            preconditionFailure("writes are performed above")
         case .batchUpdate:
             let body = try await HTTPMessages.body(request)
             guard case .object(let object)? = JSONValue.parse(body.isEmpty ? Data("{}".utf8) : body) else {

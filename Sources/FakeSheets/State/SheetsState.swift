@@ -338,6 +338,26 @@ actor SheetsState {
         return try resolve(text, in: spreadsheet)
     }
 
+    /// `values.update` or `values.append` in one step: authorizes `bearer`, then answers the
+    /// request's own errors (`prepared`), then writes, and records the answer's status in the
+    /// journal (`finishCall`) — so that a write costs one trip to the actor.
+    func write(_ operation: FaultRule.Operation, spreadsheetID id: String, range: String, bearer: String?, method: String,
+               prepared: Result<PreparedWrite, GoogleError>, callID: Int) -> Result<WriteResponse, GoogleError> {
+        let result = Result { () throws(GoogleError) -> WriteResponse in
+            let account = try authorize(bearer: bearer, isWrite: true, method: method)
+            let write = try prepared.get()
+            if operation == .append {
+                return .append(try append(id, range: range, input: write.input, options: write.options, account: account))
+            }
+            return .update(try update(id, range: range, input: write.input, options: write.options, account: account))
+        }
+        switch result {
+        case .success: finishCall(callID, status: 200)
+        case .failure(let error): finishCall(callID, status: error.code)
+        }
+        return result
+    }
+
     /// `spreadsheets.values.update`.
     func update(_ id: String, range text: String, input: ValueRangeInput, options: WriteOptions,
                 account: ServiceAccount) throws(GoogleError) -> UpdateValuesResponse {

@@ -53,3 +53,15 @@ struct WriteOptions: Sendable {
     var includeValuesInResponse = false
     var responseValueRenderOption: ValueRenderOption = .formattedValue
 }
+
+/// A write request read and validated off the state actor: its options and its body.
+struct PreparedWrite: Sendable {
+    var options: WriteOptions
+    var input: ValueRangeInput
+}
+
+/// The answer of a write (`SheetsState.write`).
+enum WriteResponse: Sendable {
+    case append(AppendValuesResponse)
+    case update(UpdateValuesResponse)
+}
