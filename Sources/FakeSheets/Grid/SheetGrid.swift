@@ -137,7 +137,7 @@ struct SheetGrid: Sendable {
             rows[r] = stored
         }
         while let last = rows.last, last.isEmpty { rows.removeLast() }
-        let width = values.map(\.count).max() ?? 0
+        let width = values.lazy.map { $0.count }.max() ?? 0
         rowCount = max(rowCount, row + values.count)
         columnCount = max(columnCount, column + width)
     }

@@ -24,6 +24,16 @@ struct SheetsAPIRoutes: Sendable {
         "uploadType", "oauth_token", "userIp",
     ]
 
+    /// The query parameters each method takes (besides `systemParameters`), built once.
+    enum Query {
+        static let none: Set<String> = []
+        static let getSpreadsheet: Set<String> = ["ranges", "includeGridData", "excludeTablesInBandedRanges"]
+        static let getValues: Set<String> = ["majorDimension", "valueRenderOption", "dateTimeRenderOption"]
+        static let batchGet: Set<String> = ["ranges", "majorDimension", "valueRenderOption", "dateTimeRenderOption"]
+        static let update: Set<String> = ["valueInputOption", "includeValuesInResponse", "responseValueRenderOption", "responseDateTimeRenderOption"]
+        static let append: Set<String> = update.union(["insertDataOption"])
+    }
+
     static func route(method: HTTPRequest.Method, path: String) -> Call? {
         let prefix = "/v4/spreadsheets/"
         guard path.hasPrefix(prefix) else { return nil }
@@ -33,30 +43,29 @@ struct SheetsAPIRoutes: Sendable {
             if idSegment.hasSuffix(":batchUpdate") {
                 guard method == .post else { return nil }
                 return Call(operation: .batchUpdate, rpcMethod: "BatchUpdateSpreadsheet", spreadsheetID: String(idSegment.dropLast(":batchUpdate".count)),
-                            isWrite: true, allowedQuery: [])
+                            isWrite: true, allowedQuery: Query.none)
             }
             guard method == .get, !idSegment.contains(":") else { return nil }
             return Call(operation: .get, rpcMethod: "GetSpreadsheet", spreadsheetID: idSegment, isWrite: false,
-                        allowedQuery: ["ranges", "includeGridData", "excludeTablesInBandedRanges"])
+                        allowedQuery: Query.getSpreadsheet)
         }
         let id = idSegment
         if segments.count == 2, segments[1] == "values:batchGet" {
             guard method == .get else { return nil }
             return Call(operation: .batchGet, rpcMethod: "BatchGetValues", spreadsheetID: id, isWrite: false,
-                        allowedQuery: ["ranges", "majorDimension", "valueRenderOption", "dateTimeRenderOption"])
+                        allowedQuery: Query.batchGet)
         }
         guard segments.count >= 3, segments[1] == "values" else { return nil }
         guard let range = decoded(segments[2...].joined(separator: "/")), !range.isEmpty else { return nil }
-        let writeQuery: Set<String> = ["valueInputOption", "includeValuesInResponse", "responseValueRenderOption", "responseDateTimeRenderOption"]
         switch method {
         case .post where range.hasSuffix(":append"):
             return Call(operation: .append, rpcMethod: "AppendValues", spreadsheetID: id, range: String(range.dropLast(":append".count)),
-                        isWrite: true, allowedQuery: writeQuery.union(["insertDataOption"]))
+                        isWrite: true, allowedQuery: Query.append)
         case .put:
-            return Call(operation: .update, rpcMethod: "UpdateValues", spreadsheetID: id, range: range, isWrite: true, allowedQuery: writeQuery)
+            return Call(operation: .update, rpcMethod: "UpdateValues", spreadsheetID: id, range: range, isWrite: true, allowedQuery: Query.update)
         case .get:
             return Call(operation: .get, rpcMethod: "GetValues", spreadsheetID: id, range: range, isWrite: false,
-                        allowedQuery: ["majorDimension", "valueRenderOption", "dateTimeRenderOption"])
+                        allowedQuery: Query.getValues)
         default:
             return nil
         }

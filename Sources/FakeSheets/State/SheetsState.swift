@@ -313,9 +313,12 @@ actor SheetsState {
 
     /// Converts request values to cells, rejecting nested arrays/objects as Google does.
     private func cells(_ input: ValueRangeInput, option: ValueInputOption) throws(GoogleError) -> [[CellValue?]] {
+        let rows = input.rowMajor
         var out: [[CellValue?]] = []
-        for (r, row) in input.rowMajor.enumerated() {
+        out.reserveCapacity(rows.count)
+        for (r, row) in rows.enumerated() {
             var line: [CellValue?] = []
+            line.reserveCapacity(row.count)
             for (c, value) in row.enumerated() {
                 switch value {
                 case .array, .object:
@@ -367,7 +370,7 @@ actor SheetsState {
         let r0 = range.startRow ?? 0
         let c0 = range.startColumn ?? 0
         let height = values.count
-        let width = values.map(\.count).max() ?? 0
+        let width = values.lazy.map { $0.count }.max() ?? 0
         if !range.isSingleCell {
             if let endRow = range.endRow, r0 + height > endRow {
                 throw GoogleError.invalidArgument("Requested writing within range [\(text)], but tried writing to row [\(r0 + height)]")
@@ -403,7 +406,7 @@ actor SheetsState {
         let startRow = table.map { $0.rows.upperBound } ?? (range.startRow ?? 0)
         let startColumn = table.map { $0.columns.lowerBound } ?? (range.startColumn ?? 0)
         let height = values.count
-        let width = values.map(\.count).max() ?? 0
+        let width = values.lazy.map { $0.count }.max() ?? 0
         var out = AppendValuesResponse(spreadsheetId: id, updates: UpdateValuesResponse(spreadsheetId: id))
         if let table {
             out.tableRange = A1Range.format(title: title, rows: table.rows, columns: table.columns)

@@ -41,7 +41,7 @@ struct ValueRangeInput: Sendable {
     /// The values laid out row by row.
     var rowMajor: [[JSONValue]] {
         guard majorDimension == .columns else { return values }
-        let height = values.map(\.count).max() ?? 0
+        let height = values.lazy.map { $0.count }.max() ?? 0
         return (0..<height).map { r in values.map { r < $0.count ? $0[r] : .null } }
     }
 }
