@@ -22,8 +22,8 @@ enum HTTPMessages {
 
     /// `value` as a JSON answer body.
     static func encode(_ value: some Encodable) -> Data {
-        // The answers are plain structs, strings and finite numbers (non-finite numbers are
-        // rejected on input), which always encode.
+        // The answers are plain structs, strings and numbers; only a non-finite number (which
+        // JSON cannot carry) fails to encode, and is answered as `null`, as before.
         (try? encoder.encode(value)) ?? Data("null".utf8)
     }
 

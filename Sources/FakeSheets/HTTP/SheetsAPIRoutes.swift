@@ -113,6 +113,7 @@ struct SheetsAPIRoutes: Sendable {
         return response
     }
 
+    /// The answer to a body that could not be read (larger than `HTTPMessages.maximumBodySize`).
     static let payloadTooLarge = GoogleError.invalidArgument("Request payload size exceeds the limit: \(HTTPMessages.maximumBodySize) bytes.")
 
     /// A Google error whose status the journal already has.
