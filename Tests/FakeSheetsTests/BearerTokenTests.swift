@@ -18,6 +18,28 @@ struct BearerTokenTests {
         }
     }
 
+    @Test("a write's credentials are checked before its own errors, and the journal records every write's status")
+    func credentialsFirst() async throws {
+        try await FakeSheets.withRunning(.testing()) { fake in
+            let client = SheetsTestClient(fake: fake)
+            let id = try await fake.createSpreadsheet()
+            let path = "/v4/spreadsheets/\(id)/values/A1:append?valueInputOption=PARSED"
+            let malformed = Data(#"{"values": [["x"]"#.utf8)
+            #expect(try await client.send(.POST, path, body: malformed).status == 403)
+            #expect(try await client.send(.POST, path, body: malformed, bearer: "ya29.not-issued").status == 401)
+            let token = try await client.accessToken()
+            let invalidOption = try await client.send(.POST, path, body: malformed, bearer: token)
+            #expect(invalidOption.status == 400)
+            #expect(invalidOption.googleMessage?.contains("value_input_option") == true)
+            let invalidBody = try await client.send(.POST, "/v4/spreadsheets/\(id)/values/A1:append?valueInputOption=RAW", body: malformed, bearer: token)
+            #expect(invalidBody.googleMessage == "Invalid JSON payload received. Unexpected token.")
+            #expect(try await client.update(id, "A1", [["ok"]], token: token).status == 200)
+            let writes = await fake.calls().filter { $0.operation == "append" || $0.operation == "update" }
+            #expect(writes.map(\.status) == [403, 401, 400, 400, 200])
+            #expect(try await fake.rows(spreadsheetID: id, sheet: "Attendance") == [["ok"]])
+        }
+    }
+
     @Test("an unknown token → 401 UNAUTHENTICATED with Google's message and WWW-Authenticate")
     func unknownToken() async throws {
         try await FakeSheets.withRunning(.testing()) { fake in

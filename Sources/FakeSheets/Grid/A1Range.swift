@@ -117,36 +117,33 @@ struct A1Range: Sendable, Hashable {
         return range
     }
 
-    /// One side of a range: column letters and/or a 1-based row number.
+    /// One side of a range: column letters and/or a 1-based row number. (`$` markers are ignored;
+    /// at most 3 letters, then at most 8 digits; read on the UTF-8 bytes, as every request's range
+    /// goes through here.)
     static func parseReference(_ text: Substring) -> (column: Int?, row: Int?)? {
-        let body = text.filter { $0 != "$" }
-        var letters = ""
-        var digits = ""
-        for ch in body {
-            if ch.isASCII, ch.isLetter, digits.isEmpty {
-                letters.append(ch)
-            } else if ch.isASCII, ch.isNumber {
-                digits.append(ch)
-            } else {
+        var letters = 0
+        var digits = 0
+        var column = 0
+        var row = 0
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "$"):
+                continue
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"):
+                guard digits == 0 else { return nil }
+                letters += 1
+                column = column * 26 + Int((byte & 0xDF) - 64)
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                digits += 1
+                row = row * 10 + Int(byte - UInt8(ascii: "0"))
+            default:
                 return nil
             }
+            if letters > 3 || digits > 8 { return nil }
         }
-        if letters.isEmpty && digits.isEmpty { return nil }
-        var column: Int?
-        if !letters.isEmpty {
-            guard letters.count <= 3 else { return nil }
-            var value = 0
-            for ch in letters.uppercased().unicodeScalars {
-                value = value * 26 + Int(ch.value - 64)
-            }
-            column = value - 1
-        }
-        var row: Int?
-        if !digits.isEmpty {
-            guard digits.count <= 8, let number = Int(digits), number >= 1 else { return nil }
-            row = number - 1
-        }
-        return (column, row)
+        if letters == 0 && digits == 0 { return nil }
+        if digits > 0 && row < 1 { return nil }
+        return (letters > 0 ? column - 1 : nil, digits > 0 ? row - 1 : nil)
     }
 
     /// `0` → `A`, `25` → `Z`, `26` → `AA`.
@@ -164,13 +161,24 @@ struct A1Range: Sendable, Hashable {
     /// The sheet title as Google writes it in a range: bare when it is a plain identifier that
     /// cannot be read as a cell, else in single quotes with `'` doubled.
     static func quotedTitle(_ title: String) -> String {
+        let utf8 = title.utf8
         let plain = !title.isEmpty
-            && title.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
-            && !(title.first?.isNumber ?? true)
+            && utf8.allSatisfy({ isASCIILetter($0) || isASCIIDigit($0) || $0 == UInt8(ascii: "_") })
+            && !isASCIIDigit(utf8.first!)
             && parseCells(Substring(title)) == nil
-            && !(title.uppercased().hasPrefix("R") && title.dropFirst().contains("C") && title.dropFirst().first?.isNumber == true)
+            && !((utf8.first! | 0x20) == UInt8(ascii: "r") && utf8.dropFirst().first.map(isASCIIDigit) == true
+                 && utf8.dropFirst().contains(UInt8(ascii: "C")))
         if plain { return title }
+        guard utf8.contains(UInt8(ascii: "'")) else { return "'" + title + "'" }
         return "'" + title.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
+    private static func isASCIILetter(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+    }
+
+    private static func isASCIIDigit(_ byte: UInt8) -> Bool {
+        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
     }
 
     /// A concrete rectangle written the way Google writes ranges in responses:

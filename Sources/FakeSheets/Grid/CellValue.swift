@@ -71,27 +71,48 @@ enum CellValue: Sendable, Hashable {
         return .text(s)
     }
 
-    private static let numberBytes = Set("0123456789.,eE+-".utf8)
-
     /// Numbers the way the Sheets UI recognises them in the en_US locale: optional sign, digits with
     /// optional thousands separators, optional fraction and exponent. Rejects `inf`, `nan`, hex.
+    ///
+    /// The shape is checked on the UTF-8 bytes in one pass (this runs for every cell of every
+    /// `USER_ENTERED` write that starts with a digit); the value is then read by `Double`.
     static func parseNumber(_ s: String) -> Double? {
-        var body = Substring(s)
-        guard !body.isEmpty else { return nil }
-        var sign = 1.0
-        if body.first == "-" || body.first == "+" {
-            if body.first == "-" { sign = -1 }
-            body = body.dropFirst()
+        var utf8 = Substring(s).utf8
+        guard let sign = utf8.first else { return nil }
+        if sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") { utf8 = utf8.dropFirst() }
+        guard let first = utf8.first, (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) || first == UInt8(ascii: ".") else {
+            return nil
         }
-        guard let first = body.first, first.isASCII, first.isNumber || first == "." else { return nil }
-        guard body.utf8.allSatisfy({ numberBytes.contains($0) }) else { return nil }
-        // Thousands separators only between groups of three digits before the decimal point.
-        let integerPart = body.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        if integerPart.contains(",") {
-            let groups = integerPart.split(separator: ",", omittingEmptySubsequences: false)
-            guard groups.dropFirst().allSatisfy({ $0.count == 3 }), !(groups.first?.isEmpty ?? true) else { return nil }
+        // Thousands separators only between groups of three characters before the decimal point,
+        // the first group not empty; only these bytes may appear at all.
+        var commas = false
+        var inIntegerPart = true
+        var groups = 0
+        var groupLength = 0
+        func integerPartEnds() -> Bool {
+            inIntegerPart = false
+            return groups == 0 || groupLength == 3
         }
-        guard let value = Double(body.replacingOccurrences(of: ",", with: "")), value.isFinite else { return nil }
-        return sign * value
+        for byte in utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+"), UInt8(ascii: "-"):
+                if inIntegerPart { groupLength += 1 }
+            case UInt8(ascii: ","):
+                commas = true
+                guard inIntegerPart else { continue }
+                guard groups == 0 ? groupLength > 0 : groupLength == 3 else { return nil }
+                groups += 1
+                groupLength = 0
+            case UInt8(ascii: "."):
+                if inIntegerPart, !integerPartEnds() { return nil }
+            default:
+                return nil
+            }
+        }
+        if inIntegerPart, !integerPartEnds() { return nil }
+        let text = Substring(utf8)
+        let value = commas ? Double(text.replacingOccurrences(of: ",", with: "")) : Double(text)
+        guard let value, value.isFinite else { return nil }
+        return sign == UInt8(ascii: "-") ? -value : value
     }
 }

@@ -124,6 +124,9 @@ struct SheetGrid: Sendable {
                 rows.append(contentsOf: Array(repeating: [], count: r - rows.count + 1))
             }
             var stored = rows[r]
+            // Grown once to its final width: appending cell by cell doubled the capacity (16 slots
+            // for a 10-cell row), which was a third of the memory per stored cell.
+            if stored.count < column + line.count { stored.reserveCapacity(column + line.count) }
             for (j, value) in line.enumerated() {
                 let c = column + j
                 if value == nil && !nullsClear { continue }
@@ -137,7 +140,7 @@ struct SheetGrid: Sendable {
             rows[r] = stored
         }
         while let last = rows.last, last.isEmpty { rows.removeLast() }
-        let width = values.map(\.count).max() ?? 0
+        let width = values.lazy.map { $0.count }.max() ?? 0
         rowCount = max(rowCount, row + values.count)
         columnCount = max(columnCount, column + width)
     }

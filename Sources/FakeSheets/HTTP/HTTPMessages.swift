@@ -9,8 +9,26 @@ enum HTTPMessages {
     /// needs no more).
     static let maximumBodySize = 10 * 1024 * 1024
 
+    /// The `Content-Type` of every JSON answer, as Google sends it.
+    static let jsonContentType = "application/json; charset=UTF-8"
+
+    /// The encoder of every JSON answer: keys sorted, `/` not escaped. One shared instance
+    /// (`JSONEncoder` is thread-safe), so answers do not pay for creating and configuring one.
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// `value` as a JSON answer body.
+    static func encode(_ value: some Encodable) -> Data {
+        // The answers are plain structs, strings and numbers; only a non-finite number (which
+        // JSON cannot carry) fails to encode, and is answered as `null`, as before.
+        (try? encoder.encode(value)) ?? Data("null".utf8)
+    }
+
     static func json(_ status: Int, _ body: JSONValue, headers: [(String, String)] = []) -> Response {
-        raw(status, body.serialized(), contentType: "application/json; charset=UTF-8", headers: headers)
+        raw(status, encode(body), contentType: jsonContentType, headers: headers)
     }
 
     static func raw(_ status: Int, _ body: Data, contentType: String, headers: [(String, String)] = []) -> Response {
@@ -49,8 +67,10 @@ enum HTTPMessages {
     static func form(_ text: String) -> [(String, String)] {
         text.split(separator: "&").compactMap { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode = { (s: Substring) in
-                String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s)
+            let decode = { (s: Substring) -> String in
+                // Most names and values (`valueInputOption=USER_ENTERED`) need no decoding.
+                guard s.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return String(s) }
+                return String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s)
             }
             guard let key = parts.first else { return nil }
             return (decode(key), parts.count > 1 ? decode(parts[1]) : "")

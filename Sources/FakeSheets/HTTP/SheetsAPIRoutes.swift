@@ -24,42 +24,57 @@ struct SheetsAPIRoutes: Sendable {
         "uploadType", "oauth_token", "userIp",
     ]
 
+    /// The query parameters each method takes (besides `systemParameters`), built once.
+    enum Query {
+        static let none: Set<String> = []
+        static let getSpreadsheet: Set<String> = ["ranges", "includeGridData", "excludeTablesInBandedRanges"]
+        static let getValues: Set<String> = ["majorDimension", "valueRenderOption", "dateTimeRenderOption"]
+        static let batchGet: Set<String> = ["ranges", "majorDimension", "valueRenderOption", "dateTimeRenderOption"]
+        static let update: Set<String> = ["valueInputOption", "includeValuesInResponse", "responseValueRenderOption", "responseDateTimeRenderOption"]
+        static let append: Set<String> = update.union(["insertDataOption"])
+    }
+
     static func route(method: HTTPRequest.Method, path: String) -> Call? {
         let prefix = "/v4/spreadsheets/"
         guard path.hasPrefix(prefix) else { return nil }
         let segments = path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard let first = segments.first, let idSegment = first.removingPercentEncoding, !idSegment.isEmpty else { return nil }
+        guard let first = segments.first, let idSegment = decoded(first), !idSegment.isEmpty else { return nil }
         if segments.count == 1 {
             if idSegment.hasSuffix(":batchUpdate") {
                 guard method == .post else { return nil }
                 return Call(operation: .batchUpdate, rpcMethod: "BatchUpdateSpreadsheet", spreadsheetID: String(idSegment.dropLast(":batchUpdate".count)),
-                            isWrite: true, allowedQuery: [])
+                            isWrite: true, allowedQuery: Query.none)
             }
             guard method == .get, !idSegment.contains(":") else { return nil }
             return Call(operation: .get, rpcMethod: "GetSpreadsheet", spreadsheetID: idSegment, isWrite: false,
-                        allowedQuery: ["ranges", "includeGridData", "excludeTablesInBandedRanges"])
+                        allowedQuery: Query.getSpreadsheet)
         }
         let id = idSegment
         if segments.count == 2, segments[1] == "values:batchGet" {
             guard method == .get else { return nil }
             return Call(operation: .batchGet, rpcMethod: "BatchGetValues", spreadsheetID: id, isWrite: false,
-                        allowedQuery: ["ranges", "majorDimension", "valueRenderOption", "dateTimeRenderOption"])
+                        allowedQuery: Query.batchGet)
         }
         guard segments.count >= 3, segments[1] == "values" else { return nil }
-        guard let range = segments[2...].joined(separator: "/").removingPercentEncoding, !range.isEmpty else { return nil }
-        let writeQuery: Set<String> = ["valueInputOption", "includeValuesInResponse", "responseValueRenderOption", "responseDateTimeRenderOption"]
+        guard let range = decoded(segments[2...].joined(separator: "/")), !range.isEmpty else { return nil }
         switch method {
         case .post where range.hasSuffix(":append"):
             return Call(operation: .append, rpcMethod: "AppendValues", spreadsheetID: id, range: String(range.dropLast(":append".count)),
-                        isWrite: true, allowedQuery: writeQuery.union(["insertDataOption"]))
+                        isWrite: true, allowedQuery: Query.append)
         case .put:
-            return Call(operation: .update, rpcMethod: "UpdateValues", spreadsheetID: id, range: range, isWrite: true, allowedQuery: writeQuery)
+            return Call(operation: .update, rpcMethod: "UpdateValues", spreadsheetID: id, range: range, isWrite: true, allowedQuery: Query.update)
         case .get:
             return Call(operation: .get, rpcMethod: "GetValues", spreadsheetID: id, range: range, isWrite: false,
-                        allowedQuery: ["majorDimension", "valueRenderOption", "dateTimeRenderOption"])
+                        allowedQuery: Query.getValues)
         default:
             return nil
         }
+    }
+
+    /// A path segment percent-decoded; `nil` when its encoding is invalid. (Segments without `%`,
+    /// the usual case, are taken as they are.)
+    static func decoded(_ segment: String) -> String? {
+        segment.utf8.contains(UInt8(ascii: "%")) ? segment.removingPercentEncoding : segment
     }
 
     func handle(_ request: Request, context: SheetsRequestContext) async -> Response {
@@ -81,18 +96,52 @@ struct SheetsAPIRoutes: Sendable {
             break
         }
         let response: Response
+        var journaled = false
         do {
-            response = HTTPMessages.json(200, try await perform(call, request: request))
+            let body: Data
+            (body, journaled) = try await perform(call, request: request, callID: callID)
+            response = HTTPMessages.raw(200, body, contentType: HTTPMessages.jsonContentType)
+        } catch let error as JournaledError {
+            response = HTTPMessages.google(error.error)
+            journaled = true
         } catch let error as GoogleError {
             response = HTTPMessages.google(error)
         } catch {
-            response = HTTPMessages.google(GoogleError.invalidArgument("Request payload size exceeds the limit: \(HTTPMessages.maximumBodySize) bytes."))
+            response = HTTPMessages.google(SheetsAPIRoutes.payloadTooLarge)
         }
-        await state.finishCall(callID, status: Int(response.status.code))
+        if !journaled { await state.finishCall(callID, status: Int(response.status.code)) }
         return response
     }
 
-    private func perform(_ call: Call, request: Request) async throws -> JSONValue {
+    /// The answer to a body that could not be read (larger than `HTTPMessages.maximumBodySize`).
+    static let payloadTooLarge = GoogleError.invalidArgument("Request payload size exceeds the limit: \(HTTPMessages.maximumBodySize) bytes.")
+
+    /// A Google error whose status the journal already has.
+    struct JournaledError: Error {
+        var error: GoogleError
+    }
+
+    /// The options and the body of a `values.update`/`values.append`, validated in Google's order:
+    /// `valueInputOption`, `includeValuesInResponse`, `responseValueRenderOption`, the body, then
+    /// `insertDataOption`.
+    static func prepareWrite(_ call: Call, _ parameters: QueryParameters, body: Data) throws(GoogleError) -> PreparedWrite {
+        guard let inputOption: ValueInputOption = try parameters.enumeration("valueInputOption", proto: "value_input_option", type: "ValueInputOption", default: nil) else {
+            throw GoogleError.invalidArgument("'valueInputOption' is required but not specified")
+        }
+        var options = WriteOptions(valueInputOption: inputOption)
+        options.includeValuesInResponse = try parameters.bool("includeValuesInResponse", proto: "include_values_in_response") ?? false
+        options.responseValueRenderOption = try parameters.enumeration("responseValueRenderOption", proto: "response_value_render_option", type: "ValueRenderOption", default: .formattedValue)
+        let input = try ValueRangeBody.parse(body, urlRange: call.range ?? "")
+        if call.operation == .append {
+            options.insertDataOption = try parameters.enumeration("insertDataOption", proto: "insert_data_option", type: "InsertDataOption", default: .overwrite)
+        }
+        return PreparedWrite(options: options, input: input)
+    }
+
+    /// Does what `call` asks; returns the encoded JSON answer and whether the journal already has
+    /// its status (writes record it in the same step on the state actor as the write itself, so an
+    /// append costs one trip to the actor instead of three).
+    private func perform(_ call: Call, request: Request, callID: Int) async throws -> (Data, journaled: Bool) {
         let query = HTTPMessages.query(request)
         var bearer: String?
         if let authorization = request.headers[.authorization] {
@@ -105,35 +154,44 @@ struct SheetsAPIRoutes: Sendable {
             throw GoogleError.invalidArgument(
                 "Invalid JSON payload received. Unknown name \"\(key)\": Cannot bind query parameter. Field '\(key)' could not be found in request message.")
         }
-        let account = try await state.authorize(bearer: bearer, isWrite: call.isWrite, method: "google.apps.sheets.v4.SpreadsheetsService.\(call.rpcMethod)")
+        let method = "google.apps.sheets.v4.SpreadsheetsService.\(call.rpcMethod)"
         let parameters = QueryParameters(pairs: query)
+        if call.operation == .update || call.operation == .append {
+            // Everything a write needs is read here, off the actor, in the order Google checks it;
+            // the errors are answered only after authorization, which happens on the actor in the
+            // same step as the write (one trip to the actor instead of three).
+            let body: Result<Data, GoogleError>
+            do { body = .success(try await HTTPMessages.body(request)) } catch { body = .failure(SheetsAPIRoutes.payloadTooLarge) }
+            let prepared = Result { () throws(GoogleError) in try SheetsAPIRoutes.prepareWrite(call, parameters, body: body.get()) }
+            switch await state.write(call.operation, spreadsheetID: call.spreadsheetID, range: call.range ?? "", bearer: bearer, method: method,
+                                     prepared: prepared, callID: callID) {
+            case .success(.append(let answer)): return (HTTPMessages.encode(answer), true)
+            case .success(.update(let answer)): return (HTTPMessages.encode(answer), true)
+            case .failure(let error): throw JournaledError(error: error)
+            }
+        }
+        let account = try await state.authorize(bearer: bearer, isWrite: call.isWrite, method: method)
+        return (try await perform(call, request: request, parameters: parameters, account: account), false)
+    }
+
+    /// The operations other than writes, once `account` is authorized.
+    private func perform(_ call: Call, request: Request, parameters: QueryParameters, account: ServiceAccount) async throws -> Data {
         switch call.operation {
         case .get:
             if let range = call.range {
-                return try await state.getValues(call.spreadsheetID, range: range,
+                return HTTPMessages.encode(try await state.getValues(call.spreadsheetID, range: range,
                                                  dimension: try parameters.enumeration("majorDimension", proto: "major_dimension", type: "Dimension", default: .rows),
                                                  render: try parameters.enumeration("valueRenderOption", proto: "value_render_option", type: "ValueRenderOption", default: .formattedValue),
-                                                 account: account)
+                                                 account: account))
             }
-            return try await state.getSpreadsheet(call.spreadsheetID, account: account, baseURL: baseURL())
+            return HTTPMessages.encode(try await state.getSpreadsheet(call.spreadsheetID, account: account, baseURL: baseURL()))
         case .batchGet:
-            return try await state.batchGetValues(call.spreadsheetID, ranges: parameters.all("ranges"),
+            return HTTPMessages.encode(try await state.batchGetValues(call.spreadsheetID, ranges: parameters.all("ranges"),
                                                   dimension: try parameters.enumeration("majorDimension", proto: "major_dimension", type: "Dimension", default: .rows),
                                                   render: try parameters.enumeration("valueRenderOption", proto: "value_render_option", type: "ValueRenderOption", default: .formattedValue),
-                                                  account: account)
+                                                  account: account))
         case .update, .append:
-            guard let inputOption: ValueInputOption = try parameters.enumeration("valueInputOption", proto: "value_input_option", type: "ValueInputOption", default: nil) else {
-                throw GoogleError.invalidArgument("'valueInputOption' is required but not specified")
-            }
-            var options = WriteOptions(valueInputOption: inputOption)
-            options.includeValuesInResponse = try parameters.bool("includeValuesInResponse", proto: "include_values_in_response") ?? false
-            options.responseValueRenderOption = try parameters.enumeration("responseValueRenderOption", proto: "response_value_render_option", type: "ValueRenderOption", default: .formattedValue)
-            let input = try ValueRangeBody.parse(try await HTTPMessages.body(request), urlRange: call.range ?? "")
-            if call.operation == .append {
-                options.insertDataOption = try parameters.enumeration("insertDataOption", proto: "insert_data_option", type: "InsertDataOption", default: .overwrite)
-                return try await state.append(call.spreadsheetID, range: call.range ?? "", input: input, options: options, account: account)
-            }
-            return try await state.update(call.spreadsheetID, range: call.range ?? "", input: input, options: options, account: account)
+            preconditionFailure("writes are performed above")
         case .batchUpdate:
             let body = try await HTTPMessages.body(request)
             guard case .object(let object)? = JSONValue.parse(body.isEmpty ? Data("{}".utf8) : body) else {
@@ -150,7 +208,7 @@ struct SheetsAPIRoutes: Sendable {
                 }
                 requests = array
             }
-            return try await state.batchUpdate(call.spreadsheetID, requests: requests, account: account)
+            return HTTPMessages.encode(try await state.batchUpdate(call.spreadsheetID, requests: requests, account: account))
         case .token:
             throw GoogleError.notFound
         }
@@ -192,78 +250,28 @@ struct QueryParameters {
 }
 
 /// The `ValueRange` body of `values.update` / `values.append`, validated field by field.
+///
+/// (A typed `JSONDecoder` fast path was tried and removed: decoding this small body through
+/// `Codable` cost about twice `JSONSerialization` plus the conversion to `JSONValue`.)
 enum ValueRangeBody {
+    /// The fields of a `ValueRange`.
+    static let fields: Set<String> = ["range", "majorDimension", "values"]
+
     static func parse(_ data: Data, urlRange: String) throws(GoogleError) -> ValueRangeInput {
         if data.isEmpty { return ValueRangeInput(range: nil, majorDimension: .rows, values: []) }
-        // Fast path: a well-formed body decodes straight into typed values. Anything unusual
-        // (wrong types, unknown fields, a range to compare) takes the precise path below, which
-        // produces Google's error message.
-        if let wire = try? JSONDecoder().decode(Wire.self, from: data), wire.range == nil,
-           let dimension = MajorDimension(rawValue: wire.majorDimension ?? "ROWS") {
-            return ValueRangeInput(range: nil, majorDimension: dimension, values: (wire.values ?? []).map { $0.map(\.value) })
-        }
-        return try parsePrecisely(data, urlRange: urlRange)
-    }
-
-    /// The body as clients usually send it; decoding fails on anything else.
-    private struct Wire: Decodable {
-        var range: String?
-        var majorDimension: String?
-        var values: [[Scalar]]?
-
-        struct Key: CodingKey {
-            var stringValue: String
-            var intValue: Int? { nil }
-            init(stringValue: String) { self.stringValue = stringValue }
-            init?(intValue: Int) { nil }
-        }
-
-        struct UnknownField: Error {}
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: Key.self)
-            for key in container.allKeys where key.stringValue != "range" && key.stringValue != "majorDimension" && key.stringValue != "values" {
-                throw UnknownField()
-            }
-            range = try container.decodeIfPresent(String.self, forKey: Key(stringValue: "range"))
-            majorDimension = try container.decodeIfPresent(String.self, forKey: Key(stringValue: "majorDimension"))
-            values = try container.decodeIfPresent([[Scalar]].self, forKey: Key(stringValue: "values"))
-        }
-    }
-
-    /// One cell value: string (tried first, the common case), boolean, number or null.
-    private struct Scalar: Decodable {
-        var value: JSONValue
-        init(value: JSONValue) { self.value = value }
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let s = try? container.decode(String.self) {
-                value = .string(s)
-            } else if container.decodeNil() {
-                value = .null
-            } else if let b = try? container.decode(Bool.self) {
-                value = .bool(b)
-            } else if let i = try? container.decode(Int.self) {
-                value = .int(i)
-            } else {
-                value = .number(try container.decode(Double.self))
-            }
-        }
-    }
-
-    static func parsePrecisely(_ data: Data, urlRange: String) throws(GoogleError) -> ValueRangeInput {
         guard let json = JSONValue.parse(data) else {
             throw GoogleError.invalidArgument("Invalid JSON payload received. Unexpected token.")
         }
         guard case .object(let object) = json else {
             throw GoogleError.invalidArgument("Invalid JSON payload received. Expected an object; got \(json.excerpt).")
         }
-        let known: Set<String> = ["range", "majorDimension", "values"]
-        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+        if object.keys.contains(where: { !fields.contains($0) }),
+           let unknown = object.keys.sorted().first(where: { !fields.contains($0) }) {
             throw GoogleError.invalidArgument("Invalid JSON payload received. Unknown name \"\(unknown)\": Cannot find field.")
         }
+        // A field set to `null` is unset, as in Google's JSON mapping of protobuf.
         var input = ValueRangeInput(range: nil, majorDimension: .rows, values: [])
-        if let range = object["range"] {
+        if let range = object["range"], range != .null {
             guard let text = range.stringValue else {
                 throw GoogleError.invalidArgument("Invalid value at 'data.range' (TYPE_STRING), \(range.excerpt)", field: "data.range")
             }
@@ -272,16 +280,17 @@ enum ValueRangeBody {
             }
             input.range = text
         }
-        if let dimension = object["majorDimension"] {
+        if let dimension = object["majorDimension"], dimension != .null {
             guard let text = dimension.stringValue, let parsed = MajorDimension(rawValue: text) else {
                 throw GoogleError.invalidArgument("Invalid value at 'data.major_dimension' (type.googleapis.com/google.apps.sheets.v4.Dimension), \(dimension.excerpt)", field: "data.major_dimension")
             }
             input.majorDimension = parsed
         }
-        if let values = object["values"] {
+        if let values = object["values"], values != .null {
             guard case .array(let rows) = values else {
                 throw GoogleError.invalidArgument("Invalid value at 'data.values' (type.googleapis.com/google.protobuf.ListValue), \(values.excerpt)", field: "data.values")
             }
+            input.values.reserveCapacity(rows.count)
             for (i, row) in rows.enumerated() {
                 guard case .array(let cells) = row else {
                     throw GoogleError.invalidArgument("Invalid value at 'data.values[\(i)]' (type.googleapis.com/google.protobuf.ListValue), \(row.excerpt)", field: "data.values[\(i)]")

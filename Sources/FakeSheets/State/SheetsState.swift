@@ -313,9 +313,12 @@ actor SheetsState {
 
     /// Converts request values to cells, rejecting nested arrays/objects as Google does.
     private func cells(_ input: ValueRangeInput, option: ValueInputOption) throws(GoogleError) -> [[CellValue?]] {
+        let rows = input.rowMajor
         var out: [[CellValue?]] = []
-        for (r, row) in input.rowMajor.enumerated() {
+        out.reserveCapacity(rows.count)
+        for (r, row) in rows.enumerated() {
             var line: [CellValue?] = []
+            line.reserveCapacity(row.count)
             for (c, value) in row.enumerated() {
                 switch value {
                 case .array, .object:
@@ -338,16 +341,36 @@ actor SheetsState {
         return try resolve(text, in: spreadsheet)
     }
 
+    /// `values.update` or `values.append` in one step: authorizes `bearer`, then answers the
+    /// request's own errors (`prepared`), then writes, and records the answer's status in the
+    /// journal (`finishCall`) — so that a write costs one trip to the actor.
+    func write(_ operation: FaultRule.Operation, spreadsheetID id: String, range: String, bearer: String?, method: String,
+               prepared: Result<PreparedWrite, GoogleError>, callID: Int) -> Result<WriteResponse, GoogleError> {
+        let result = Result { () throws(GoogleError) -> WriteResponse in
+            let account = try authorize(bearer: bearer, isWrite: true, method: method)
+            let write = try prepared.get()
+            if operation == .append {
+                return .append(try append(id, range: range, input: write.input, options: write.options, account: account))
+            }
+            return .update(try update(id, range: range, input: write.input, options: write.options, account: account))
+        }
+        switch result {
+        case .success: finishCall(callID, status: 200)
+        case .failure(let error): finishCall(callID, status: error.code)
+        }
+        return result
+    }
+
     /// `spreadsheets.values.update`.
     func update(_ id: String, range text: String, input: ValueRangeInput, options: WriteOptions,
-                account: ServiceAccount) throws(GoogleError) -> JSONValue {
+                account: ServiceAccount) throws(GoogleError) -> UpdateValuesResponse {
         let (index, range) = try locate(id, text, account: account)
         let values = try cells(input, option: options.valueInputOption)
         let title = spreadsheets[id]!.sheets[index].title
         let r0 = range.startRow ?? 0
         let c0 = range.startColumn ?? 0
         let height = values.count
-        let width = values.map(\.count).max() ?? 0
+        let width = values.lazy.map { $0.count }.max() ?? 0
         if !range.isSingleCell {
             if let endRow = range.endRow, r0 + height > endRow {
                 throw GoogleError.invalidArgument("Requested writing within range [\(text)], but tried writing to row [\(r0 + height)]")
@@ -356,10 +379,8 @@ actor SheetsState {
                 throw GoogleError.invalidArgument("Requested writing within range [\(text)], but tried writing to column [\(A1Range.columnLetters(c0 + width - 1))]")
             }
         }
-        var out: [String: JSONValue] = ["spreadsheetId": .string(id)]
         guard height > 0, width > 0 else {
-            out["updatedRange"] = .string(A1Range.format(title: title, rows: r0..<(r0 + 1), columns: c0..<(c0 + 1)))
-            return .object(out)
+            return UpdateValuesResponse(spreadsheetId: id, updatedRange: A1Range.format(title: title, rows: r0..<(r0 + 1), columns: c0..<(c0 + 1)))
         }
         // Keeping the old grid costs a copy of its rows, so only when a database write can fail.
         let before = database == nil ? nil : spreadsheets[id]!.sheets[index]
@@ -371,13 +392,12 @@ actor SheetsState {
             throw error
         }
         let written = SheetGrid.Rectangle(rows: r0..<(r0 + height), columns: c0..<(c0 + width))
-        out.merge(updateSummary(grid: spreadsheets[id]!.sheets[index], rect: written, values: values, options: options, id: id)) { $1 }
-        return .object(out)
+        return updateSummary(grid: spreadsheets[id]!.sheets[index], rect: written, values: values, options: options, id: id)
     }
 
     /// `spreadsheets.values.append`.
     func append(_ id: String, range text: String, input: ValueRangeInput, options: WriteOptions,
-                account: ServiceAccount) throws(GoogleError) -> JSONValue {
+                account: ServiceAccount) throws(GoogleError) -> AppendValuesResponse {
         let (index, range) = try locate(id, text, account: account)
         let values = try cells(input, option: options.valueInputOption)
         spreadsheets[id]!.sheets[index].prepareSummary()
@@ -386,15 +406,12 @@ actor SheetsState {
         let startRow = table.map { $0.rows.upperBound } ?? (range.startRow ?? 0)
         let startColumn = table.map { $0.columns.lowerBound } ?? (range.startColumn ?? 0)
         let height = values.count
-        let width = values.map(\.count).max() ?? 0
-        var out: [String: JSONValue] = ["spreadsheetId": .string(id)]
+        let width = values.lazy.map { $0.count }.max() ?? 0
+        var out = AppendValuesResponse(spreadsheetId: id, updates: UpdateValuesResponse(spreadsheetId: id))
         if let table {
-            out["tableRange"] = .string(A1Range.format(title: title, rows: table.rows, columns: table.columns))
+            out.tableRange = A1Range.format(title: title, rows: table.rows, columns: table.columns)
         }
-        guard height > 0, width > 0 else {
-            out["updates"] = .object(["spreadsheetId": .string(id)])
-            return .object(out)
-        }
+        guard height > 0, width > 0 else { return out }
         let rowCountBefore = spreadsheets[id]!.sheets[index].rowCount
         let storedBefore = spreadsheets[id]!.sheets[index].rows.count
         if options.insertDataOption == .insertRows {
@@ -414,25 +431,19 @@ actor SheetsState {
             throw error
         }
         let written = SheetGrid.Rectangle(rows: startRow..<(startRow + height), columns: startColumn..<(startColumn + width))
-        out["updates"] = .object(updateSummary(grid: spreadsheets[id]!.sheets[index], rect: written, values: values, options: options, id: id))
-        return .object(out)
+        out.updates = updateSummary(grid: spreadsheets[id]!.sheets[index], rect: written, values: values, options: options, id: id)
+        return out
     }
 
     private func updateSummary(grid: SheetGrid, rect: SheetGrid.Rectangle, values: [[CellValue?]], options: WriteOptions,
-                               id: String) -> [String: JSONValue] {
+                               id: String) -> UpdateValuesResponse {
         let range = A1Range.format(title: grid.title, rows: rect.rows, columns: rect.columns)
-        var out: [String: JSONValue] = [
-            "spreadsheetId": .string(id),
-            "updatedRange": .string(range),
-            "updatedRows": .int(rect.rows.count),
-            "updatedColumns": .int(rect.columns.count),
-            "updatedCells": .int(values.reduce(0) { $0 + $1.count }),
-        ]
+        var out = UpdateValuesResponse(spreadsheetId: id, updatedRange: range, updatedRows: rect.rows.count,
+                                       updatedColumns: rect.columns.count, updatedCells: values.reduce(0) { $0 + $1.count })
         if options.includeValuesInResponse {
-            var data: [String: JSONValue] = ["range": .string(range), "majorDimension": .string("ROWS")]
             let stored = grid.values(in: rect)
-            if !stored.isEmpty { data["values"] = .array(stored.map { .array($0.map(options.responseValueRenderOption.render)) }) }
-            out["updatedData"] = .object(data)
+            out.updatedData = ValueRange(range: range, majorDimension: MajorDimension.rows.rawValue,
+                                         values: stored.isEmpty ? nil : stored.map { $0.map(options.responseValueRenderOption.render) })
         }
         return out
     }

@@ -41,7 +41,7 @@ struct ValueRangeInput: Sendable {
     /// The values laid out row by row.
     var rowMajor: [[JSONValue]] {
         guard majorDimension == .columns else { return values }
-        let height = values.map(\.count).max() ?? 0
+        let height = values.lazy.map { $0.count }.max() ?? 0
         return (0..<height).map { r in values.map { r < $0.count ? $0[r] : .null } }
     }
 }
@@ -52,4 +52,16 @@ struct WriteOptions: Sendable {
     var insertDataOption: InsertDataOption = .overwrite
     var includeValuesInResponse = false
     var responseValueRenderOption: ValueRenderOption = .formattedValue
+}
+
+/// A write request read and validated off the state actor: its options and its body.
+struct PreparedWrite: Sendable {
+    var options: WriteOptions
+    var input: ValueRangeInput
+}
+
+/// The answer of a write (`SheetsState.write`).
+enum WriteResponse: Sendable {
+    case append(AppendValuesResponse)
+    case update(UpdateValuesResponse)
 }
