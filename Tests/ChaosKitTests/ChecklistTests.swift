@@ -8,6 +8,8 @@ import Logging
 import Testing
 
 /// RSA keys generated once for the whole target (generation is the slow part of a fake Sheets).
+/// Generating one holds a thread of the small cooperative pool for seconds, so the online checks
+/// keep the default 30 s `HTTP_TIMEOUT` rather than a short one that such a pause could exceed.
 enum TestKeys {
     /// The fake Sheets' service account signs with this one.
     static let fake: String = {
@@ -50,7 +52,6 @@ struct DeploymentFixture: ~Copyable {
             "SITES_FILE": sites,
             "DATABASE_PATH": directory.path("data/metropolitan.sqlite"),
             "LOG_DIR": directory.path("logs"),
-            "HTTP_TIMEOUT": "5s",
         ]
         // Assigned last: a noncopyable member cannot be initialized on only some paths.
         self.environment = environment
@@ -74,6 +75,7 @@ struct FakeDeployment: Sendable {
     static func with(_ body: @Sendable (FakeDeployment) async throws -> Void) async throws {
         var telegramConfiguration = FakeTelegram.Configuration()
         telegramConfiguration.logger.logLevel = .critical
+        telegramConfiguration.rateLimitSetWebhook = false // a test sets the webhook twice within a second
         try await FakeTelegram.withRunning(telegramConfiguration) { telegram in
             try await FakeSheets.withRunning(FakeSheets.Configuration(serviceAccountKeyPEM: TestKeys.fake)) { sheets in
                 let bot = await telegram.registerBot(username: "metro_checklist_bot")
@@ -160,6 +162,39 @@ struct FakeDeployment: Sendable {
             let calls = await fakes.sheets.calls().map(\.operation)
             #expect(calls == ["token", "get"], "read-only: one token exchange and one spreadsheets.get")
             #expect(!DeploymentFixture.texts(items).contains(fakes.token))
+        }
+    }
+
+    @Test("getWebhookInfo: a webhook set elsewhere is reported and passes; a recent delivery error for this URL fails the item")
+    func webhookState() async throws {
+        try await FakeDeployment.with { fakes in
+            var fixture = try fakes.fixture()
+            // Nothing listens on this port; the outage below stands for "unreachable".
+            fixture.environment["WEBHOOK_URL"] = "http://127.0.0.1:\(try BotEnvironment.freePort())"
+            let configuration = try #require(DeploymentChecks.check(fixture.environment).configuration)
+            let ours = fixture.environment["WEBHOOK_URL"]! + "/telegram/webhook"
+            let botAPI = ControlClient(baseURL: fakes.telegram.baseURL)
+
+            _ = try await botAPI.call("POST", "/bot\(fakes.token)/setWebhook", json: ["url": "https://other.example.com/hook"])
+            let elsewhere = try #require(await DeploymentOnlineChecks.check(configuration).first { $0.proof.hasPrefix("getWebhookInfo") })
+            #expect(elsewhere.passed, "\(elsewhere.line)")
+            #expect(elsewhere.detail.hasPrefix("set to https://other.example.com/hook; this deployment replaces it with \(ours)"), "\(elsewhere.line)")
+
+            _ = try await botAPI.call("POST", "/bot\(fakes.token)/setWebhook", json: ["url": ours])
+            // The fake's outage refuses deliveries at once (a refused connection would be retried until its timeout).
+            try await fakes.telegram.setWebhookOutage(true)
+            let control = TelegramControl(client: botAPI)
+            _ = try await control.sendText(user: ScenarioUser(id: 7), text: "hi")
+            // Wait until the fake has recorded the refused delivery.
+            func lastError() async throws -> Any? {
+                let info = try await botAPI.call("GET", "/bot\(fakes.token)/getWebhookInfo") as? [String: Any]
+                return (info?["result"] as? [String: Any])?["last_error_date"]
+            }
+            while try await lastError() == nil { try await Task.sleep(for: .milliseconds(20)) }
+            let failing = try #require(await DeploymentOnlineChecks.check(configuration).first { $0.proof.hasPrefix("getWebhookInfo") })
+            #expect(!failing.passed, "\(failing.line)")
+            #expect(failing.detail.hasPrefix("set to \(ours), 1 pending update(s), last delivery error"), "\(failing.line)")
+            #expect(failing.detail.hasSuffix("Telegram cannot deliver to this URL: check that it is reachable over HTTPS and routes to the bot"), "\(failing.line)")
         }
     }
 
