@@ -74,6 +74,7 @@ let package = Package(
         .target(
             name: "ChaosKit",
             dependencies: [
+                "Bot",
                 "FakeTelegram",
                 "FakeSheets",
                 .product(name: "Yams", package: "Yams"),
@@ -111,7 +112,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ChaosKitTests",
-            dependencies: ["ChaosKit"],
+            dependencies: [
+                "ChaosKit", "Bot", "FakeTelegram", "FakeSheets",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -66,18 +66,21 @@ import Testing
 }
 
 @Suite struct FakesCommandTests {
-    @Test("chaos fakes prints and writes the bot's environment, serves both fakes, and stops cleanly on SIGINT")
+    @Test("chaos fakes prints and writes the bot's environment, serves both fakes, logs each request of both on one line, and stops cleanly on SIGINT")
     func fakes() async throws {
         let directory = try TemporaryDirectory()
         let process = Process()
         process.executableURL = ChaosBinary.url
         process.arguments = ["fakes", "--env-file", directory.path("bot.env"), "--credentials-file", directory.path("sa.json")]
         process.environment = ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"]
-        let output = Pipe()
+        let output = Pipe(), errors = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        process.standardError = errors
         try process.run()
         defer { if process.isRunning { process.terminate() } }
+        // The request log goes to standard error; read it as it comes so the pipe never fills.
+        let errorData = LockedData()
+        Thread { errorData.set(errors.fileHandleForReading.readDataToEndOfFile()) }.start()
         // Wait for the environment file: the command writes it once both fakes listen.
         var env: [String: String] = [:]
         for _ in 0..<200 where env.count < 5 {
@@ -104,6 +107,11 @@ import Testing
         #expect(getMe.text.contains(#""ok":true"#))
         let rows = try await SheetsControl(client: ControlClient(baseURL: sheetsURL)).rows(spreadsheetID: spreadsheetID, sheet: "Attendance")
         #expect(rows.isEmpty)
+        // Two Sheets requests the fake refuses: no credentials (403), a token request without a grant (400).
+        let sheetsClient = ControlClient(baseURL: sheetsURL)
+        #expect(try await sheetsClient.send("GET", "/v4/spreadsheets/\(spreadsheetID)").status == 403)
+        #expect(try await sheetsClient.send("POST", "/token", body: Data("grant_type=password".utf8),
+                                            headers: [("Content-Type", "application/x-www-form-urlencoded")]).status == 400)
 
         kill(process.processIdentifier, SIGINT)
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -112,6 +120,13 @@ import Testing
         #expect(process.terminationStatus == 0)
         #expect(text.contains("TELEGRAM_BOT_TOKEN="))
         #expect(text.contains("stopping"))
+        while !errorData.isSet { try await Task.sleep(for: .milliseconds(10)) }
+        let log = String(decoding: errorData.value, as: UTF8.self).split(separator: "\n").map(String.init)
+        let botID = token.split(separator: ":")[0]
+        #expect(log.contains { $0.contains("/bot<\(botID)>/getMe 200") }, "\(log)")
+        #expect(log.contains { $0.contains("GET /v4/spreadsheets/\(spreadsheetID) 403 (get)") }, "\(log)")
+        #expect(log.contains { $0.contains("POST /token 400 (token)") }, "\(log)")
+        #expect(!log.contains { $0.contains(token) }, "the bot token must not be logged")
     }
 }
 

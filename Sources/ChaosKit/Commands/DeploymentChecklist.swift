@@ -1,9 +1,13 @@
 import AsyncHTTPClient
+import Bot
 import Foundation
 
 /// `chaos checklist`: the pre-deployment checklist. Each claim a "production ready" report would
-/// make is an item proved by a check: the deployment's configuration (offline), then the
-/// scenarios of the library. Printed as a checklist and written as Markdown.
+/// make is an item proved by a named check: the deployment's configuration from the environment
+/// (offline: the bot's own validation and production settings), with `--online` the services it
+/// names (Telegram `getMe`/`getWebhookInfo`, the Google token exchange, `spreadsheets.get`), then
+/// the scenarios of the library against the real bot. Printed as a checklist and, with
+/// `--report`, written as Markdown with the date, the version and every result.
 public enum DeploymentChecklist {
     /// A claim and the scenarios that prove it.
     public struct Claim: Sendable {
@@ -41,7 +45,7 @@ public enum DeploymentChecklist {
     public struct Options: Sendable {
         /// Scenario files or directories. Defaults to none (`Scenarios/`).
         public var paths: [String] = []
-        /// `--bot`.
+        /// `--bot`. Defaults to none (next to `chaos`, else built).
         public var bot: String?
         /// `--report FILE.md`. Defaults to none.
         public var report: String?
@@ -49,75 +53,121 @@ public enum DeploymentChecklist {
         public var jobs = 2
         /// `--seed`. Defaults to random.
         public var seed: UInt64?
+        /// `--filter GLOB`: run only these scenarios; the claims of the others are reported as
+        /// not run (and do not hold). Defaults to none (every scenario).
+        public var filter: String?
+        /// `--online`: also try the configuration against Telegram and Google. Defaults to false.
+        public var online = false
         /// `--skip-configuration`: do not check this environment as a deployment's. Defaults to false.
         public var skipConfiguration = false
+        /// `--skip-scenarios`: only the configuration checks. Defaults to false.
+        public var skipScenarios = false
 
         /// Creates options with the defaults above.
         public init() {}
     }
 
+    /// A titled group of items.
+    public struct Section: Sendable {
+        /// "Configuration (this environment, offline)", "Behaviour (scenarios against the real bot)".
+        public var title: String
+        /// Its items, in order.
+        public var items: [ChecklistItem]
+        /// Said instead of the items when there are none ("not run (--skip-scenarios)").
+        public var note: String?
+        /// Left out on request (`--skip-scenarios`): an empty section that does not count against
+        /// the checklist. Any other empty section (a part that could not run) does.
+        public var skippedOnRequest = false
+    }
+
     /// Runs the checklist; 0 when every item holds, 1 when some does not, 2 on invalid input.
+    /// - Parameters:
+    ///   - environment: the deployment's environment. Defaults to this process's.
+    ///   - http: the client for online checks and the fakes. Defaults to AsyncHTTPClient's shared client.
+    ///   - output: one checklist line at a time.
+    ///   - errors: invalid input.
     public static func run(_ options: Options, environment: [String: String] = ProcessInfo.processInfo.environment, http: HTTPClient = .shared,
+                           progress: TerminalProgress = TerminalProgress(),
                            output: @escaping @Sendable (String) -> Void, errors: @escaping @Sendable (String) -> Void) async -> ChaosExitCode {
-        let configuration = options.skipConfiguration ? [] : DeploymentChecks.check(environment)
-        let scenarios: [Scenario]
-        do {
-            scenarios = try ScenarioLoader.load(options.paths)
-        } catch {
-            for diagnostic in error.diagnostics { errors(diagnostic.description) }
+        if options.skipConfiguration, options.online {
+            errors("--online checks the configuration against Telegram and Google; it cannot be combined with --skip-configuration")
             return .invalidInput
         }
-        let botExecutable: URL
-        do {
-            botExecutable = try BotBinary.locate(explicit: options.bot, log: output)
-        } catch {
-            errors(error.description)
+        if options.skipConfiguration, options.skipScenarios {
+            errors("--skip-configuration with --skip-scenarios leaves nothing to check")
             return .invalidInput
+        }
+        guard options.jobs >= 1 else {
+            errors("--jobs \(options.jobs): expected at least 1")
+            return .invalidInput
+        }
+        var scenarios: [Scenario] = []
+        var botExecutable: URL?
+        var excluded: Set<String> = []
+        if !options.skipScenarios {
+            do {
+                let all = try ScenarioLoader.load(options.paths)
+                let filter = ScenarioFilter(glob: options.filter)
+                scenarios = all.filter(filter.matches)
+                excluded = Set(all.filter { !filter.matches($0) }.map(\.name))
+            } catch {
+                for diagnostic in error.diagnostics { errors(diagnostic.description) }
+                return .invalidInput
+            }
+            if scenarios.isEmpty {
+                errors("no scenario matches --filter \(options.filter ?? "*"); `chaos list` shows names and tags")
+                return .invalidInput
+            }
+            do {
+                botExecutable = try BotBinary.locate(explicit: options.bot, log: output)
+            } catch {
+                errors(error.description)
+                return .invalidInput
+            }
+        }
+
+        let started = Date(), clock = ContinuousClock.now
+        var sections: [Section] = []
+        if !options.skipConfiguration {
+            let (items, configuration) = DeploymentChecks.check(environment)
+            sections.append(Section(title: "Configuration (this environment, offline)", items: items))
+            if options.online {
+                if let configuration {
+                    output("checklist: trying the configuration against Telegram and Google …")
+                    sections.append(Section(title: "Online (this configuration against Telegram and Google)",
+                                            items: await DeploymentOnlineChecks.check(configuration, http: http)))
+                } else {
+                    sections.append(Section(title: "Online (this configuration against Telegram and Google)", items: [], note: "not run: the bot does not accept the configuration"))
+                }
+            }
         }
         let seed = options.seed ?? UInt64.random(in: 0...UInt64(Int64.max))
-        output("checklist: \(configuration.count) configuration check(s), \(scenarios.count) scenario(s), seed \(seed)")
-        let started = Date(), clock = ContinuousClock.now
-        let results = await ChaosRun.runAll(scenarios, jobs: max(1, options.jobs), runSeed: seed,
-                                            runner: ScenarioRunner(botExecutable: botExecutable, http: http),
-                                            progress: TerminalProgress())
-        let journal = RunJournal(startedAt: started, durationSeconds: (ContinuousClock.now - clock).seconds, seed: seed, jobs: options.jobs, scenarios: results)
-        let outcome = Dictionary(uniqueKeysWithValues: results.map { ($0.name, $0.outcome == .passed) })
-        var configurationLines: [String] = []
-        for item in configuration {
-            configurationLines.append("[\(item.passed ? "x" : " ")] \(item.claim) — \(item.detail)")
+        var journal: RunJournal?
+        if let botExecutable {
+            output("checklist: \(scenarios.count) scenario(s), seed \(seed)")
+            let results = await ChaosRun.runAll(scenarios, jobs: options.jobs, runSeed: seed,
+                                                runner: ScenarioRunner(botExecutable: botExecutable, http: http), progress: progress)
+            journal = RunJournal(startedAt: started, durationSeconds: (ContinuousClock.now - clock).seconds, seed: seed, jobs: options.jobs, scenarios: results)
+            sections.append(Section(title: "Behaviour (scenarios against the real bot)", items: behaviourItems(results, excluded: excluded)))
+        } else {
+            sections.append(Section(title: "Behaviour (scenarios against the real bot)", items: [], note: "not run (--skip-scenarios)", skippedOnRequest: true))
         }
-        var behaviourLines: [String] = []
-        var allPassed = configuration.allSatisfy(\.passed)
-        for claim in claims {
-            let known = claim.scenarios.filter { outcome[$0] != nil }
-            let passed = !known.isEmpty && known.allSatisfy { outcome[$0] == true }
-            allPassed = allPassed && passed
-            var proofs: [String] = []
-            for name in claim.scenarios {
-                let state: String
-                switch outcome[name] {
-                case true?: state = "passed"
-                case false?: state = "FAILED"
-                case nil: state = "missing"
-                }
-                proofs.append("\(name) \(state)")
-            }
-            behaviourLines.append("[\(passed ? "x" : " ")] \(claim.text) — \(proofs.joined(separator: ", "))")
+
+        let items = sections.flatMap(\.items)
+        let passed = items.filter(\.passed).count
+        // A checklist whose every part was skipped or could not run proves nothing.
+        let allPassed = !items.isEmpty && passed == items.count && sections.allSatisfy { !$0.items.isEmpty || $0.skippedOnRequest }
+        for section in sections {
+            output(section.title + ":")
+            if let note = section.note, section.items.isEmpty { output("  " + note) }
+            for item in section.items { output("  " + item.line) }
         }
-        var lines: [String] = []
-        if !configurationLines.isEmpty { lines.append("Configuration (this environment, offline):") }
-        lines += configurationLines.map { "  " + $0 }
-        lines.append("Behaviour (scenarios against the real bot):")
-        lines += behaviourLines.map { "  " + $0 }
-        for line in lines { output(line) }
+        output("checklist: \(passed) of \(items.count) item(s) hold" + (allPassed ? "" : "; not ready to deploy"))
+
         if let path = options.report {
-            var md = "# Pre-deployment checklist\n\n- date: \(ISO8601DateFormatter().string(from: started))\n- bot: `\(botExecutable.path)`\n- version: \(version())\n- seed: `\(seed)`\n\n"
-            if !configurationLines.isEmpty {
-                md += "## Configuration\n\n" + configurationLines.map { "- " + $0 }.joined(separator: "\n") + "\n\n"
-            }
-            md += "## Behaviour\n\n" + behaviourLines.map { "- " + $0 }.joined(separator: "\n") + "\n\n"
-            md += MarkdownReport.render(journal, title: "Scenario results").replacingOccurrences(of: "\n# ", with: "\n## ")
-            do { try Data(md.utf8).write(to: URL(fileURLWithPath: path)) } catch {
+            let markdown = render(sections: sections, journal: journal, started: started, seed: botExecutable == nil ? nil : seed,
+                                  bot: botExecutable?.path, passed: passed, total: items.count)
+            do { try Data(markdown.utf8).write(to: URL(fileURLWithPath: path)) } catch {
                 errors("cannot write \(path): \(error)")
                 return .invalidInput
             }
@@ -125,8 +175,75 @@ public enum DeploymentChecklist {
         return allPassed ? .passed : .failed
     }
 
-    /// The package's `git describe`, or "unknown".
+    /// One item per claim (proved by its scenarios), then one per scenario that no claim names
+    /// (a scenario of the developer's own proves its own description).
+    static func behaviourItems(_ results: [ScenarioJournal], excluded: Set<String>) -> [ChecklistItem] {
+        let outcome = Dictionary(results.map { ($0.name, $0) }) { first, _ in first }
+        var items: [ChecklistItem] = []
+        for claim in claims {
+            var states: [String] = []
+            var problems: [String] = []
+            for name in claim.scenarios {
+                switch outcome[name] {
+                case let journal? where journal.outcome == .passed:
+                    states.append("\(name) passed")
+                case let journal?:
+                    states.append("\(name) FAILED")
+                    problems.append("\(name): \(journal.failure ?? journal.outcome.rawValue)")
+                case nil where excluded.contains(name):
+                    states.append("\(name) not run")
+                    problems.append("\(name) excluded by --filter")
+                case nil:
+                    states.append("\(name) missing")
+                    problems.append("\(name) is not among the scenarios given")
+                }
+            }
+            items.append(ChecklistItem(claim: claim.text, proof: "scenario " + states.joined(separator: ", "), passed: problems.isEmpty,
+                                       detail: problems.joined(separator: "; ").prefixLine(400)))
+        }
+        let named = Set(claims.flatMap(\.scenarios))
+        for journal in results where !named.contains(journal.name) {
+            items.append(ChecklistItem(claim: journal.description, proof: "scenario \(journal.name) \(journal.outcome == .passed ? "passed" : "FAILED")",
+                                       passed: journal.outcome == .passed, detail: (journal.failure ?? "").prefixLine(400)))
+        }
+        return items
+    }
+
+    /// The Markdown checklist: date, version, bot, seed, every section as a task list, then the
+    /// scenario report.
+    static func render(sections: [Section], journal: RunJournal?, started: Date, seed: UInt64?, bot: String?, passed: Int, total: Int) -> String {
+        var md = "# Pre-deployment checklist\n\n"
+        md += "- date: \(ISO8601DateFormatter().string(from: started))\n"
+        md += "- version: \(version())\n"
+        if let bot { md += "- bot: `\(bot)`\n" }
+        if let seed { md += "- seed: `\(seed)`\n" }
+        md += "- result: **\(passed) of \(total) item(s) hold**\n\n"
+        for section in sections {
+            md += "## \(section.title)\n\n"
+            if let note = section.note, section.items.isEmpty { md += note + "\n" }
+            for item in section.items {
+                md += "- [\(item.passed ? "x" : " ")] \(item.claim) — *\(item.proof)*" + (item.detail.isEmpty ? "" : ": \(item.detail)") + "\n"
+            }
+            md += "\n"
+        }
+        if let journal {
+            md += MarkdownReport.render(journal, title: "Scenario results").replacingOccurrences(of: "\n## ", with: "\n### ")
+                .replacingOccurrences(of: "# Scenario results", with: "## Scenario results")
+        }
+        return md
+    }
+
+    /// `metro-bot <BotVersion.current>`, with the package's `git describe` when it can be read.
     static func version() -> String {
-        BotBinary.run("git", ["describe", "--always", "--dirty"])?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
+        let git = BotBinary.run("git", ["describe", "--always", "--dirty"])?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return "metro-bot \(BotVersion.current)" + (git.map { $0.isEmpty ? "" : " (git \($0))" } ?? "")
+    }
+}
+
+extension String {
+    /// The first line, at most `limit` characters (with … when cut).
+    func prefixLine(_ limit: Int) -> String {
+        let line = split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        return line.count > limit ? String(line.prefix(limit)) + "…" : line
     }
 }

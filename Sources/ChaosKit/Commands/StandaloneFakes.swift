@@ -5,7 +5,8 @@ import Logging
 
 /// `chaos fakes`: both fakes standalone, a registered bot, a spreadsheet with its `Attendance`
 /// sheet and the service-account key on disk; prints (and writes) the bot's environment, then
-/// runs until SIGINT or SIGTERM and stops cleanly.
+/// runs until SIGINT or SIGTERM and stops cleanly. Each request to either fake is logged on one
+/// line (standard error): Telegram's by the fake itself, Sheets' by ``SheetsRequestLog``.
 public enum StandaloneFakes {
     /// The command's options.
     public struct Options: Sendable {
@@ -66,7 +67,14 @@ public enum StandaloneFakes {
                     for line in lines { output(line) }
                     output("")
                     output("running; Ctrl-C stops")
-                    await stop()
+                    var sheetsLogger = Logger(label: "FakeSheets")
+                    sheetsLogger.logLevel = .info // one line per Sheets or token request
+                    let requestLog = SheetsRequestLog(sheets: sheets, logger: sheetsLogger)
+                    await withTaskGroup(of: Void.self) { group in
+                        group.addTask { await requestLog.run() }
+                        await stop()
+                        group.cancelAll()
+                    }
                     output("stopping")
                 }
             }

@@ -57,6 +57,7 @@ public enum BotBinary {
         process.arguments = [tool] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice // "not a git repository" is an answer (nil), not a message for the user
         do { try process.run() } catch { return nil }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

@@ -4,7 +4,12 @@ import ChaosKit
 struct ChecklistCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checklist",
-        abstract: "The pre-deployment checklist: this environment's configuration, then every claim proved by a scenario.")
+        abstract: "The pre-deployment checklist: this environment's configuration, then every claim proved by a scenario.",
+        discussion: """
+            The configuration is read from the environment, the same variables metro-bot reads, and checked offline \
+            unless --online is given, which also calls Telegram (getMe, getWebhookInfo) and Google (token exchange, \
+            spreadsheets.get) with it. Exit codes: 0 every item holds, 1 some does not, 2 invalid input.
+            """)
 
     @Argument(help: "Scenario files or directories (default: Scenarios/).")
     var paths: [String] = []
@@ -21,8 +26,17 @@ struct ChecklistCommand: AsyncParsableCommand {
     @Option(help: "The run seed.")
     var seed: UInt64?
 
+    @Option(help: "Only scenarios whose name or a tag matches this glob (the other claims are reported as not run).")
+    var filter: String?
+
+    @Flag(help: "Also try the configuration against Telegram and Google (read-only calls).")
+    var online = false
+
     @Flag(help: "Do not check this environment as a deployment's configuration.")
     var skipConfiguration = false
+
+    @Flag(help: "Only the configuration checks; no scenario runs.")
+    var skipScenarios = false
 
     func run() async throws {
         var options = DeploymentChecklist.Options()
@@ -31,7 +45,10 @@ struct ChecklistCommand: AsyncParsableCommand {
         options.report = report
         options.jobs = jobs
         options.seed = seed
+        options.filter = filter
+        options.online = online
         options.skipConfiguration = skipConfiguration
+        options.skipScenarios = skipScenarios
         let code = await DeploymentChecklist.run(options, output: printOutput, errors: printError)
         throw ExitCode(code.rawValue)
     }
