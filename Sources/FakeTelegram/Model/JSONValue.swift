@@ -32,7 +32,8 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     /// Encodes containers member by member with the concrete leaf overloads, so that only nested
     /// arrays and objects take `JSONEncoder`'s generic path (encoding the `[String: JSONValue]`
-    /// dictionary itself costs several dynamic casts and metadata look-ups per member).
+    /// dictionary itself costs several dynamic casts and metadata look-ups per member). Member
+    /// names go through the encoder's `keyEncodingStrategy` like any key; the fake uses the default.
     public func encode(to encoder: any Encoder) throws {
         switch self {
         case .object(let members):
