@@ -29,7 +29,7 @@ extension FakeTelegramState {
     /// Admits a call: checks the token, fires faults, and otherwise runs the method.
     func admit(token: String, method: String, params: MethodParameters) -> CallAdmission {
         guard let botID = tokens[token] else { return .unauthorized }
-        if let plan = fireFault(botID: botID, method: method.lowercased()) {
+        if bots[botID]?.faults.isEmpty == false, let plan = fireFault(botID: botID, method: method.lowercased()) {
             return .fault(botID: botID, plan: plan)
         }
         return .outcome(perform(botID: botID, method: method, params: params))

@@ -28,9 +28,9 @@ struct BotAPIMiddleware: RouterMiddleware {
             token = rest
             method = ""
         }
-        let botLabel = token.split(separator: ":").first.map(String.init) ?? "?"
         let response = await answer(request, context: context, token: String(token), method: String(method))
         if configuration.logger.logLevel <= .info {
+            let botLabel = token.split(separator: ":").first.map(String.init) ?? "?"
             let elapsed = ContinuousClock.now - started
             let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
             configuration.logger.info(
