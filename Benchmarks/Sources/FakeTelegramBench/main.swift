@@ -4,6 +4,10 @@
 //       Runs the fake standalone until Ctrl-C with one registered bot and one chat (id 1), prints
 //       BASE_URL and TOKEN; one log line per request unless --quiet. Load it from a second
 //       process (wrk with wrk/sendMessage.lua) to measure sendMessage round-trips per second.
+//   FakeTelegramBench ceiling [--port P]
+//       The framework's ceiling, no fake behind it: a bare Hummingbird server that reads any POST's
+//       body and answers a fixed 200 JSON of a sendMessage answer's size. Prints BASE_URL and
+//       TOKEN like `serve` so the same wrk command runs against it; stop it with a signal.
 //   FakeTelegramBench latency [--updates N] [--warmup N]
 //       In one process: the fake plus a webhook receiver on loopback; injects N updates one at a
 //       time and reports injection-to-delivery latency p50/p90/p99/max.
@@ -34,6 +38,30 @@ func serve() async throws {
         let banner = "BASE_URL=\(fake.baseURL)\nTOKEN=\(bot.token)\nCtrl-C to stop\n"
         FileHandle.standardOutput.write(Data(banner.utf8))
     }
+}
+
+/// A sendMessage answer as the fake writes it (326 bytes), served verbatim by `ceiling`.
+let ceilingAnswer = #"{"ok":true,"result":{"message_id":2,"from":{"id":7000000001,"is_bot":true,"first_name":"Metropolitan","username":"metropolitan_test_bot"},"chat":{"id":1,"type":"private","first_name":"Bench"},"date":1795936573,"text":"Checked in at Site A (42 m)","reply_markup":{"inline_keyboard":[[{"text":"Undo","callback_data":"undo"}]]}}}"#
+
+func ceiling() async throws {
+    let router = Router()
+    let answer = ByteBuffer(string: ceilingAnswer)
+    router.post("**") { request, _ -> Response in
+        _ = try await request.body.collect(upTo: 1 << 20)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", .contentLength: String(answer.readableBytes)],
+            body: .init(byteBuffer: answer))
+    }
+    let quiet = Logger(label: "ceiling", factory: { _ in SwiftLogNoOpLogHandler() })
+    let port = option("--port", default: 8082)
+    let app = Application(
+        router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
+        onServerRunning: { channel in
+            let banner = "BASE_URL=http://127.0.0.1:\(channel.localAddress?.port ?? port)\nTOKEN=ceiling\n"
+            FileHandle.standardOutput.write(Data(banner.utf8))
+        }, logger: quiet)
+    // Runs until the process is killed: nothing to drain.
+    try await ServiceGroup(configuration: .init(services: [app], logger: quiet)).run()
 }
 
 /// Arrival instants of updates at the receiver, and a way to await one.
@@ -130,8 +158,9 @@ struct BenchError: Error { let message: String }
 
 switch CommandLine.arguments.dropFirst().first {
 case "serve": try await serve()
+case "ceiling": try await ceiling()
 case "latency": try await latency()
 default:
-    print("usage: FakeTelegramBench serve [--port P] [--quiet] | latency [--updates N] [--warmup N]")
+    print("usage: FakeTelegramBench serve [--port P] [--quiet] | ceiling [--port P] | latency [--updates N] [--warmup N]")
     exit(2)
 }

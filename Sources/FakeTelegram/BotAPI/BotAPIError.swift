@@ -37,12 +37,4 @@ struct BotAPIError: Error, Sendable {
         default: return "Error \(status)"
         }
     }
-
-    var envelope: JSONValue {
-        var members: [String: JSONValue] = [
-            "ok": .bool(false), "error_code": .int(Int64(code)), "description": .string(description),
-        ]
-        if let retryAfter { members["parameters"] = .object(["retry_after": .int(Int64(retryAfter))]) }
-        return .object(members)
-    }
 }

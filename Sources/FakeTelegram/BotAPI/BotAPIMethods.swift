@@ -2,8 +2,8 @@ import Foundation
 
 /// The result of a Bot API call, before it is written out.
 enum MethodOutcome: Sendable {
-    /// Answer now with this status and body.
-    case answer(status: Int, body: Data)
+    /// Answer now.
+    case answer(BotAPIAnswer)
     /// A getUpdates long poll: wait for its answer, at most `timeout`.
     case poll(ticket: UInt64, timeout: Duration)
 }
@@ -29,7 +29,7 @@ extension FakeTelegramState {
     /// Admits a call: checks the token, fires faults, and otherwise runs the method.
     func admit(token: String, method: String, params: MethodParameters) -> CallAdmission {
         guard let botID = tokens[token] else { return .unauthorized }
-        if let plan = fireFault(botID: botID, method: method.lowercased()) {
+        if bots[botID]?.faults.isEmpty == false, let plan = fireFault(botID: botID, method: method.lowercased()) {
             return .fault(botID: botID, plan: plan)
         }
         return .outcome(perform(botID: botID, method: method, params: params))
@@ -40,26 +40,25 @@ extension FakeTelegramState {
         let at = Date()
         let method = BotAPIMethod.byLowercasedName[rawMethod.lowercased()]
         let name = method?.rawValue ?? rawMethod
-        let status: Int
-        let body: Data
+        let answer: BotAPIAnswer
         do throws(BotAPIError) {
             guard let method else { throw .methodNotFound }
             switch try run(method, botID: botID, params: params) {
             case .poll(let ticket, let timeout):
                 return .poll(ticket: ticket, timeout: timeout)
-            case .answer(let answerStatus, let answerBody):
-                (status, body) = (answerStatus, answerBody)
+            case .answer(let result):
+                answer = result
             }
         } catch {
-            (status, body) = (error.code, error.envelope.encoded())
+            answer = .failure(error)
         }
-        record(botID, method: name, params: params.original, at: at, status: status)
-        return .answer(status: status, body: body)
+        record(botID, method: name, params: params.original, at: at, status: answer.status)
+        return .answer(answer)
     }
 
     private func run(_ method: BotAPIMethod, botID: Int64, params: MethodParameters) throws(BotAPIError) -> MethodOutcome {
         func ok(_ result: JSONValue, _ description: String? = nil) -> MethodOutcome {
-            .answer(status: 200, body: BotAPIEnvelope.success(result, description: description))
+            .answer(.success(result, description: description))
         }
         switch method {
         case .getMe:
@@ -120,7 +119,7 @@ extension FakeTelegramState {
             confirm(botID: botID, where: { $0.id <= cutoff }, as: .dropped)
         }
         if !bots[botID]!.queue.isEmpty || timeout == 0 {
-            return .answer(status: 200, body: BotAPIEnvelope.success(.array(handOut(botID: botID, limit: limit))))
+            return .answer(.success(.array(handOut(botID: botID, limit: limit))))
         }
         let ticket = openPoll(botID: botID, limit: limit, params: params.original)
         return .poll(ticket: ticket, timeout: .seconds(timeout))
@@ -207,7 +206,8 @@ extension FakeTelegramState {
     // MARK: Messages
 
     private func chatID(_ params: MethodParameters) throws(BotAPIError) -> Int64 {
-        guard let raw = params.string("chat_id")?.trimmingCharacters(in: .whitespaces) else {
+        if case .int(let id) = params.values["chat_id"] { return id }
+        guard let raw = params.string("chat_id")?.trimmingWhitespaces() else {
             throw .badRequest("chat_id is empty")
         }
         guard let id = Int64(raw) else { throw .chatNotFound }

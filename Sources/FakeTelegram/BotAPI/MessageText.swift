@@ -9,7 +9,7 @@ enum MessageText {
     static func validated(_ text: String?, parseMode: String?) throws(BotAPIError) -> String {
         guard let text, !text.isEmpty else { throw .badRequest("message text is empty") }
         let plain = try plainText(text, parseMode: parseMode)
-        if plain.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw .badRequest("message text is empty") }
+        if plain.isBlank { throw .badRequest("message text is empty") }
         if plain.utf16.count > maximumLength { throw .badRequest("message is too long") }
         return text
     }

@@ -1,50 +1,46 @@
 import Foundation
 
-/// The parameters of one Bot API call, normalised as the real server does: every field is a
-/// string, and nested values (a JSON body's objects and arrays, `reply_markup` in a form) are
-/// JSON text to be parsed by the method that needs them.
+/// The parameters of one Bot API call, read as the real server reads them: every field as a
+/// string, nested values (a JSON body's objects and arrays, `reply_markup` in a form) as JSON to be
+/// parsed by the method that needs them.
 struct MethodParameters: Sendable {
-    private(set) var fields: [String: String]
-    /// The parameters as received, for the call journal.
-    let original: JSONValue
+    /// Each parameter as received: query and form fields as strings, a JSON body's members as
+    /// parsed (nested objects stay parsed, so nothing is encoded back to text unless asked for).
+    let values: [String: JSONValue]
 
-    init(fields: [String: String], original: JSONValue? = nil) {
-        self.fields = fields
-        self.original = original ?? .object(fields.mapValues { .string($0) })
+    init(values: [String: JSONValue]) {
+        self.values = values
     }
+
+    /// The parameters as received, for the call journal.
+    var original: JSONValue { .object(values) }
 
     /// Builds the parameters of a request from its query string and body.
     /// - Throws: `BotAPIError` 400 when the body cannot be parsed as its content type says.
     static func parse(query: [(String, String)], contentType: String?, body: Data) throws(BotAPIError) -> MethodParameters {
-        var fields: [String: String] = [:]
-        var original: [String: JSONValue] = [:]
-        for (key, value) in query {
-            fields[key] = value
-            original[key] = .string(value)
-        }
-        let mediaType = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        var values: [String: JSONValue] = [:]
+        for (key, value) in query { values[key] = .string(value) }
+        let mediaType = contentType?.split(separator: ";").first?.trimmingWhitespaces().lowercased() ?? ""
         let hasBody = !body.isEmpty
         switch mediaType {
         case _ where !hasBody:
             break
         case "application/json":
-            guard let value = JSONValue.parse(body) else {
+            guard case .object(var members) = JSONValue.parse(body) else {
                 throw .badRequest("can't parse JSON object")
             }
-            guard case .object(let members) = value else {
-                throw .badRequest("can't parse JSON object")
+            // A `null` member counts as absent, as the real server reads it.
+            if members.values.contains(where: { if case .null = $0 { true } else { false } }) {
+                members = members.filter { if case .null = $0.value { false } else { true } }
             }
-            for (key, member) in members {
-                guard let text = Self.fieldText(member) else { continue }
-                fields[key] = text
-                original[key] = member
+            if values.isEmpty {
+                values = members
+            } else {
+                values.merge(members) { _, member in member }
             }
         case "application/x-www-form-urlencoded", "":
             let text = String(decoding: body, as: UTF8.self)
-            for (key, value) in FormURLEncoding.decode(text) {
-                fields[key] = value
-                original[key] = .string(value)
-            }
+            for (key, value) in FormURLEncoding.decode(text) { values[key] = .string(value) }
         case "multipart/form-data":
             guard let boundary = MultipartFormData.boundary(in: contentType ?? "") else {
                 throw .badRequest("can't find boundary in multipart/form-data request")
@@ -52,16 +48,15 @@ struct MethodParameters: Sendable {
             guard let parts = MultipartFormData.parse(body, boundary: boundary) else {
                 throw .badRequest("can't parse multipart/form-data request")
             }
-            for part in parts {
-                fields[part.name] = part.value
-                original[part.name] = .string(part.value)
-            }
+            for part in parts { values[part.name] = .string(part.value) }
         default:
             throw .badRequest("unsupported Content-Type \(mediaType)")
         }
-        return MethodParameters(fields: fields, original: .object(original))
+        return MethodParameters(values: values)
     }
 
+    /// A field's text as the real server sees it: `nil` for JSON `null`, numbers and Booleans
+    /// spelled out, nested arrays and objects as compact JSON.
     static func fieldText(_ value: JSONValue) -> String? {
         switch value {
         case .null: return nil
@@ -73,17 +68,20 @@ struct MethodParameters: Sendable {
         }
     }
 
-    subscript(name: String) -> String? { fields[name] }
+    /// The field's text (see `fieldText`), `nil` when absent or `null`.
+    subscript(name: String) -> String? { values[name].flatMap(Self.fieldText) }
 
     /// A non-empty string field.
     func string(_ name: String) -> String? {
-        guard let value = fields[name], !value.isEmpty else { return nil }
+        guard let value = self[name], !value.isEmpty else { return nil }
         return value
     }
 
     /// An integer field; a present but non-numeric value is an error with Telegram's wording.
     func integer(_ name: String) throws(BotAPIError) -> Int64? {
-        guard let raw = fields[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+        // A JSON number needs no round trip through text.
+        if case .int(let value) = values[name] { return value }
+        guard let raw = self[name]?.trimmingWhitespaces(), !raw.isEmpty else { return nil }
         if let value = Int64(raw) { return value }
         if let value = Double(raw), value.rounded() == value, abs(value) < 9e15 { return Int64(value) }
         throw .badRequest("field \"\(name)\" must be an Integer")
@@ -91,7 +89,8 @@ struct MethodParameters: Sendable {
 
     /// An integer clamped into `range` like the real server's `get_integer_arg`.
     func clampedInteger(_ name: String, default defaultValue: Int64, _ range: ClosedRange<Int64>) -> Int64 {
-        guard let raw = fields[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return defaultValue }
+        if case .int(let value) = values[name] { return min(max(value, range.lowerBound), range.upperBound) }
+        guard let raw = self[name]?.trimmingWhitespaces(), !raw.isEmpty else { return defaultValue }
         guard let value = Int64(raw) ?? Double(raw).flatMap({ $0.isFinite ? Int64(exactly: $0.rounded(.towardZero)) : nil }) else {
             return defaultValue
         }
@@ -100,15 +99,19 @@ struct MethodParameters: Sendable {
 
     /// A Boolean field: `true`/`1` are true, as the real server reads them.
     func bool(_ name: String) -> Bool {
-        guard let raw = fields[name]?.lowercased() else { return false }
+        if case .bool(let flag) = values[name] { return flag }
+        guard let raw = self[name]?.lowercased() else { return false }
         return raw == "true" || raw == "1"
     }
 
     /// A field holding JSON (an object or array), parsed; `nil` when absent or empty.
     func json(_ name: String) -> JSONValue?? {
         // A JSON body's nested value is already parsed.
-        if let value = original[name], value.objectValue != nil || value.arrayValue != nil { return .some(value) }
-        guard let raw = fields[name], !raw.isEmpty else { return .some(nil) }
+        switch values[name] {
+        case .some(.object), .some(.array): return .some(values[name])
+        default: break
+        }
+        guard let raw = self[name], !raw.isEmpty else { return .some(nil) }
         guard let value = JSONValue.parse(raw) else { return nil }
         return .some(value)
     }

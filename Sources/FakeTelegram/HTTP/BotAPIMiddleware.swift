@@ -28,9 +28,9 @@ struct BotAPIMiddleware: RouterMiddleware {
             token = rest
             method = ""
         }
-        let botLabel = token.split(separator: ":").first.map(String.init) ?? "?"
         let response = await answer(request, context: context, token: String(token), method: String(method))
         if configuration.logger.logLevel <= .info {
+            let botLabel = token.split(separator: ":").first.map(String.init) ?? "?"
             let elapsed = ContinuousClock.now - started
             let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
             configuration.logger.info(
@@ -44,7 +44,7 @@ struct BotAPIMiddleware: RouterMiddleware {
         do {
             body = try await request.body.collect(upTo: configuration.maximumBodySize)
         } catch {
-            return HTTPAnswers.json(413, BotAPIError.entityTooLarge.envelope)
+            return HTTPAnswers.botAPI(.failure(.entityTooLarge))
         }
         let params: MethodParameters
         do throws(BotAPIError) {
@@ -52,12 +52,12 @@ struct BotAPIMiddleware: RouterMiddleware {
             params = try MethodParameters.parse(
                 query: query, contentType: request.headers[.contentType], body: Data(body.readableBytesView))
         } catch {
-            return HTTPAnswers.json(error.code, error.envelope)
+            return HTTPAnswers.botAPI(.failure(error))
         }
         var outcome: MethodOutcome
         switch await state.admit(token: token, method: method, params: params) {
         case .unauthorized:
-            return HTTPAnswers.json(401, BotAPIError.invalidToken.envelope)
+            return HTTPAnswers.botAPI(.failure(.invalidToken))
         case .outcome(let result):
             outcome = result
         case .fault(let botID, let plan):
@@ -68,7 +68,7 @@ struct BotAPIMiddleware: RouterMiddleware {
             case .timeout:
                 await state.record(botID, method: name, params: params.original, at: at, status: 0)
                 await state.waitForShutdown()
-                return HTTPAnswers.json(503, BotAPIError(code: 503, description: "Service Unavailable").envelope)
+                return HTTPAnswers.botAPI(.failure(BotAPIError(code: 503, description: "Service Unavailable")))
             case .reset:
                 await state.record(botID, method: name, params: params.original, at: at, status: 0)
                 return await HTTPAnswers.reset(context.channel)
@@ -88,8 +88,8 @@ struct BotAPIMiddleware: RouterMiddleware {
             outcome = await state.perform(botID: botID, method: method, params: params)
         }
         switch outcome {
-        case .answer(let status, let body):
-            return HTTPAnswers.json(status, body)
+        case .answer(let answer):
+            return HTTPAnswers.botAPI(answer)
         case .poll(let ticket, let timeout):
             let (status, body) = await withTaskGroup(of: (status: Int, body: Data)?.self) { group in
                 group.addTask { await state.awaitPoll(ticket) }
@@ -98,7 +98,7 @@ struct BotAPIMiddleware: RouterMiddleware {
                     await state.expirePoll(ticket)
                     return nil
                 }
-                var result: (status: Int, body: Data) = (200, BotAPIEnvelope.success(.array([])))
+                var result: (status: Int, body: Data) = (200, BotAPIAnswer.success(.array([])).body)
                 for await value in group {
                     if let value {
                         result = value

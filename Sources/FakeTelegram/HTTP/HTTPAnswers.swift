@@ -16,6 +16,12 @@ enum HTTPAnswers {
 
     static func json(_ status: Int, _ value: JSONValue) -> Response { json(status, value.encoded()) }
 
+    /// A Bot API answer, encoded here (outside the state actor).
+    static func botAPI(_ answer: BotAPIAnswer) -> Response {
+        let (status, body) = answer.encoded()
+        return json(status, body)
+    }
+
     /// A control API error: `{"error": "…"}`.
     static func controlError(_ status: Int, _ message: String) -> Response {
         json(status, .object(["error": .string(message)]))
@@ -54,13 +60,13 @@ enum HTTPAnswers {
                 body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         if (200...299).contains(respond.status) {
-            return json(respond.status, BotAPIEnvelope.success(.bool(true)))
+            return botAPI(.success(.bool(true)))
         }
         let error = BotAPIError(
             code: respond.status,
             description: respond.description
                 ?? BotAPIError.description(forStatus: respond.status, retryAfter: respond.retryAfter),
             retryAfter: respond.retryAfter ?? (respond.status == 429 ? 1 : nil))
-        return json(respond.status, error.envelope)
+        return botAPI(.failure(error))
     }
 }

@@ -30,17 +30,61 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
+    /// Encodes containers member by member with the concrete leaf overloads, so that only nested
+    /// arrays and objects take `JSONEncoder`'s generic path (encoding the `[String: JSONValue]`
+    /// dictionary itself costs several dynamic casts and metadata look-ups per member). Member
+    /// names go through the encoder's `keyEncodingStrategy` like any key; the fake uses the default.
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
         switch self {
-        case .null: try container.encodeNil()
-        case .bool(let value): try container.encode(value)
-        case .int(let value): try container.encode(value)
-        case .double(let value): try container.encode(value)
-        case .string(let value): try container.encode(value)
-        case .array(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
+        case .object(let members):
+            var container = encoder.container(keyedBy: MemberKey.self)
+            for (name, member) in members {
+                let key = MemberKey(stringValue: name)
+                switch member {
+                case .null: try container.encodeNil(forKey: key)
+                case .bool(let value): try container.encode(value, forKey: key)
+                case .int(let value): try container.encode(value, forKey: key)
+                case .double(let value): try container.encode(value, forKey: key)
+                case .string(let value): try container.encode(value, forKey: key)
+                case .array, .object: try container.encode(member, forKey: key)
+                }
+            }
+        case .array(let elements):
+            var container = encoder.unkeyedContainer()
+            for element in elements {
+                switch element {
+                case .null: try container.encodeNil()
+                case .bool(let value): try container.encode(value)
+                case .int(let value): try container.encode(value)
+                case .double(let value): try container.encode(value)
+                case .string(let value): try container.encode(value)
+                case .array, .object: try container.encode(element)
+                }
+            }
+        case .null:
+            var container = encoder.singleValueContainer()
+            try container.encodeNil()
+        case .bool(let value):
+            var container = encoder.singleValueContainer()
+            try container.encode(value)
+        case .int(let value):
+            var container = encoder.singleValueContainer()
+            try container.encode(value)
+        case .double(let value):
+            var container = encoder.singleValueContainer()
+            try container.encode(value)
+        case .string(let value):
+            var container = encoder.singleValueContainer()
+            try container.encode(value)
         }
+    }
+
+    /// An object member's name as a coding key.
+    struct MemberKey: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     /// The member `key` of an object, `nil` for anything else or a missing member.
@@ -92,30 +136,11 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return JSONValue(foundation: object)
     }
 
-    /// Converts what `JSONSerialization` produced.
+    /// Converts what `JSONSerialization` produced: native `[String: Any]`, `[Any]` and `String`,
+    /// `NSNumber` and `NSNull`. The Swift collections are matched first: asking whether one of
+    /// them `is NSNumber` would bridge the whole collection to `NSDictionary`/`NSArray` first.
     init?(foundation object: Any) {
         switch object {
-        case let text as String:
-            self = .string(text)
-        case let number as NSNumber:
-            if String(describing: type(of: number)) == "__NSCFBoolean" {
-                self = .bool(number.boolValue)
-            } else {
-                let kind = String(cString: number.objCType)
-                if kind == "d" || kind == "f" {
-                    self = .double(number.doubleValue)
-                } else {
-                    self = .int(number.int64Value)
-                }
-            }
-        case let array as [Any]:
-            var elements: [JSONValue] = []
-            elements.reserveCapacity(array.count)
-            for element in array {
-                guard let value = JSONValue(foundation: element) else { return nil }
-                elements.append(value)
-            }
-            self = .array(elements)
         case let dictionary as [String: Any]:
             var members: [String: JSONValue] = [:]
             members.reserveCapacity(dictionary.count)
@@ -124,14 +149,36 @@ public enum JSONValue: Sendable, Hashable, Codable {
                 members[key] = value
             }
             self = .object(members)
+        case let array as [Any]:
+            var elements: [JSONValue] = []
+            elements.reserveCapacity(array.count)
+            for element in array {
+                guard let value = JSONValue(foundation: element) else { return nil }
+                elements.append(value)
+            }
+            self = .array(elements)
+        case let text as String:
+            self = .string(text)
+        case let number as NSNumber:
+            if ObjectIdentifier(type(of: number)) == Self.booleanNumberClass {
+                self = .bool(number.boolValue)
+            } else {
+                let kind = UInt8(bitPattern: number.objCType.pointee)
+                if kind == UInt8(ascii: "d") || kind == UInt8(ascii: "f") {
+                    self = .double(number.doubleValue)
+                } else {
+                    self = .int(number.int64Value)
+                }
+            }
         case is NSNull:
             self = .null
-        case let flag as Bool:
-            self = .bool(flag)
         default:
             return nil
         }
     }
+
+    /// The class `JSONSerialization` gives `true` and `false` (a subclass of `NSNumber`).
+    private static let booleanNumberClass = ObjectIdentifier(type(of: NSNumber(value: true)))
 
     /// Parses JSON text; `nil` when it is not valid JSON.
     public static func parse(_ text: String) -> JSONValue? {

@@ -25,13 +25,13 @@ final class BotRecord {
     var faults: [ActiveFault] = []
     var inFlightKeys: Set<QueueKey> = []
 
+    /// The bot as the `from` of its messages (built once: every sent message carries it).
+    let userJSON: JSONValue
+
     init(bot: RegisteredBot, firstUpdateID: Int64) {
         self.bot = bot
         self.nextUpdateID = firstUpdateID
-    }
-
-    var userJSON: JSONValue {
-        .object([
+        self.userJSON = .object([
             "id": .int(bot.id), "is_bot": .bool(true), "first_name": .string(bot.firstName),
             "username": .string(bot.username),
         ])

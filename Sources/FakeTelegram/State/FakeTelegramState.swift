@@ -225,7 +225,7 @@ actor FakeTelegramState {
 
     func reset() {
         for id in botOrder {
-            if let ticket = bots[id]?.activePoll { resolvePoll(ticket, status: 200, body: BotAPIEnvelope.success(.array([]))) }
+            if let ticket = bots[id]?.activePoll { resolvePoll(ticket, status: 200, body: BotAPIAnswer.success(.array([])).body) }
             let old = bots[id]!
             let fresh = BotRecord(bot: old.bot, firstUpdateID: old.nextUpdateID)
             fresh.webhookGeneration = old.webhookGeneration + 1
@@ -237,7 +237,7 @@ actor FakeTelegramState {
 
     func shutDown() {
         isShutDown = true
-        for ticket in Array(polls.keys) { resolvePoll(ticket, status: 200, body: BotAPIEnvelope.success(.array([]))) }
+        for ticket in Array(polls.keys) { resolvePoll(ticket, status: 200, body: BotAPIAnswer.success(.array([])).body) }
         for waiter in shutdownWaiters { waiter.resume() }
         shutdownWaiters.removeAll()
         doorbell.close()

@@ -23,13 +23,13 @@ extension FakeTelegramState {
 
     func endActivePoll(botID: Int64, with error: BotAPIError) {
         guard let ticket = bots[botID]?.activePoll else { return }
-        resolvePoll(ticket, status: error.code, body: error.envelope.encoded())
+        resolvePoll(ticket, status: error.code, body: BotAPIAnswer.failure(error).body)
     }
 
     /// Answers the poll with the bot's queued updates.
     func answerPoll(_ ticket: UInt64, botID: Int64, limit: Int) {
         let updates = handOut(botID: botID, limit: limit)
-        resolvePoll(ticket, status: 200, body: BotAPIEnvelope.success(.array(updates)))
+        resolvePoll(ticket, status: 200, body: BotAPIAnswer.success(.array(updates)).body)
     }
 
     /// Marks up to `limit` queued updates handed out and returns them.
@@ -61,7 +61,7 @@ extension FakeTelegramState {
 
     /// Waits for the poll's answer.
     func awaitPoll(_ ticket: UInt64) async -> (status: Int, body: Data) {
-        guard let poll = polls[ticket] else { return (200, BotAPIEnvelope.success(.array([]))) }
+        guard let poll = polls[ticket] else { return (200, BotAPIAnswer.success(.array([])).body) }
         if let resolved = poll.resolved {
             polls[ticket] = nil
             return resolved
@@ -73,15 +73,6 @@ extension FakeTelegramState {
 
     /// The poll's timeout passed: answer an empty list.
     func expirePoll(_ ticket: UInt64) {
-        resolvePoll(ticket, status: 200, body: BotAPIEnvelope.success(.array([])))
-    }
-}
-
-/// The `{"ok":true,"result":…}` envelope.
-enum BotAPIEnvelope {
-    static func success(_ result: JSONValue, description: String? = nil) -> Data {
-        var members: [String: JSONValue] = ["ok": .bool(true), "result": result]
-        if let description { members["description"] = .string(description) }
-        return JSONValue.object(members).encoded()
+        resolvePoll(ticket, status: 200, body: BotAPIAnswer.success(.array([])).body)
     }
 }

@@ -9,6 +9,8 @@ struct Answer: Sendable {
     let status: Int
     let json: JSONValue
     let headers: HTTPHeaders
+    /// The body as received.
+    let body: Data
     var ok: Bool { json["ok"] == .bool(true) }
     var result: JSONValue? { json["result"] }
     var description: String? { json["description"]?.stringValue }
@@ -39,7 +41,7 @@ struct TestClient: Sendable {
         let data = Data(bytes.readableBytesView)
         return Answer(
             status: Int(response.status.code), json: JSONValue.parse(data) ?? .string(String(decoding: data, as: UTF8.self)),
-            headers: response.headers)
+            headers: response.headers, body: data)
     }
 
     /// A control API request with an optional JSON body.
