@@ -149,6 +149,28 @@ import Testing
         }
     }
 
+    @Test("a store from before the outbox's last_attempt_at keeps its rows; their attempt time reads as unknown")
+    func upgradesOutbox() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("bot.sqlite").path
+            do {
+                let queue = try DatabaseQueue(path: path)
+                try BotMigrations.migrator.migrate(queue, upTo: "v2: callback answers")
+                try await queue.write { db in
+                    try db.execute(sql: "INSERT INTO outbox (update_id, cells, enqueued_at, attempts) VALUES (7, '[\"7\"]', '2026-01-01 00:00:00.000', 2)")
+                }
+                try queue.close()
+            }
+            let database = try BotDatabase(path: path)
+            let rows = try await database.queuedRows(limit: 10)
+            #expect(rows.map(\.updateID) == [7])
+            #expect(rows.map(\.attempts) == [2])
+            #expect(rows.first?.lastAttemptAt == nil)
+            #expect(try await database.hasAttemptedRows())
+            try database.close()
+        }
+    }
+
     @Test("outbox attempts, failures and deletions are recorded per row key")
     func outboxBookkeeping() async throws {
         try await withTemporaryDirectory { directory in
@@ -158,11 +180,12 @@ import Testing
                 ConversationStep(effects: [.enqueueRow(AttendanceRow(updateID: input.updateID, cells: ["\(input.updateID)"]))])
             }
             #expect(try await !database.hasAttemptedRows())
-            try await database.recordAppendAttempt(updateIDs: [1, 2])
+            try await database.recordAppendAttempt(updateIDs: [1, 2], startedAt: Self.now)
             try await database.recordAppendFailure(updateIDs: [1, 2], error: "503")
             #expect(try await database.hasAttemptedRows())
             let rows = try await database.queuedRows(limit: 10)
             #expect(rows.map(\.attempts) == [1, 1, 0])
+            #expect(rows.map(\.lastAttemptAt) == [Self.now, Self.now, nil])
             #expect(rows.map(\.lastError) == ["503", "503", nil])
             #expect(try await database.deleteAppendedRows(updateIDs: [1]) == 1)
             #expect(try await database.queuedRows(limit: 10).map(\.updateID) == [2, 3])

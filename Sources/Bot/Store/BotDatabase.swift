@@ -173,12 +173,14 @@ public final class BotDatabase: Sendable {
         }
     }
 
-    /// Counts an append attempt for `updateIDs` *before* it is sent, so that a crash during the
-    /// append leaves a trace (`attempts > 0`) that makes the next start check the sheet first.
-    public func recordAppendAttempt(updateIDs: [Int64]) async throws {
+    /// Counts an append attempt for `updateIDs` *before* it is sent, with its start time, so that
+    /// a crash during the append leaves a trace (`attempts > 0`, `last_attempt_at`) that makes the
+    /// next start wait for that append to settle and check the sheet first.
+    /// - Parameter startedAt: Defaults to now.
+    public func recordAppendAttempt(updateIDs: [Int64], startedAt: Date = Date()) async throws {
         try await writer.write { db in
             _ = try OutboxEntry.filter(updateIDs.contains(OutboxEntry.Columns.updateID))
-                .updateAll(db, OutboxEntry.Columns.attempts += 1)
+                .updateAll(db, OutboxEntry.Columns.attempts += 1, OutboxEntry.Columns.lastAttemptAt.set(to: startedAt))
         }
     }
 

@@ -53,6 +53,14 @@ enum BotMigrations {
                 t.column("last_error", .text)
             }
         }
+        migrator.registerMigration("v3: outbox last_attempt_at") { db in
+            // When the last append of the row was started: a restarted worker waits for that
+            // append to settle before checking the sheet (`OutboxWorker.settleDelay`). NULL for
+            // rows never tried, and for rows tried before this migration.
+            try db.alter(table: "outbox") { t in
+                t.add(column: "last_attempt_at", .datetime)
+            }
+        }
         return migrator
     }
 }

@@ -62,6 +62,8 @@ public struct OutboxEntry: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var attempts: Int
     /// The last append error, if any.
     public var lastError: String?
+    /// When the last append was started; `nil` if never tried (or tried before the column existed).
+    public var lastAttemptAt: Date? = nil
 
     public static let databaseTableName = "outbox"
 
@@ -72,6 +74,7 @@ public struct OutboxEntry: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         case enqueuedAt = "enqueued_at"
         case attempts
         case lastError = "last_error"
+        case lastAttemptAt = "last_attempt_at"
     }
 
     /// The table's columns.
@@ -81,6 +84,7 @@ public struct OutboxEntry: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         static let enqueuedAt = Column(CodingKeys.enqueuedAt)
         static let attempts = Column(CodingKeys.attempts)
         static let lastError = Column(CodingKeys.lastError)
+        static let lastAttemptAt = Column(CodingKeys.lastAttemptAt)
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {
