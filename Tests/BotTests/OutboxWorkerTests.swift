@@ -168,8 +168,9 @@ import Testing
             let attemptedAt = try #require(queued.lastAttemptAt)
             let worker = try Self.worker(world, database: database, settleDelay: settleDelay)
             try await Self.run(worker, until: "the outbox empty") { try await database.outboxStatus().queued == 0 }
+            await eventually("the held append finished") { await world.fake.heldRequests().isEmpty }
 
-            #expect(try await world.sheetRows().map { $0.last } == ["61"])
+            #expect(try await world.sheetRows().map { $0.last } == ["61"], "exactly one row")
             #expect(worker.status.alreadyPresentTotal == 1)
             #expect(worker.status.appendedTotal == 0)
             let calls = await world.fake.calls()
