@@ -36,5 +36,13 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        .executableTarget(
+            name: "RuntimeBench",
+            dependencies: [
+                .product(name: "FakeTelegram", package: "metropolitan"),
+                .product(name: "FakeSheets", package: "metropolitan"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
     ]
 )

@@ -116,11 +116,12 @@ public struct BotServices: Sendable {
         self.status = status
         self.metrics = metrics
         telegram = TelegramClient(token: configuration.telegram.token, baseURL: configuration.telegram.apiBaseURL.absoluteString,
-                                  httpClient: httpClient, timeout: timeout, logger: logger)
-        let tokens = try AccessTokenProvider(key: configuration.sheets.credentials, httpClient: httpClient, timeout: timeout, logger: logger)
+                                  httpClient: httpClient, timeout: timeout, logger: logger, metrics: metrics)
+        let tokens = try AccessTokenProvider(key: configuration.sheets.credentials, httpClient: httpClient, timeout: timeout,
+                                             logger: logger, metrics: metrics)
         sheets = SheetsClient(spreadsheetID: configuration.sheets.spreadsheetID, sheetName: configuration.sheets.sheetName,
                               baseURL: configuration.sheets.apiBaseURL.absoluteString, tokens: tokens,
-                              httpClient: httpClient, timeout: timeout, logger: logger)
+                              httpClient: httpClient, timeout: timeout, logger: logger, metrics: metrics)
         let outboxDoorbell = Doorbell()
         let replyDoorbell = Doorbell()
         let conversation = Conversation(locationService: LocationService(sites: configuration.location.sites),
@@ -133,7 +134,8 @@ public struct BotServices: Sendable {
                                     circuitBreaker: circuitBreaker, settleDelay: OutboxWorker.settleDelay(forHTTPTimeout: timeout),
                                     logger: logger)
         replySender = ReplySender(database: database, telegram: telegram, doorbell: replyDoorbell, logger: logger)
-        let cleanupJob = CleanupJob(database: database, interval: configuration.store.cleanupInterval, logger: logger)
+        let cleanupJob = CleanupJob(database: database, interval: configuration.store.cleanupInterval, logger: logger,
+                                    metrics: metrics)
         self.cleanupJob = cleanupJob
 
         let resources = configuration.resources
@@ -178,7 +180,7 @@ public struct BotServices: Sendable {
                     try await intake.handle(update, acceptingNewPendingActions: !resourceMonitor.isShedding)
                 }),
             admin: AdminEndpoint(adminToken: configuration.admin.token, shutdown: { await requestShutdown() }),
-            metrics: metrics.registry,
+            metrics: metrics,
             health: { await health.report() })
         let server = configuration.server
         httpServer = Application(

@@ -1,6 +1,7 @@
 @testable import Bot
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 @Suite struct BotDatabaseTests {
@@ -12,6 +13,9 @@ import Testing
             let database = try BotDatabase(path: directory.appendingPathComponent("nested/dir/bot.sqlite").path)
             #expect(try await database.appliedMigrations() == BotMigrations.migrator.migrations.sorted())
             #expect(try await database.journalMode() == "wal")
+            // NORMAL (1) on the connection that commits: durable against a crash of the process
+            // (see BotDatabase.init for the power-loss trade-off).
+            #expect(try await database.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 1)
             try database.close()
         }
     }
@@ -191,6 +195,60 @@ import Testing
             #expect(try await database.queuedRows(limit: 10).map(\.updateID) == [2, 3])
             #expect(try await database.outboxStatus().queued == 2)
             try database.close()
+        }
+    }
+
+    @Test("the intake's prepared statements store exactly what the Codable records store, and read it back")
+    func statementsMatchRecords() async throws {
+        try await withTemporaryDirectory { directory in
+            // A fractional instant GRDB keeps exactly (milliseconds, binary-exact).
+            let now = Self.now.addingTimeInterval(0.125)
+            let user = User(id: 9, firstName: "Ida")
+            let pending = PendingAction(userID: 9, action: .checkOut, createdAt: now, expiresAt: now.addingTimeInterval(1800))
+            let last = LastAction(userID: 9, action: .checkIn, site: "Depot «Norte»", distanceMetres: 12.5, recordedAt: now.addingTimeInterval(-1))
+            let row = AttendanceRow(updateID: 1, timestamp: now, user: user, action: .checkIn, latitude: 1.5, longitude: -2.25,
+                                    site: "Depot «Norte»", distanceMetres: 12.5)
+            let replies = [
+                OutgoingReply(chatID: 9, text: "first", replyMarkup: Keyboards.requestLocation),
+                OutgoingReply(chatID: 9, text: "second \"quoted\"", replyMarkup: Keyboards.main),
+                OutgoingReply(chatID: 9, text: "third", replyMarkup: Keyboards.requestLocation),
+                OutgoingReply(chatID: 9, text: "plain"),
+            ]
+            let viaIntake = try BotDatabase(path: directory.appendingPathComponent("intake.sqlite").path)
+            let viaRecords = try BotDatabase(path: directory.appendingPathComponent("records.sqlite").path)
+            let inputs = [1, 2].map { ConversationInput(updateID: $0, user: user, chatID: 9, sentAt: now, event: .unknownText) }
+            let seen = Mutex<[ConversationState]>([])
+            _ = try await viaIntake.recordUpdates(inputs, now: now) { state, input in
+                seen.withLock { $0.append(state) }
+                guard input.updateID == 1 else { return .silence }
+                return ConversationStep(effects: [.openPendingAction(pending), .enqueueRow(row), .recordLastAction(last)], replies: replies)
+            }
+            // The second update of the batch saw what the first one wrote.
+            #expect(seen.withLock { $0 } == [ConversationState(), ConversationState(pending: pending, lastAction: last)])
+            try await viaRecords.writer.write { db in
+                for id: Int64 in [1, 2] { try ProcessedUpdate(updateID: id, processedAt: now).insert(db) }
+                try pending.upsert(db)
+                var entry = OutboxEntry(id: nil, updateID: 1, cells: row.cells, enqueuedAt: now, attempts: 0, lastError: nil)
+                try entry.insert(db)
+                try last.upsert(db)
+                for reply in replies {
+                    var message = OutgoingMessage(id: nil, chatID: reply.chatID, text: reply.text, replyMarkup: reply.replyMarkup,
+                                                  createdAt: now, attempts: 0, lastError: nil)
+                    try message.insert(db)
+                }
+            }
+            for table in ["processed_updates", "pending_actions", "outbox", "last_actions", "outgoing_messages"] {
+                let sql = "SELECT * FROM \(table) ORDER BY rowid"
+                let stored = try await viaIntake.writer.read { db in try Row.fetchAll(db, sql: sql) }
+                let expected = try await viaRecords.writer.read { db in try Row.fetchAll(db, sql: sql) }
+                #expect(stored == expected, "\(table)")
+                #expect(!stored.isEmpty, "\(table)")
+            }
+            #expect(try await viaIntake.conversationState(userID: 9) == ConversationState(pending: pending, lastAction: last))
+            #expect(try await viaIntake.queuedMessages(limit: 10).map(\.reply) == replies)
+            #expect(try await viaIntake.queuedRows(limit: 10).map(\.row) == [row])
+            try viaIntake.close()
+            try viaRecords.close()
         }
     }
 }

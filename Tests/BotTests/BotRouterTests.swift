@@ -19,7 +19,8 @@ private final class RouterHarness: Sendable {
     let failIntake = Mutex(false)
     let shutdowns = Mutex(0)
     let report = Mutex(RouterHarness.sampleReport)
-    let registry = PrometheusCollectorRegistry()
+    let metrics = BotMetrics()
+    var registry: PrometheusCollectorRegistry { metrics.registry }
 
     func application(adminToken: String?) -> some ApplicationProtocol {
         let router = BotRouter.build(
@@ -32,7 +33,7 @@ private final class RouterHarness: Sendable {
                     self.accepted.withLock { $0.append(update) }
                 }),
             admin: AdminEndpoint(adminToken: adminToken, shutdown: { self.shutdowns.withLock { $0 += 1 } }),
-            metrics: registry,
+            metrics: metrics,
             health: { self.report.withLock { $0 } })
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     }
@@ -194,6 +195,26 @@ struct BotRouterTests {
             let text = String(buffer: response.body)
             #expect(text.contains("# TYPE bot_updates_total counter"))
             #expect(text.contains(#"bot_updates_total{kind="message",outcome="handled"} 3"#))
+        }
+    }
+
+    @Test("/metrics counts webhook deliveries by status and shows the levels of a fresh health report")
+    func metricsDeliveriesAndLevels() async throws {
+        let harness = RouterHarness()
+        try await harness.application(adminToken: nil).test(.live) { client in
+            for (body, secret) in [(#"{"update_id": 1}"#, RouterHarness.secret), (#"{"update_id": 2}"#, RouterHarness.secret),
+                                   (#"{"update_id": 3}"#, "wrong"), ("{", RouterHarness.secret)] {
+                let (headers, buffer) = delivery(body, secret: secret)
+                _ = try await client.execute(uri: RouterHarness.path, method: .post, headers: headers, body: buffer)
+            }
+            harness.report.withLock { $0.outbox.queued = 17; $0.pendingActions = 5 }
+            let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(text.contains(#"bot_webhook_deliveries_total{status="200"} 2"#), "\(text)")
+            #expect(text.contains(#"bot_webhook_deliveries_total{status="401"} 1"#))
+            #expect(text.contains(#"bot_webhook_deliveries_total{status="400"} 1"#))
+            #expect(text.contains("bot_outbox_depth 17"))
+            #expect(text.contains("bot_pending_actions 5"))
+            #expect(text.contains("bot_resident_memory_bytes 10485760"))
         }
     }
 

@@ -181,6 +181,29 @@ import Testing
         }
     }
 
+    @Test("a crash after a confirmed batch of several rows: none of them is appended again, the rest follow in order")
+    func crashAfterConfirmedBatch() async throws {
+        try await SheetsWorld.withWorld { world in
+            do {
+                // The first process appends rows 61–63 in one values.append and dies before deleting them.
+                let database = try BotDatabase(path: world.databasePath)
+                try await Self.queueRows([61, 62, 63, 64, 65], in: database)
+                let rows = try await database.queuedRows(limit: 3)
+                try await database.recordAppendAttempt(updateIDs: rows.map(\.updateID))
+                try await world.sheetsClient().appendRows(rows.map(\.cells))
+                try database.close()
+            }
+            let database = try BotDatabase(path: world.databasePath)
+            defer { try? database.close() }
+            #expect(try await database.outboxStatus().queued == 5)
+            let worker = try Self.worker(world, database: database)
+            try await Self.run(worker, until: "the outbox empty") { try await database.outboxStatus().queued == 0 }
+            #expect(try await world.sheetRows().map { $0.last } == ["61", "62", "63", "64", "65"])
+            #expect(worker.status.alreadyPresentTotal == 3)
+            #expect(worker.status.appendedTotal == 2)
+        }
+    }
+
     @Test("on graceful shutdown with Sheets down the rows stay in the store for the next start")
     func shutdownKeepsRows() async throws {
         try await SheetsWorld.withWorld { world in

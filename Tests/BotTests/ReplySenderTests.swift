@@ -150,7 +150,8 @@ import Testing
             let all = try await fake.calls(method: "answerCallbackQuery")
             #expect(all.count == 3, "\(all.map { ($0.params["callback_query_id"]?.stringValue ?? "?", $0.status) })")
             #expect(try await Self.answerCalls(fake, queryID: "q-1").map(\.status).filter { $0 != 502 } == [200])
-            #expect(try await Self.answerCalls(fake, queryID: "q-unknown").map(\.status) == [400], "dropped, not retried")
+            // The one 502 hits whichever answer went first (they are sent concurrently).
+            #expect(try await Self.answerCalls(fake, queryID: "q-unknown").map(\.status).filter { $0 != 502 } == [400], "dropped, not retried")
         }
     }
 

@@ -80,6 +80,21 @@ struct ResourceMonitorTests {
         #expect(log.all.contains { $0.message == "memory back to normal" })
     }
 
+    @Test("jumping from normal straight to critical logs both levels crossed")
+    func straightToCritical() async throws {
+        let tree = try FakeProcTree()
+        let log = CapturedLog()
+        let monitor = ResourceMonitor(
+            configuration: .init(memoryLimitOverride: 100_000 * 1024, warnPercent: 80, criticalPercent: 90),
+            resources: SystemResources(paths: tree.paths), logger: log.logger(), onCritical: {})
+        try tree.status(rssKiB: 50_000)
+        try await monitor.check()
+        try tree.status(rssKiB: 99_000)
+        #expect(try await monitor.check().pressure == .critical)
+        #expect(log.all.map(\.message).filter { $0.hasPrefix("memory") }
+                == ["memory high", "memory critical: running cleanup and refusing new pending actions"])
+    }
+
     @Test("CPU percent is the CPU time used between two readings over the time between them")
     func cpuPercent() async throws {
         let tree = try FakeProcTree()

@@ -33,9 +33,20 @@ struct RuntimeIntegrationTests {
                 try await world.sentTexts(to: 1001).contains { $0.hasPrefix("Checked in at Madrid HQ") }
             }
             #expect(try await world.telegram.calls(method: "getUpdates").isEmpty, "never polls while the webhook is set")
+            try await eventually("the second delivery's answer and the append's answer recorded") {
+                // The fake shows the row a moment before the bot has read the append's answer.
+                let metrics = try await world.request("/metrics").body
+                return metrics.contains(#"bot_webhook_deliveries_total{status="200"} 2"#)
+                    && metrics.contains(#"bot_sheets_request_duration_seconds_count{operation="append"} 1"#)
+            }
             let metrics = try await world.request("/metrics").body
             #expect(metrics.contains(#"bot_updates_total{kind="/checkin",outcome="pending action opened"} 1"#), "\(metrics)")
             #expect(metrics.contains(#"bot_updates_total{kind="location",outcome="row queued"} 1"#))
+            #expect(metrics.contains(#"bot_telegram_request_duration_seconds_count{method="setWebhook"} 1"#))
+            #expect(metrics.contains(#"bot_telegram_request_duration_seconds_count{method="sendMessage"}"#))
+            #expect(metrics.contains(#"bot_sheets_request_duration_seconds_count{operation="token"} 1"#))
+            #expect(metrics.contains("bot_cleanup_runs_total 1"))
+            #expect(metrics.contains("bot_outbox_depth 0"))
             let health = try await world.health()
             #expect(health["status"] as? String == "ok")
             #expect((health["telegram"] as? [String: Any])?["webhook_set"] as? Bool == true)
@@ -54,6 +65,7 @@ struct RuntimeIntegrationTests {
             let metrics = try await world.request("/metrics").body
             #expect(metrics.contains(#"bot_webhook_setup_attempts_total{outcome="failure"} 2"#))
             #expect(metrics.contains(#"bot_webhook_setup_attempts_total{outcome="success"} 1"#))
+            #expect(metrics.contains(#"bot_telegram_errors_total{method="setWebhook",code="502"} 2"#), "\(metrics)")
         }
     }
 

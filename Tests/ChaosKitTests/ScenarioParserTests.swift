@@ -77,6 +77,7 @@ import Testing
         ("webhook_outage: on", "webhook_outage"),
         ("flood: {users: 50, messages: 4, concurrency: 8, text: /checkin}", "flood"),
         ("flood: {users: 5, messages: 1, checkin: true}", "flood"),
+        ("flood: {users: 5, messages: 1, text: /checkin, padding: 600KiB}", "flood"),
         ("memory_limit: 64MiB", "memory_limit"),
         ("sleep: 250ms", "sleep"),
         ("wait_until: {log: 'mode=polling', timeout: 2s}", "wait_until"),
@@ -130,6 +131,8 @@ import Testing
         ("name: x\ndescription: [unclosed\nsteps: []", 3, 6, "invalid YAML"),
         ("name: x\ndescription: d\nsteps:\n  - http: {path: health}\nexpect: [{bot: {running: true}}]", 4, 18, "start with '/'"),
         ("name: x\ndescription: d\nsteps:\n  - flood: {users: 3, messages: 2}\nexpect: [{bot: {running: true}}]", 4, 12, "'text'"),
+        ("name: x\ndescription: d\nsteps:\n  - flood: {users: 3, messages: 2, text: hi, padding: 2MiB}\nexpect: [{bot: {running: true}}]", 4, 55, "at most 1000000 bytes"),
+        ("name: x\ndescription: d\nsteps:\n  - flood: {users: 3, messages: 2, checkin: true, padding: 1KiB}\nexpect: [{bot: {running: true}}]", 4, 60, "not 'checkin'"),
     ]
 
     @Test("each kind of mistake is reported at its line and column with what was expected", arguments: mistakes)

@@ -1,6 +1,6 @@
 // BotBench — throughput and memory of the bot core, in release mode, outside `swift test`.
 //
-//   swift run -c release --package-path Benchmarks BotBench [--checkins N] [--batch N] [--skip-memory]
+//   swift run -c release --package-path Benchmarks BotBench [--checkins N] [--batch N] [--skip-memory | --intake-only | --memory-control]
 //   swift run -c release --package-path Benchmarks BotBench serve-fakes
 //
 // The fakes run in a child process (this binary with `serve-fakes`), so that the resident memory
@@ -40,6 +40,34 @@ func residentBytes() -> Int {
           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
     let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
     return kilobytes * 1024
+}
+
+/// CPU time (user + system) a process used so far, from /proc/PID/stat, in seconds.
+func cpuSeconds(pid: Int32) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let end = stat.lastIndex(of: ")") else { return 0 }
+    // Fields after the command name: state is field 3, utime 14, stime 15.
+    let fields = stat[stat.index(after: end)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// The `RssAnon`, `RssFile` and `RssShmem` lines of /proc/self/status: heap versus mapped files
+/// (the SQLite WAL index is a shared mapping).
+func residentBreakdown() -> String {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return "" }
+    return status.split(separator: "\n")
+        .filter { $0.hasPrefix("RssAnon:") || $0.hasPrefix("RssFile:") || $0.hasPrefix("RssShmem:") }
+        .map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        .joined(separator: ", ")
+}
+
+/// SQLite's `sqlite3_memory_used()`: what its allocator holds now (page caches, statements,
+/// schema), looked up in the loaded library.
+func sqliteMemoryUsed() -> Int {
+    guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "sqlite3_memory_used") else { return -1 }
+    typealias MemoryUsed = @convention(c) () -> Int64
+    return Int(unsafeBitCast(symbol, to: MemoryUsed.self)())
 }
 
 /// glibc's `malloc_trim(0)` (not exported by the Glibc module): returns free heap pages to the OS.
@@ -87,6 +115,7 @@ let checkIns = option("--checkins", default: 5_000)
 let batchSize = option("--batch", default: 100)
 let skipMemory = arguments.contains("--skip-memory")
 let intakeOnly = arguments.contains("--intake-only")
+let memoryControl = arguments.contains("--memory-control")
 
 let child = Process()
 child.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0])
@@ -144,12 +173,15 @@ func checkInUpdates(users: Range<Int64>, firstUpdateID: Int64) -> [[Update]] {
     return stride(from: 0, to: updates.count, by: batchSize).map { Array(updates[$0..<min($0 + batchSize, updates.count)]) }
 }
 
-/// Only `/checkin`: pending actions that are never completed.
+/// Only `/checkin`: pending actions that are never completed. With `--memory-control`, `/help`
+/// instead: the same updates, users and replies, but nothing left in the store, which tells
+/// the memory the pending actions cost from the memory the burst of updates costs.
 func abandonedUpdates(users: Range<Int64>, firstUpdateID: Int64) -> [[Update]] {
+    let text = memoryControl ? "/help" : "/checkin"
     let updates = users.enumerated().map { offset, userID in
         Update(updateID: firstUpdateID + Int64(offset), message: Message(
             messageID: 1, date: Int64(Date().timeIntervalSince1970), chat: Chat(id: userID),
-            from: User(id: userID, firstName: "Idle \(userID)"), text: "/checkin"))
+            from: User(id: userID, firstName: "Idle \(userID)"), text: text))
     }
     return stride(from: 0, to: updates.count, by: batchSize).map { Array(updates[$0..<min($0 + batchSize, updates.count)]) }
 }
@@ -175,7 +207,8 @@ func introduceUsers(_ users: Range<Int64>, telegramBaseURL base: String) async t
 }
 
 /// Feeds `batches` to the intake and waits until the outbox and the reply queue are empty.
-func drive(_ batches: [[Update]], _ services: BotServices) async throws -> (intake: Duration, total: Duration) {
+/// Returns when the intake was done, when the outbox was seen empty and when both queues were.
+func drive(_ batches: [[Update]], _ services: BotServices) async throws -> (intake: Duration, outbox: Duration, total: Duration) {
     let clock = ContinuousClock()
     let start = clock.now
     for batch in batches {
@@ -185,10 +218,11 @@ func drive(_ batches: [[Update]], _ services: BotServices) async throws -> (inta
     while try await services.database.outboxStatus().queued > 0 {
         try await Task.sleep(for: .milliseconds(2))
     }
+    let outboxDone = clock.now
     while try await services.database.queuedMessageCount() > 0 {
         try await Task.sleep(for: .milliseconds(2))
     }
-    return (intakeDone - start, clock.now - start)
+    return (intakeDone - start, outboxDone - start, clock.now - start)
 }
 
 func seconds(_ duration: Duration) -> Double {
@@ -217,11 +251,18 @@ try await application.withServices { services in
         _ = try await drive(checkInUpdates(users: nextUserID..<nextUserID + 200, firstUpdateID: nextUpdateID), services)
         nextUserID += 200; nextUpdateID += 400
 
-        let (intake, total) = try await drive(checkInUpdates(users: nextUserID..<nextUserID + Int64(checkIns), firstUpdateID: nextUpdateID), services)
+        let cpuBefore = (bot: cpuSeconds(pid: getpid()), fakes: cpuSeconds(pid: child.processIdentifier))
+        let (intake, outbox, total) = try await drive(checkInUpdates(users: nextUserID..<nextUserID + Int64(checkIns), firstUpdateID: nextUpdateID), services)
         nextUserID += Int64(checkIns); nextUpdateID += Int64(2 * checkIns)
-        print(String(format: "throughput: %d check-ins (%d updates, batches of %d): intake %.3f s, whole path %.3f s → %.0f check-ins/s, %.0f updates/s (intake alone %.0f updates/s)",
-                     checkIns, 2 * checkIns, batchSize, seconds(intake), seconds(total),
+        print(String(format: "throughput: %d check-ins (%d updates, batches of %d): intake %.3f s, outbox empty at %.3f s, whole path %.3f s → %.0f check-ins/s, %.0f updates/s (intake alone %.0f updates/s)",
+                     checkIns, 2 * checkIns, batchSize, seconds(intake), seconds(outbox), seconds(total),
                      Double(checkIns) / seconds(total), Double(2 * checkIns) / seconds(total), Double(2 * checkIns) / seconds(intake)))
+        // What one check-in costs in CPU, whatever else the machine runs: the bound on 2 idle cores.
+        let botCPU = cpuSeconds(pid: getpid()) - cpuBefore.bot
+        let fakesCPU = cpuSeconds(pid: child.processIdentifier) - cpuBefore.fakes
+        print(String(format: "cpu: bot %.3f s, fakes %.3f s → %.2f ms + %.2f ms per check-in → at most %.0f check-ins/s on 2 idle cores",
+                     botCPU, fakesCPU, 1000 * botCPU / Double(checkIns), 1000 * fakesCPU / Double(checkIns),
+                     2 * Double(checkIns) / (botCPU + fakesCPU)))
 
         if !skipMemory {
             var baseline = 0
@@ -241,7 +282,8 @@ try await application.withServices { services in
                 let trimmed = residentBytes()
                 if target == 0 { baseline = trimmed }
                 let pending = try await services.database.pendingActionCount()
-                print("memory: \(pending) abandoned pending actions in the store → RSS \(mebibytes(rss)), after malloc_trim \(mebibytes(trimmed)) (growth \(mebibytes(trimmed - baseline)))")
+                print("memory: \(memoryControl ? "\(target) /help updates (control), " : "")\(pending) abandoned pending actions in the store → RSS \(mebibytes(rss)), after malloc_trim \(mebibytes(trimmed)) (growth \(mebibytes(trimmed - baseline)))")
+                print("        \(residentBreakdown()); SQLite holds \(mebibytes(sqliteMemoryUsed()))")
             }
         }
         group.cancelAll()

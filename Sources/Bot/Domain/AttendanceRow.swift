@@ -42,6 +42,9 @@ public struct AttendanceRow: Sendable, Equatable {
 
     /// `2026-11-29T04:10:00Z`.
     public static func formatTimestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
+        date.formatted(timestampStyle)
     }
+
+    /// Built once: looking the time zone up by name per row showed in the intake's profile.
+    private static let timestampStyle = Date.ISO8601FormatStyle(timeZone: TimeZone(secondsFromGMT: 0)!)
 }

@@ -11,18 +11,22 @@ public enum BotRouter {
     ///   - webhookPath: `WEBHOOK_PATH`, where Telegram delivers updates.
     ///   - webhook: answers deliveries.
     ///   - admin: answers `POST /shutdown`.
-    ///   - metrics: the registry `/metrics` renders in Prometheus text.
+    ///   - metrics: counts webhook deliveries by status; `/metrics` renders its registry in
+    ///     Prometheus text, after recording the current outbox depth, pending actions and RSS
+    ///     from a fresh health report.
     ///   - health: builds a fresh health report.
     public static func build(
         webhookPath: String,
         webhook: WebhookEndpoint,
         admin: AdminEndpoint,
-        metrics: PrometheusCollectorRegistry,
+        metrics: BotMetrics,
         health: @escaping @Sendable () async -> HealthReport
     ) -> Router<BasicRequestContext> {
         let router = Router()
         router.post(RouterPath(webhookPath)) { request, context in
-            try await webhook.respond(to: request, context: context)
+            let response = try await webhook.respond(to: request, context: context)
+            metrics.webhookDelivery(status: Int(response.status.code))
+            return response
         }
         router.get("/health") { _, _ in
             let report = await health()
@@ -33,10 +37,13 @@ public enum BotRouter {
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
         }
         router.get("/metrics") { _, _ in
-            Response(
+            let report = await health()
+            metrics.recordLevels(outboxDepth: report.outbox.queued, pendingActions: report.pendingActions,
+                                 residentBytes: report.memory.rssBytes)
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
         }
         router.post("/shutdown") { request, context in
             try await admin.respond(to: request, context: context)

@@ -17,17 +17,21 @@ public struct CleanupJob: Service {
     public let status: CleanupStatus
     /// Event log.
     public let logger: Logger
+    /// Counts runs and removed pending actions for `/metrics`.
+    public let metrics: BotMetrics
     /// The clock.
     public let now: @Sendable () -> Date
 
-    /// Creates the job.
+    /// Creates the job. `metrics` defaults to a registry of its own.
     public init(database: BotDatabase, interval: Duration, processedUpdateRetention: Duration = .seconds(86_400),
-                status: CleanupStatus = CleanupStatus(), logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+                status: CleanupStatus = CleanupStatus(), logger: Logger, metrics: BotMetrics = BotMetrics(),
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
         self.interval = interval
         self.processedUpdateRetention = processedUpdateRetention
         self.status = status
         self.logger = logger
+        self.metrics = metrics
         self.now = now
     }
 
@@ -55,6 +59,7 @@ public struct CleanupJob: Service {
         let removed = try await database.deleteExpiredPendingActions(now: now)
         let pruned = try await database.pruneProcessedUpdates(olderThan: now.addingTimeInterval(-processedUpdateRetention.timeInterval))
         status.record(run: now, removed: removed)
+        metrics.cleanupRan(removed: removed)
         logger.info("cleanup ran", metadata: [
             "expired_pending_actions_removed": "\(removed)", "processed_updates_pruned": "\(pruned)",
             "removed_total": "\(status.removedTotal)",

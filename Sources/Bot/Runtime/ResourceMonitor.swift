@@ -149,6 +149,10 @@ public final class ResourceMonitor: Service, Sendable {
         guard snapshot.pressure != previousPressure ?? .normal else { return }
         switch snapshot.pressure {
         case .critical:
+            if previousPressure ?? .normal == .normal {
+                // Straight past the warn level in one reading: each level crossed is logged.
+                logger.warning("memory high", metadata: Self.metadata(snapshot))
+            }
             logger.error("memory critical: running cleanup and refusing new pending actions",
                          metadata: Self.metadata(snapshot))
             await onCritical()

@@ -54,6 +54,7 @@ public actor AccessTokenProvider {
     private let retryBackoff: Backoff
     private let maxAttempts: Int
     private let logger: Logger
+    private let metrics: BotMetrics
     private let now: @Sendable () -> Date
 
     private var cached: CachedToken?
@@ -72,6 +73,8 @@ public actor AccessTokenProvider {
     ///   - retryBackoff: delays between attempts. Defaults to 0.5 s doubling up to 8 s.
     ///   - maxAttempts: attempts per exchange (at least 1). Defaults to 3.
     ///   - logger: one line per exchange.
+    ///   - metrics: records each exchange's duration and error code (operation `token`).
+    ///     Defaults to a registry of its own.
     ///   - now: the wall clock, for `iat` and expiry. Defaults to `Date()`.
     /// - Throws: `ServiceAccountKeyError` when the private key cannot be parsed.
     public init(
@@ -83,6 +86,7 @@ public actor AccessTokenProvider {
         retryBackoff: Backoff = Backoff(base: .milliseconds(500), maximum: .seconds(8)),
         maxAttempts: Int = 3,
         logger: Logger,
+        metrics: BotMetrics = BotMetrics(),
         now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         do {
@@ -99,6 +103,7 @@ public actor AccessTokenProvider {
         self.retryBackoff = retryBackoff
         self.maxAttempts = max(maxAttempts, 1)
         self.logger = logger
+        self.metrics = metrics
         self.now = now
     }
 
@@ -193,6 +198,20 @@ public actor AccessTokenProvider {
         let form = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=\(assertion)"
         request.body = .bytes(ByteBuffer(string: form))
 
+        let started = ContinuousClock.now
+        do {
+            let token = try await send(request, issuedAt: issuedAt)
+            metrics.sheetsRequest(operation: SheetsOperation.token.rawValue, duration: ContinuousClock.now - started)
+            return token
+        } catch let error as SheetsError {
+            metrics.sheetsRequest(operation: SheetsOperation.token.rawValue, duration: ContinuousClock.now - started,
+                                  errorCode: error.metricsCode)
+            throw error
+        }
+    }
+
+    /// Sends the token request and reads the token from the answer.
+    private func send(_ request: HTTPClientRequest, issuedAt: Date) async throws -> CachedToken {
         let started = ContinuousClock.now
         let response: HTTPExchangeResponse
         do {

@@ -27,6 +27,7 @@ public struct SheetsClient: SheetRowAppending {
     private let maxAttempts: Int
     private let maxResponseBytes: Int
     private let logger: Logger
+    private let metrics: BotMetrics
 
     /// Creates a client.
     ///
@@ -43,6 +44,7 @@ public struct SheetsClient: SheetRowAppending {
     ///   - maxAttempts: attempts per call for the retries described above (at least 1). Defaults to 3.
     ///   - maxResponseBytes: the largest answer accepted (the key column of a large sheet). Defaults to 32 MiB.
     ///   - logger: one debug line per request.
+    ///   - metrics: records each request's duration and error code. Defaults to a registry of its own.
     public init(
         spreadsheetID: String,
         sheetName: String,
@@ -55,7 +57,8 @@ public struct SheetsClient: SheetRowAppending {
         retryBackoff: Backoff = Backoff(base: .milliseconds(500), maximum: .seconds(8)),
         maxAttempts: Int = 3,
         maxResponseBytes: Int = 32 << 20,
-        logger: Logger
+        logger: Logger,
+        metrics: BotMetrics = BotMetrics()
     ) {
         self.spreadsheetID = spreadsheetID
         self.sheetName = sheetName
@@ -69,6 +72,7 @@ public struct SheetsClient: SheetRowAppending {
         self.maxAttempts = max(maxAttempts, 1)
         self.maxResponseBytes = maxResponseBytes
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// Appends `rows` after the last row of the sheet (`values.append` with `RAW` input and
@@ -176,11 +180,13 @@ public struct SheetsClient: SheetRowAppending {
                     "attempt": "\(attempt)", "duration_ms": "\(HTTPExchange.milliseconds(ContinuousClock.now - started))",
                 ])
                 if (200..<300).contains(response.status) {
+                    metrics.sheetsRequest(operation: operation.rawValue, duration: ContinuousClock.now - started)
                     return response
                 }
                 if response.status == 401, !refreshedAfter401 {
                     // The token was refused (revoked, expired early): nothing was written.
                     refreshedAfter401 = true
+                    metrics.sheetsRequest(operation: operation.rawValue, duration: ContinuousClock.now - started, errorCode: "401")
                     await tokens.invalidate(token)
                     logger.notice("access token refused; refreshing it and retrying once", metadata: ["sheets.operation": "\(operation.rawValue)"])
                     continue
@@ -190,6 +196,8 @@ public struct SheetsClient: SheetRowAppending {
             } catch let error as HTTPExchangeError {
                 failure = SheetsError(error, operation: operation)
             }
+            metrics.sheetsRequest(operation: operation.rawValue, duration: ContinuousClock.now - started,
+                                  errorCode: failure.metricsCode)
             guard attempt < maxAttempts, mayRetry(failure, operation: operation) else {
                 throw failure
             }

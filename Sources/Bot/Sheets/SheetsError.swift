@@ -80,6 +80,22 @@ public enum SheetsError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The `code` label of `bot_sheets_errors_total`: the HTTP status, or `timeout`, `transport`,
+    /// `malformed` or `signing` when Google gave none.
+    var metricsCode: String {
+        switch self {
+        case .tokenRejected(let status, _, _): return status == 0 ? "signing" : String(status)
+        case .unauthenticated: return "401"
+        case .permissionDenied: return "403"
+        case .notFound: return "404"
+        case .rejected(_, let status, _, _), .serverError(_, let status, _, _): return String(status)
+        case .rateLimited: return "429"
+        case .timeout: return "timeout"
+        case .transport: return "transport"
+        case .malformedResponse: return "malformed"
+        }
+    }
+
     /// A one-line explanation for logs and operators; never contains a secret.
     public var description: String {
         switch self {

@@ -20,6 +20,7 @@ public struct TelegramClient: Sendable {
     private let timeout: Duration
     private let maxResponseBytes: Int
     private let logger: Logger
+    private let metrics: BotMetrics
 
     /// Creates a client.
     ///
@@ -31,13 +32,15 @@ public struct TelegramClient: Sendable {
     ///   - timeout: the deadline of each call (`HTTP_TIMEOUT`).
     ///   - maxResponseBytes: the largest answer accepted. Defaults to 16 MiB.
     ///   - logger: receives one debug line per call (method, status, duration; never the token).
+    ///   - metrics: records each call's duration and error code. Defaults to a registry of its own.
     public init(
         token: String,
         baseURL: String,
         httpClient: HTTPClient,
         timeout: Duration,
         maxResponseBytes: Int = 16 << 20,
-        logger: Logger
+        logger: Logger,
+        metrics: BotMetrics = BotMetrics()
     ) {
         self.token = token
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
@@ -45,6 +48,7 @@ public struct TelegramClient: Sendable {
         self.timeout = timeout
         self.maxResponseBytes = maxResponseBytes
         self.logger = logger
+        self.metrics = metrics
     }
 
     // MARK: - Methods
@@ -164,25 +168,32 @@ public struct TelegramClient: Sendable {
         request.body = .bytes(ByteBuffer(bytes: body))
 
         let started = ContinuousClock.now
-        let response: HTTPExchangeResponse
         do {
-            response = try await HTTPExchange.perform(
-                request, on: httpClient, timeout: timeout + longPoll,
-                maxBodyBytes: maxResponseBytes, logger: logger
-            )
-        } catch let error as HTTPExchangeError {
-            let mapped = mapped(error)
-            logger.debug("telegram call failed", metadata: [
-                "telegram.method": "\(method)", "error": "\(mapped)",
+            let response: HTTPExchangeResponse
+            do {
+                response = try await HTTPExchange.perform(
+                    request, on: httpClient, timeout: timeout + longPoll,
+                    maxBodyBytes: maxResponseBytes, logger: logger
+                )
+            } catch let error as HTTPExchangeError {
+                let mapped = mapped(error)
+                logger.debug("telegram call failed", metadata: [
+                    "telegram.method": "\(method)", "error": "\(mapped)",
+                ])
+                throw mapped
+            }
+            logger.debug("telegram call", metadata: [
+                "telegram.method": "\(method)",
+                "http.status": "\(response.status)",
+                "duration_ms": "\(HTTPExchange.milliseconds(ContinuousClock.now - started))",
             ])
-            throw mapped
+            let result = try decode(response, method: method, as: Result.self)
+            metrics.telegramRequest(method: method, duration: ContinuousClock.now - started)
+            return result
+        } catch let error as TelegramError {
+            metrics.telegramRequest(method: method, duration: ContinuousClock.now - started, errorCode: error.metricsCode)
+            throw error
         }
-        logger.debug("telegram call", metadata: [
-            "telegram.method": "\(method)",
-            "http.status": "\(response.status)",
-            "duration_ms": "\(HTTPExchange.milliseconds(ContinuousClock.now - started))",
-        ])
-        return try decode(response, method: method, as: Result.self)
     }
 
     private func mapped(_ error: HTTPExchangeError) -> TelegramError {

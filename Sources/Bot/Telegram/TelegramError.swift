@@ -57,6 +57,17 @@ public enum TelegramError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The `code` label of `bot_telegram_errors_total`: the error code, or `timeout`,
+    /// `transport` or `malformed` when Telegram gave none.
+    var metricsCode: String {
+        if let errorCode { return String(errorCode) }
+        switch self {
+        case .timeout: return "timeout"
+        case .transport: return "transport"
+        default: return "malformed"
+        }
+    }
+
     /// A one-line explanation for logs and operators; never contains a secret.
     public var description: String {
         switch self {

@@ -29,6 +29,17 @@ public struct TelegramControl: Sendable {
         return try updateID(await client.call("POST", "/control/users/\(user.id)/callbacks", json: body))
     }
 
+    /// A text message from `user` as a raw update, bypassing the user-message route's 4096-character
+    /// limit (Telegram's own) so that a scenario can send bodies of any size; returns the update id.
+    public func sendLongText(user: ScenarioUser, text: String) async throws -> Int64 {
+        let person: [String: Any] = ["id": user.id, "is_bot": false, "first_name": user.firstName]
+        let message: [String: Any] = [
+            "message_id": 1, "date": Int(Date().timeIntervalSince1970), "text": text, "from": person,
+            "chat": ["id": user.id, "type": "private", "first_name": user.firstName],
+        ]
+        return try updateID(await client.call("POST", "/control/updates", json: ["message": message]))
+    }
+
     /// Any update (JSON without `update_id`); returns the update id.
     public func sendRaw(json: String) async throws -> Int64 {
         let object = try JSONSerialization.jsonObject(with: Data(json.utf8))

@@ -222,7 +222,12 @@ final class ScenarioExecution {
                     for _ in 0..<flood.messages {
                         switch flood.content {
                         case .text(let text):
-                            ids.append(try await telegram.sendText(user: user, text: text))
+                            if let padding = flood.padding {
+                                let padded = text + " " + String(repeating: "x", count: padding)
+                                ids.append(try await telegram.sendLongText(user: user, text: padded))
+                            } else {
+                                ids.append(try await telegram.sendText(user: user, text: text))
+                            }
                         case .checkIn:
                             ids.append(try await telegram.sendText(user: user, text: "/checkin"))
                             ids.append(try await telegram.sendLocation(user: user, latitude: site.latitude, longitude: site.longitude))
@@ -239,7 +244,8 @@ final class ScenarioExecution {
         }
         injectedUpdates += ids
         let order = users.prefix(5).map { String($0.id) }.joined(separator: ", ")
-        return "\(ids.count) updates from \(flood.users) users × \(flood.messages), concurrency \(flood.concurrency); user order starts \(order)"
+        let padded = flood.padding.map { ", each text padded with \($0) bytes" } ?? ""
+        return "\(ids.count) updates from \(flood.users) users × \(flood.messages), concurrency \(flood.concurrency)\(padded); user order starts \(order)"
     }
 
     func sendHTTP(_ request: HTTPStep) async throws -> String {

@@ -212,7 +212,7 @@ extension ScenarioParser {
     }
 
     static func readFlood(_ node: Node, reader: NodeReader) -> FloodStep? {
-        guard let fields = reader.mapping(node, "flood", allowed: ["users", "messages", "concurrency", "text", "checkin"], required: ["users", "messages"]) else { return nil }
+        guard let fields = reader.mapping(node, "flood", allowed: ["users", "messages", "concurrency", "text", "checkin", "padding"], required: ["users", "messages"]) else { return nil }
         let users = fields["users"].flatMap { reader.int($0, "flood.users", range: 1...100_000) }
         let messages = fields["messages"].flatMap { reader.int($0, "flood.messages", range: 1...10_000) }
         let concurrency = fields["concurrency"].flatMap { reader.int($0, "flood.concurrency", range: 1...256) } ?? 8
@@ -223,8 +223,18 @@ extension ScenarioParser {
         case (nil, nil): reader.error(node, "flood needs 'text' (a message each user sends) or 'checkin: true' (a whole check-in)")
         default: reader.error(node, "flood takes 'text' or 'checkin', not both")
         }
+        var padding: Int?
+        if let node = fields["padding"], let bytes = reader.bytes(node, "flood.padding") {
+            if bytes > FloodStep.maximumPadding {
+                reader.error(node, "expected flood.padding of at most \(FloodStep.maximumPadding) bytes (the bot refuses webhook bodies over 1 MiB), found \(bytes)")
+            } else if case .checkIn? = content {
+                reader.error(node, "flood.padding pads a text; use it with 'text', not 'checkin'")
+            } else {
+                padding = Int(bytes)
+            }
+        }
         guard let users, let messages, let content else { return nil }
-        return FloodStep(users: users, messages: messages, concurrency: concurrency, content: content)
+        return FloodStep(users: users, messages: messages, concurrency: concurrency, content: content, padding: padding)
     }
 
     static func readHTTP(_ node: Node, reader: NodeReader) -> HTTPStep? {

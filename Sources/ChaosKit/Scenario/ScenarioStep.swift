@@ -129,6 +129,10 @@ public struct FloodStep: Sendable, Equatable {
     public var concurrency: Int
     /// What each message is: a text, or a whole check-in (`/checkin` then a location).
     public var content: Content
+    /// Filler bytes appended to each text (after a space), to press on the bot's memory with
+    /// large webhook bodies; nil sends the text alone. Padded texts go through the fake's raw
+    /// update route, as its user-message route keeps Telegram's 4096-character limit.
+    public var padding: Int?
 
     /// What a flood sends.
     public enum Content: Sendable, Equatable {
@@ -139,12 +143,17 @@ public struct FloodStep: Sendable, Equatable {
     }
 
     /// Creates a flood.
-    public init(users: Int, messages: Int, concurrency: Int = 8, content: Content) {
+    public init(users: Int, messages: Int, concurrency: Int = 8, content: Content, padding: Int? = nil) {
         self.users = users
         self.messages = messages
         self.concurrency = concurrency
         self.content = content
+        self.padding = padding
     }
+
+    /// The largest `padding`: the bot answers 413 to a webhook body over 1 MiB, so a larger
+    /// update would never be delivered.
+    public static let maximumPadding = 1_000_000
 
     /// The id of the flood's `index`-th user (0-based).
     public static func userID(_ index: Int) -> Int64 { 900_001 + Int64(index) }

@@ -1,0 +1,327 @@
+// RuntimeBench — the bot's runtime figures (issue 5), in release mode, outside `swift test`.
+//
+//   swift build -c release --package-path Benchmarks --product metro-bot --product RuntimeBench
+//   Benchmarks/.build/release/RuntimeBench startup [--runs 10]
+//   Benchmarks/.build/release/RuntimeBench latency [--rate 1000] [--seconds 10]
+//   Benchmarks/.build/release/RuntimeBench serve          # then load the printed URL with wrk
+//
+// This process runs the fake Telegram and the fake Sheets in-process and starts the real
+// `metro-bot` binary (found next to this one, or `--bot PATH`) as a child process in webhook mode,
+// with a fresh database in a temporary directory. It is also the load: webhook deliveries are
+// POSTed to the bot the way Telegram sends them (JSON update, secret-token header), each a
+// `/checkin` from one of 2,000 users whose chats the fake Telegram knows, so the bot's replies are
+// accepted as in reality.
+//
+// - startup: time from spawning the process to the first `/health` answering 200, then the
+//   resident memory (VmRSS of the child) once it has been idle in webhook mode for 3 seconds.
+// - latency: deliveries sent open-loop at a fixed rate; each one's time runs from when it was
+//   due to be sent until its 200 (so a stalled bot cannot hide queued requests).
+// - serve: prints the webhook URL, the secret and a first unused update_id for wrk, and runs
+//   until interrupted.
+
+import AsyncHTTPClient
+import Dispatch
+import FakeSheets
+import FakeTelegram
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let mode = arguments.first ?? "startup"
+
+@Sendable func option(_ name: String, default value: Int) -> Int {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let number = Int(arguments[index + 1]) else { return value }
+    return number
+}
+
+@Sendable func stringOption(_ name: String) -> String? {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+    return arguments[index + 1]
+}
+
+let botPath = stringOption("--bot")
+    ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("metro-bot").path
+let users: ClosedRange<Int64> = 1_000...2_999
+let webhookSecret = "runtime-bench-secret"
+let sites = #"[{"name": "Madrid HQ", "latitude": 40.4168, "longitude": -3.7038, "radius_m": 150}]"#
+
+guard FileManager.default.isExecutableFile(atPath: botPath) else {
+    FileHandle.standardError.write(Data("RuntimeBench: no metro-bot at \(botPath); build it with `swift build -c release --package-path Benchmarks --product metro-bot` or pass --bot PATH\n".utf8))
+    exit(2)
+}
+
+// MARK: - Helpers
+
+@Sendable func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+@Sendable func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+}
+
+@Sendable func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+}
+
+/// VmRSS of process `pid`, in bytes.
+@Sendable func residentBytes(of pid: Int32) -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+    return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
+}
+
+@Sendable func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw BenchError("cannot find a free port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The load's client: up to 128 connections to the bot, so that 1,000 deliveries/s never queue
+/// on the client side (AsyncHTTPClient's shared client allows 8 per host).
+let loadClient: HTTPClient = {
+    var configuration = HTTPClient.Configuration()
+    configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
+    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+}()
+
+@Sendable func post(_ url: String, json: String, headers: [(String, String)] = [], timeout: Int64 = 30) async throws -> (Int, String) {
+    var request = HTTPClientRequest(url: url)
+    request.method = .POST
+    request.headers.add(name: "Content-Type", value: "application/json")
+    for (name, value) in headers { request.headers.add(name: name, value: value) }
+    request.body = .bytes(ByteBuffer(string: json))
+    let response = try await loadClient.execute(request, timeout: .seconds(timeout))
+    let body = try await response.body.collect(upTo: 1 << 20)
+    return (Int(response.status.code), String(buffer: body))
+}
+
+@Sendable func get(_ url: String) async throws -> (Int, String) {
+    let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+    let body = try await response.body.collect(upTo: 1 << 20)
+    return (Int(response.status.code), String(buffer: body))
+}
+
+/// A webhook delivery: `/checkin` from one of the known users, as Telegram serializes it.
+@Sendable func checkInUpdate(_ updateID: Int64) -> String {
+    let user = users.lowerBound + updateID % Int64(users.count)
+    return #"{"update_id":\#(updateID),"message":{"message_id":\#(updateID),"date":\#(Int(Date().timeIntervalSince1970)),"chat":{"id":\#(user),"type":"private","first_name":"User"},"from":{"id":\#(user),"is_bot":false,"first_name":"User"},"text":"/checkin","entities":[{"type":"bot_command","offset":0,"length":8}]}}"#
+}
+
+// MARK: - The fakes and the bot
+
+/// The fakes with a registered bot, a spreadsheet and the users' chats; the bot is started from it.
+struct Stage {
+    var telegram: FakeTelegram
+    var token: String
+    var sheetsBaseURL: String
+    var spreadsheetID: String
+    var credentials: URL
+
+    /// Makes the fake Telegram know every user's chat, then confirms those updates so that the
+    /// bot starts with nothing pending.
+    func introduceUsers() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var iterator = users.makeIterator()
+            func add() { if let user = iterator.next() { group.addTask { _ = try await post("\(telegram.baseURL)/control/users/\(user)/messages", json: #"{"text": "hello", "first_name": "User"}"#) } } }
+            for _ in 0..<16 { add() }
+            while try await group.next() != nil { add() }
+        }
+        let api = "\(telegram.baseURL)/bot\(token)/getUpdates"
+        let (_, last) = try await post(api, json: #"{"offset": -1, "timeout": 0}"#)
+        guard let data = last.data(using: .utf8),
+              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let result = object["result"] as? [[String: Any]], let id = result.last?["update_id"] as? Int
+        else { throw BenchError("getUpdates answered \(last)") }
+        _ = try await post(api, json: #"{"offset": \#(id + 1), "timeout": 0}"#)
+    }
+}
+
+/// One running `metro-bot`.
+struct RunningBot {
+    var process: Process
+    var port: Int
+    var directory: URL
+    var spawnedAt: ContinuousClock.Instant
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+    var webhookURL: String { baseURL + "/telegram/webhook" }
+
+    static func start(on stage: Stage) throws -> RunningBot {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runtimebench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data(sites.utf8).write(to: directory.appendingPathComponent("sites.json"))
+        let port = try freePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: botPath)
+        process.environment = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "TELEGRAM_BOT_TOKEN": stage.token,
+            "TELEGRAM_API_BASE_URL": stage.telegram.baseURL,
+            "SHEETS_API_BASE_URL": stage.sheetsBaseURL,
+            "SPREADSHEET_ID": stage.spreadsheetID,
+            "GOOGLE_APPLICATION_CREDENTIALS": stage.credentials.path,
+            "SITES_FILE": directory.appendingPathComponent("sites.json").path,
+            "DATABASE_PATH": directory.appendingPathComponent("bot.sqlite").path,
+            "LOG_DIR": directory.appendingPathComponent("logs").path,
+            "HOST": "127.0.0.1",
+            "PORT": String(port),
+            "WEBHOOK_URL": "http://127.0.0.1:\(port)",
+            "WEBHOOK_SECRET": webhookSecret,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let spawnedAt = ContinuousClock.now
+        try process.run()
+        return RunningBot(process: process, port: port, directory: directory, spawnedAt: spawnedAt)
+    }
+
+    /// Polls `/health` every millisecond until it answers 200; returns the time since spawning.
+    func untilHealthy() async throws -> Duration {
+        while process.isRunning {
+            if let (status, _) = try? await get(baseURL + "/health"), status == 200 {
+                return ContinuousClock.now - spawnedAt
+            }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        throw BenchError("metro-bot exited with \(process.terminationStatus) before /health answered; see \(directory.path)/logs")
+    }
+
+    func untilWebhookMode() async throws {
+        for _ in 0..<2_000 {
+            if let (_, body) = try? await get(baseURL + "/health"), body.contains(#""mode":"webhook""#) { return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw BenchError("metro-bot did not reach webhook mode within 10 s")
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+@Sendable func withStage(_ body: @escaping @Sendable (Stage) async throws -> Void) async throws {
+    try await FakeTelegram.withRunning { telegram in
+        let bot = await telegram.registerBot()
+        try await FakeSheets.withRunning { sheets in
+            let credentials = FileManager.default.temporaryDirectory.appendingPathComponent("runtimebench-\(UUID().uuidString).json")
+            try await sheets.serviceAccountKeyJSON().write(to: credentials)
+            defer { try? FileManager.default.removeItem(at: credentials) }
+            let stage = Stage(telegram: telegram, token: bot.token, sheetsBaseURL: sheets.baseURL,
+                              spreadsheetID: try await sheets.createSpreadsheet(), credentials: credentials)
+            try await stage.introduceUsers()
+            try await body(stage)
+        }
+    }
+}
+
+// MARK: - Modes
+
+nonisolated(unsafe) var signalSources: [any DispatchSourceSignal] = []
+
+switch mode {
+case "startup":
+    let runs = option("--runs", default: 10)
+    try await withStage { stage in
+        var startTimes: [Double] = []
+        var idleRSS: [Double] = []
+        for run in 1...runs {
+            let bot = try RunningBot.start(on: stage)
+            let healthy = try await bot.untilHealthy()
+            try await bot.untilWebhookMode()
+            try await Task.sleep(for: .seconds(3))
+            let rss = Double(residentBytes(of: bot.process.processIdentifier)) / 1_048_576
+            bot.stop()
+            startTimes.append(seconds(healthy) * 1000)
+            idleRSS.append(rss)
+            print(String(format: "run %2d: start-to-healthy %7.1f ms, idle RSS %5.1f MiB", run, seconds(healthy) * 1000, rss))
+        }
+        print(String(format: "median: start-to-healthy %.1f ms (min %.1f, max %.1f), idle RSS %.1f MiB (min %.1f, max %.1f)",
+                     median(startTimes), startTimes.min() ?? 0, startTimes.max() ?? 0,
+                     median(idleRSS), idleRSS.min() ?? 0, idleRSS.max() ?? 0))
+    }
+
+case "latency":
+    let rate = option("--rate", default: 1_000)
+    let duration = option("--seconds", default: 10)
+    let warmup = option("--warmup", default: 2)
+    try await withStage { stage in
+        let bot = try RunningBot.start(on: stage)
+        defer { bot.stop() }
+        _ = try await bot.untilHealthy()
+        try await bot.untilWebhookMode()
+        let total = rate * (warmup + duration)
+        let interval = Duration.nanoseconds(1_000_000_000 / Int64(rate))
+        let clock = ContinuousClock()
+        let start = clock.now + .milliseconds(100)
+        let results = try await withThrowingTaskGroup(of: (Int, Double, Int).self) { group in
+            for index in 0..<total {
+                let due = start + interval * index
+                try await clock.sleep(until: due)
+                group.addTask {
+                    // A delivery that fails or times out counts as a non-200 answer, not a crash.
+                    let status = (try? await post(bot.webhookURL, json: checkInUpdate(Int64(1_000_000 + index)),
+                                                  headers: [("X-Telegram-Bot-Api-Secret-Token", webhookSecret)], timeout: 10).0) ?? -1
+                    return (index, seconds(clock.now - due) * 1000, status)
+                }
+            }
+            var results: [(Int, Double, Int)] = []
+            for try await result in group { results.append(result) }
+            return results
+        }
+        let measured = results.filter { $0.0 >= rate * warmup }
+        let failed = measured.filter { $0.2 != 200 }.count
+        let latencies = measured.map(\.1).sorted()
+        print(String(format: "%d deliveries at %d/s (after %d s warm-up): p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms, non-200: %d",
+                     measured.count, rate, warmup, percentile(latencies, 0.5), percentile(latencies, 0.9),
+                     percentile(latencies, 0.99), latencies.last ?? 0, failed))
+    }
+
+case "serve":
+    try await withStage { stage in
+        let bot = try RunningBot.start(on: stage)
+        defer { bot.stop() }
+        _ = try await bot.untilHealthy()
+        try await bot.untilWebhookMode()
+        print("WEBHOOK_URL=\(bot.webhookURL)")
+        print("WEBHOOK_SECRET=\(webhookSecret)")
+        print("BOT_PID=\(bot.process.processIdentifier)")
+        print("HEALTH_URL=\(bot.baseURL)/health")
+        print("Ctrl-C to stop")
+        FileHandle.standardOutput.synchronizeFile()
+        let signals = AsyncStream<Void> { continuation in
+            signal(SIGINT, SIG_IGN)
+            signal(SIGTERM, SIG_IGN)
+            for number in [SIGINT, SIGTERM] {
+                let source = DispatchSource.makeSignalSource(signal: number)
+                source.setEventHandler { continuation.yield() }
+                source.resume()
+                signalSources.append(source)  // kept alive until the process exits
+            }
+        }
+        for await _ in signals { break }
+    }
+
+default:
+    FileHandle.standardError.write(Data("usage: RuntimeBench startup [--runs N] | latency [--rate N] [--seconds N] | serve  [--bot PATH]\n".utf8))
+    exit(2)
+}
