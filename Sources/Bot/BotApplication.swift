@@ -131,7 +131,8 @@ public struct BotServices: Sendable {
         self.intake = intake
         let circuitBreaker = CircuitBreaker()
         outboxWorker = OutboxWorker(database: database, sheets: sheets, doorbell: outboxDoorbell,
-                                    circuitBreaker: circuitBreaker, settleDelay: timeout, logger: logger)
+                                    circuitBreaker: circuitBreaker, settleDelay: OutboxWorker.settleDelay(forHTTPTimeout: timeout),
+                                    logger: logger)
         replySender = ReplySender(database: database, telegram: telegram, doorbell: replyDoorbell, logger: logger)
         let cleanupJob = CleanupJob(database: database, interval: configuration.store.cleanupInterval, logger: logger,
                                     metrics: metrics)

@@ -11,7 +11,7 @@ import Testing
     func migrates() async throws {
         try await withTemporaryDirectory { directory in
             let database = try BotDatabase(path: directory.appendingPathComponent("nested/dir/bot.sqlite").path)
-            #expect(try await database.appliedMigrations() == [BotMigrations.migrator.migrations.last!])
+            #expect(try await database.appliedMigrations() == BotMigrations.migrator.migrations.sorted())
             #expect(try await database.journalMode() == "wal")
             // NORMAL (1) on the connection that commits: durable against a crash of the process
             // (see BotDatabase.init for the power-loss trade-off).
@@ -42,7 +42,7 @@ import Testing
                 try database.close()
             }
             let reopened = try BotDatabase(path: path)
-            #expect(try await reopened.appliedMigrations().count == 1)
+            #expect(try await reopened.appliedMigrations().count == BotMigrations.migrator.migrations.count)
             #expect(try await reopened.isProcessed(updateID: 1))
             let state = try await reopened.conversationState(userID: 7)
             #expect(state.pending?.action == .checkOut)
@@ -84,6 +84,8 @@ import Testing
                 "INSERT INTO outbox (update_id, cells, enqueued_at, attempts) VALUES (1, '[]', '2026-01-01', -1)",
                 "INSERT INTO outgoing_messages (chat_id, text, created_at) VALUES (1, '', '2026-01-01')",
                 "INSERT INTO last_actions (user_id, action, site, distance_m, recorded_at) VALUES (1, 'check_in', 'x', -5, '2026-01-01')",
+                "INSERT INTO callback_answers (callback_query_id, created_at) VALUES ('', '2026-01-01')",
+                "INSERT INTO callback_answers (callback_query_id, text, created_at) VALUES ('q', '\(String(repeating: "x", count: 201))', '2026-01-01')",
             ]
             for sql in failures {
                 await #expect(throws: DatabaseError.self, "\(sql)") {
@@ -123,6 +125,56 @@ import Testing
         }
     }
 
+    @Test("a callback answer is recorded with its update, once, and can be failed, aged out and deleted")
+    func callbackAnswers() async throws {
+        try await withTemporaryDirectory { directory in
+            let database = try BotDatabase(path: directory.appendingPathComponent("bot.sqlite").path)
+            let press = { (updateID: Int64, queryID: String) in
+                ConversationInput(updateID: updateID, user: User(id: 1, firstName: "A"), chatID: 1, sentAt: nil, event: .other,
+                                  callbackQueryID: queryID)
+            }
+            let answer: @Sendable (ConversationState, ConversationInput) -> ConversationStep = { _, input in
+                ConversationStep(callbackAnswer: CallbackAnswer(callbackQueryID: input.callbackQueryID!, text: "stale"))
+            }
+            // A redelivered update records nothing more.
+            _ = try await database.recordUpdates([press(1, "q1"), press(1, "q1")], now: Self.now.addingTimeInterval(-60), decide: answer)
+            _ = try await database.recordUpdates([press(2, "q2")], now: Self.now, decide: answer)
+            let queued = try await database.queuedCallbackAnswers(limit: 10)
+            #expect(queued.map(\.answer) == [CallbackAnswer(callbackQueryID: "q1", text: "stale"), CallbackAnswer(callbackQueryID: "q2", text: "stale")])
+            #expect(queued.map(\.createdAt) == [Self.now.addingTimeInterval(-60), Self.now])
+
+            try await database.recordCallbackAnswerFailure(id: try #require(queued[1].id), error: "502")
+            #expect(try await database.queuedCallbackAnswers(limit: 10).map(\.attempts) == [0, 1])
+            #expect(try await database.queuedCallbackAnswers(limit: 10).map(\.lastError) == [nil, "502"])
+            #expect(try await database.deleteCallbackAnswers(recordedBefore: Self.now.addingTimeInterval(-30)) == 1)
+            try await database.deleteCallbackAnswers(ids: [try #require(queued[1].id)])
+            #expect(try await database.queuedCallbackAnswerCount() == 0)
+            try database.close()
+        }
+    }
+
+    @Test("a store from before the outbox's last_attempt_at keeps its rows; their attempt time reads as unknown")
+    func upgradesOutbox() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("bot.sqlite").path
+            do {
+                let queue = try DatabaseQueue(path: path)
+                try BotMigrations.migrator.migrate(queue, upTo: "v2: callback answers")
+                try await queue.write { db in
+                    try db.execute(sql: "INSERT INTO outbox (update_id, cells, enqueued_at, attempts) VALUES (7, '[\"7\"]', '2026-01-01 00:00:00.000', 2)")
+                }
+                try queue.close()
+            }
+            let database = try BotDatabase(path: path)
+            let rows = try await database.queuedRows(limit: 10)
+            #expect(rows.map(\.updateID) == [7])
+            #expect(rows.map(\.attempts) == [2])
+            #expect(rows.first?.lastAttemptAt == nil)
+            #expect(try await database.hasAttemptedRows())
+            try database.close()
+        }
+    }
+
     @Test("outbox attempts, failures and deletions are recorded per row key")
     func outboxBookkeeping() async throws {
         try await withTemporaryDirectory { directory in
@@ -132,11 +184,12 @@ import Testing
                 ConversationStep(effects: [.enqueueRow(AttendanceRow(updateID: input.updateID, cells: ["\(input.updateID)"]))])
             }
             #expect(try await !database.hasAttemptedRows())
-            try await database.recordAppendAttempt(updateIDs: [1, 2])
+            try await database.recordAppendAttempt(updateIDs: [1, 2], startedAt: Self.now)
             try await database.recordAppendFailure(updateIDs: [1, 2], error: "503")
             #expect(try await database.hasAttemptedRows())
             let rows = try await database.queuedRows(limit: 10)
             #expect(rows.map(\.attempts) == [1, 1, 0])
+            #expect(rows.map(\.lastAttemptAt) == [Self.now, Self.now, nil])
             #expect(rows.map(\.lastError) == ["503", "503", nil])
             #expect(try await database.deleteAppendedRows(updateIDs: [1]) == 1)
             #expect(try await database.queuedRows(limit: 10).map(\.updateID) == [2, 3])

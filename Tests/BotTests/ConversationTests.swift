@@ -92,6 +92,7 @@ import Testing
             #expect(rows.isEmpty)
         }
         #expect(Self.apply(step.effects, to: example.state).pending?.action == example.pendingAfter)
+        #expect(step.callbackAnswer == nil, "only callback queries are answered")
     }
 
     @Test("a new pending action expires after the TTL")
@@ -138,8 +139,35 @@ import Testing
         photo.text = nil
         #expect(ConversationInput(update: Update(updateID: 3, message: photo)).event == .unsupportedMessage)
         #expect(ConversationInput(update: Update(updateID: 4, editedMessage: message)).event == .editedMessage)
-        #expect(ConversationInput(update: Update(updateID: 5, callbackQuery: CallbackQuery(id: "c", from: Self.user))).event == .other)
+        let callback = ConversationInput(update: Update(updateID: 5, callbackQuery: CallbackQuery(id: "c", from: Self.user)))
+        #expect(callback.event == .other)
+        #expect(callback.callbackQueryID == "c")
         #expect(ConversationInput(update: Update(updateID: 6)).event == .other)
+        #expect(ConversationInput(update: Update(updateID: 6)).callbackQueryID == nil)
+        #expect(ConversationInput(update: Update(updateID: 1, message: message)).callbackQueryID == nil)
+    }
+
+    struct CallbackCase: Sendable, CustomTestStringConvertible {
+        var label: String
+        var state: ConversationState
+        var chatID: Int64?
+        var testDescription: String { label }
+    }
+
+    @Test("a callback query is answered once, whatever the state, and changes nothing else", arguments: [
+        CallbackCase(label: "no pending action", state: .init(), chatID: 1001),
+        CallbackCase(label: "a live pending action", state: .init(pending: live, lastAction: last), chatID: 1001),
+        CallbackCase(label: "an expired pending action", state: .init(pending: expired), chatID: 1001),
+        CallbackCase(label: "a button on an inline-mode message (no chat)", state: .init(pending: live), chatID: nil),
+    ])
+    func callbackAnswered(_ example: CallbackCase) {
+        let input = ConversationInput(updateID: 88, user: Self.user, chatID: example.chatID, sentAt: nil, event: .other,
+                                      callbackQueryID: "4242")
+        let step = Self.conversation.step(state: example.state, input: input, now: Self.now)
+        #expect(step.callbackAnswer == CallbackAnswer(callbackQueryID: "4242", text: Replies.inactiveButton))
+        #expect(step.replies.isEmpty)
+        #expect(step.effects.isEmpty)
+        #expect(Replies.inactiveButton.utf16.count <= 200, "Telegram's limit for a callback notification")
     }
 
     static func apply(_ effects: [ConversationEffect], to state: ConversationState) -> ConversationState {

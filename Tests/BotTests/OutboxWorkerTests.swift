@@ -142,6 +142,45 @@ import Testing
         }
     }
 
+    @Test("restarted while the killed worker's append is still held by Sheets: the new worker waits for it to settle, finds the row and does not append it again")
+    func restartWhileAppendInFlight() async throws {
+        try await SheetsWorld.withWorld { world in
+            // Sheets holds the first append 1 s before committing it, whether or not its client is still there.
+            _ = await world.fake.addFault(.slowAppend(.seconds(1)))
+            let settleDelay = Duration.seconds(4)
+            do {
+                // The first process: killed (its services cancelled) while its append is held.
+                let database = try BotDatabase(path: world.databasePath)
+                try await Self.queueRows([61], in: database)
+                let worker = try Self.worker(world, database: database, settleDelay: settleDelay)
+                await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await worker.run() }
+                    await eventually("the append held by Sheets") { await !world.fake.heldRequests().isEmpty }
+                    group.cancelAll()
+                }
+                try database.close()
+            }
+            // The next process, on the same file, started at once.
+            let database = try BotDatabase(path: world.databasePath)
+            defer { try? database.close() }
+            let queued = try #require(try await database.queuedRows(limit: 10).first)
+            #expect(queued.attempts == 1)
+            let attemptedAt = try #require(queued.lastAttemptAt)
+            let worker = try Self.worker(world, database: database, settleDelay: settleDelay)
+            try await Self.run(worker, until: "the outbox empty") { try await database.outboxStatus().queued == 0 }
+            await eventually("the held append finished") { await world.fake.heldRequests().isEmpty }
+
+            #expect(try await world.sheetRows().map { $0.last } == ["61"], "exactly one row")
+            #expect(worker.status.alreadyPresentTotal == 1)
+            #expect(worker.status.appendedTotal == 0)
+            let calls = await world.fake.calls()
+            let appends = calls.filter { $0.operation == "append" }
+            #expect(appends.map(\.status) == [200], "the held append, committed after its client went away, is the only one")
+            let check = try #require(calls.first { $0.operation == "get" && $0.range?.contains("J:J") == true })
+            #expect(check.at >= attemptedAt.addingTimeInterval(settleDelay.timeInterval - 0.01), "checked only once the append settled")
+        }
+    }
+
     @Test("a crash after a confirmed batch of several rows: none of them is appended again, the rest follow in order")
     func crashAfterConfirmedBatch() async throws {
         try await SheetsWorld.withWorld { world in

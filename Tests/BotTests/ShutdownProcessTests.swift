@@ -80,6 +80,15 @@ private struct ProcessWorld: Sendable {
         return json["mode"] as? String
     }
 
+    /// `/health`'s `outbox.queued`, or nil while the bot does not answer.
+    func queuedRows() async -> Int? {
+        guard let response = try? await httpClient.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/health"), timeout: .seconds(2)),
+              let body = try? await response.body.collect(upTo: 1 << 20),
+              let json = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+        else { return nil }
+        return (json["outbox"] as? [String: Any])?["queued"] as? Int
+    }
+
     func rows(user: Int64) async throws -> [[String]] {
         try await sheets.rows(spreadsheetID: spreadsheetID, sheet: "Attendance").filter { $0.count > 1 && $0[1] == String(user) }
     }
@@ -88,9 +97,11 @@ private struct ProcessWorld: Sendable {
         try BotProcess(environment: environment, output: directory.appendingPathComponent("\(name).log"))
     }
 
-    static func with(_ body: @Sendable (ProcessWorld) async throws -> Void) async throws {
+    /// - Parameter extra: variables added to, or replacing, the defaults (`HTTP_TIMEOUT` 10 s).
+    static func with(environment extra: [String: String] = [:], _ body: @Sendable (ProcessWorld) async throws -> Void) async throws {
         try await withTemporaryDirectory { directory in
-            try await FakesForBot.with(in: directory, environment: ["PATH": "/usr/bin:/bin", "HTTP_TIMEOUT": "10s"]) { fakes in
+            let environment = ["PATH": "/usr/bin:/bin", "HTTP_TIMEOUT": "10s"].merging(extra) { _, new in new }
+            try await FakesForBot.with(in: directory, environment: environment) { fakes in
                 let telegram = fakes.telegram, sheets = fakes.sheets, spreadsheetID = fakes.spreadsheetID
                 let port = fakes.port, environment = fakes.environment
                 let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -162,6 +173,30 @@ struct ShutdownProcessTests {
             #expect(try await world.rows(user: 1002).count == 1, "the row that landed before the restart is not appended again")
             second.signal(SIGTERM)
             #expect(await second.waitForExit(limit: .seconds(15)) == 0)
+        }
+    }
+
+    @Test("SIGKILL while an append is held, restarted at once: the new process waits for that append to settle and the row lands once")
+    func sigkillMidAppend() async throws {
+        // HTTP_TIMEOUT 1 s: the settle delay is 3 s after the attempt; Sheets commits the held append after 2 s.
+        try await ProcessWorld.with(environment: ["HTTP_TIMEOUT": "1s"]) { world in
+            let first = try world.start("first")
+            try await eventually("webhook mode") { await world.mode() == "webhook" }
+            let updateID = try await checkInWithSlowAppend(world, user: 1003, delay: .seconds(2))
+            first.signal(SIGKILL)
+            _ = await first.waitForExit(limit: .seconds(5))
+
+            let second = try world.start("second")
+            try await eventually("the restarted bot is up") { await world.mode() == "webhook" }
+            try await eventually("the held append finished") { await world.sheets.heldRequests().isEmpty }
+            try await eventually("the outbox empty") { await world.queuedRows() == 0 }
+            #expect(try await world.rows(user: 1003).count == 1, "\(second.log)")
+            let appends = await world.sheets.calls().filter { $0.operation == "append" }
+            #expect(appends.map(\.status) == [200], "only the killed process's append, which Sheets committed")
+            #expect(second.log.contains("waiting for an earlier append to settle"), "\(second.log)")
+            #expect(try await world.telegram.updateState(updateID: updateID)?.state == .confirmed)
+            second.signal(SIGTERM)
+            #expect(await second.waitForExit(limit: .seconds(15)) == 0, "\(second.log)")
         }
     }
 }

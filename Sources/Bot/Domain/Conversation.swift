@@ -21,8 +21,21 @@ public struct Conversation: Sendable {
     /// - Parameter acceptingNewPendingActions: `false` while the bot sheds load (memory critical,
     ///   issue 5): `/checkin` and `/checkout` are refused with "busy, try again in a minute" and no
     ///   pending action is opened. Locations for pending actions already open are still handled.
+    ///
+    /// A callback query (a press on an inline button, which the bot itself never sends) gets a
+    /// `callbackAnswer` saying the button is no longer active, whatever the user's state, so that
+    /// the user's client stops its progress indicator; the chat stays silent.
     public func step(state: ConversationState, input: ConversationInput, now: Date,
                      acceptingNewPendingActions: Bool = true) -> ConversationStep {
+        var step = decide(state: state, input: input, now: now, acceptingNewPendingActions: acceptingNewPendingActions)
+        if let callbackQueryID = input.callbackQueryID {
+            step.callbackAnswer = CallbackAnswer(callbackQueryID: callbackQueryID, text: Replies.inactiveButton)
+        }
+        return step
+    }
+
+    private func decide(state: ConversationState, input: ConversationInput, now: Date,
+                        acceptingNewPendingActions: Bool) -> ConversationStep {
         guard let user = input.user, !user.isBot, let chatID = input.chatID else { return .silence }
         func reply(_ text: String, _ markup: ReplyMarkup? = nil) -> OutgoingReply {
             OutgoingReply(chatID: chatID, text: text, replyMarkup: markup)

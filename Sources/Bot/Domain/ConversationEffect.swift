@@ -31,11 +31,15 @@ public struct ConversationStep: Sendable, Equatable {
     public var effects: [ConversationEffect]
     /// Messages to send, in order.
     public var replies: [OutgoingReply]
+    /// The answer to the input's callback query, if it came from an inline button.
+    public var callbackAnswer: CallbackAnswer?
 
     /// Creates a step.
-    public init(effects: [ConversationEffect] = [], replies: [OutgoingReply] = []) {
+    /// - Parameter callbackAnswer: Defaults to `nil` (the input was no callback query).
+    public init(effects: [ConversationEffect] = [], replies: [OutgoingReply] = [], callbackAnswer: CallbackAnswer? = nil) {
         self.effects = effects
         self.replies = replies
+        self.callbackAnswer = callbackAnswer
     }
 
     /// Nothing to do: silence.

@@ -28,19 +28,25 @@ public struct ConversationInput: Sendable, Equatable {
     public var sentAt: Date?
     /// What happened.
     public var event: Event
+    /// The callback query's `id` when the update is a press on an inline button (its event is
+    /// `.other`); it must be answered whatever the conversation does with it.
+    public var callbackQueryID: String?
 
     /// Creates an input directly (tests, the conversation table).
-    public init(updateID: Int64, user: User?, chatID: Int64?, sentAt: Date?, event: Event) {
+    /// - Parameter callbackQueryID: Defaults to `nil` (no callback query).
+    public init(updateID: Int64, user: User?, chatID: Int64?, sentAt: Date?, event: Event, callbackQueryID: String? = nil) {
         self.updateID = updateID
         self.user = user
         self.chatID = chatID
         self.sentAt = sentAt
         self.event = event
+        self.callbackQueryID = callbackQueryID
     }
 
     /// Classifies `update`.
     public init(update: Update) {
         updateID = update.updateID
+        callbackQueryID = update.callbackQuery?.id
         if let edited = update.editedMessage {
             user = edited.from
             chatID = edited.chat.id

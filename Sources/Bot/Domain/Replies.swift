@@ -34,6 +34,10 @@ public enum Replies {
         "Your \(action.verb) request expired (it lasts \(describe(ttl))). Tap \(action == .checkIn ? ButtonTitle.checkIn : ButtonTitle.checkOut) to start again."
     }
 
+    /// The notification answering a press on an inline button (at most 200 characters): the bot
+    /// shows none, so the button belongs to an old message.
+    public static let inactiveButton = "This button is no longer active. Use Check in, Check out or Status on the keyboard."
+
     /// A location without a pending action.
     public static let noPendingAction = "Thanks, but I wasn't expecting a location. Tap Check in or Check out first, then share it."
 

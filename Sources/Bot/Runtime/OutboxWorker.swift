@@ -7,11 +7,14 @@ import Synchronization
 /// Appends queued attendance rows to the sheet, in order, exactly once.
 ///
 /// A row leaves the outbox only after Sheets confirmed its append. Before each append the rows'
-/// `attempts` are counted in the store, so that a crash during the append leaves a trace: on the
-/// next start, and after any error whose outcome is unknown (a timeout after Sheets committed),
-/// the worker first asks Sheets which row keys (`update_id`) it already holds and deletes those
-/// instead of appending them again. Failures keep the rows queued, with `attempts`/`last_error`,
-/// and back off; a `CircuitBreaker` stops hammering a dead Sheets.
+/// `attempts` and `last_attempt_at` are recorded in the store, so that a crash during the append
+/// leaves a trace: on the next start, and after any error whose outcome is unknown (a timeout
+/// after Sheets committed), the worker first asks Sheets which row keys (`update_id`) it already
+/// holds and deletes those instead of appending them again. That check waits until
+/// `settleDelay` has passed since the rows' last attempt: an append sent by a process that was
+/// killed a moment ago may still be in flight (or held by a slow Sheets), and a check made before
+/// it lands would see nothing and append the rows a second time. Failures keep the rows queued,
+/// with `attempts`/`last_error`, and back off; a `CircuitBreaker` stops hammering a dead Sheets.
 ///
 /// The worker sleeps until `doorbell` rings (`UpdateIntake` rings it after queueing a row). On
 /// graceful shutdown it makes one last pass without backoff and returns; whatever is left stays
@@ -29,10 +32,13 @@ public struct OutboxWorker: Service {
     public let circuitBreaker: CircuitBreaker
     /// Rows per append call. Defaults to 100.
     public let batchSize: Int
-    /// After an append whose outcome is unknown (a timeout), how long to wait before asking the
-    /// sheet which rows it holds, so that a request Sheets is still processing lands before the
-    /// check instead of after a second append. Defaults to 30 seconds (`HTTP_TIMEOUT` in the bot).
+    /// How long after an append attempt started (and after an append failed with an unknown
+    /// outcome) the worker waits before asking the sheet which rows it holds, so that a request
+    /// Sheets is still processing lands before the check instead of after a second append. The
+    /// bot uses `settleDelay(forHTTPTimeout:)`. Defaults to 90 seconds (that of a 30 s timeout).
     public let settleDelay: Duration
+    /// The clock of `last_attempt_at`; tests may pass another.
+    public let now: @Sendable () -> Date
     /// Event log.
     public let logger: Logger
     /// Counters and the last error, for `/health` and tests.
@@ -43,11 +49,13 @@ public struct OutboxWorker: Service {
     ///   - backoff: Defaults to 500 ms doubling up to 1 minute.
     ///   - circuitBreaker: Defaults to one opening after 5 consecutive failures for 30 seconds.
     ///   - batchSize: Rows per append. Defaults to 100.
-    ///   - settleDelay: Wait before checking the sheet after an uncertain append. Defaults to 30 seconds.
+    ///   - settleDelay: Wait before checking the sheet after an uncertain append. Defaults to 90 seconds.
+    ///   - now: Defaults to the system clock.
     public init(database: BotDatabase, sheets: any SheetRowAppending, doorbell: Doorbell,
                 backoff: Backoff = Backoff(base: .milliseconds(500), maximum: .seconds(60)),
                 circuitBreaker: CircuitBreaker = CircuitBreaker(), batchSize: Int = 100,
-                settleDelay: Duration = .seconds(30),
+                settleDelay: Duration = OutboxWorker.settleDelay(forHTTPTimeout: .seconds(30)),
+                now: @escaping @Sendable () -> Date = { Date() },
                 logger: Logger, status: OutboxStatus = OutboxStatus()) {
         self.database = database
         self.sheets = sheets
@@ -56,13 +64,30 @@ public struct OutboxWorker: Service {
         self.circuitBreaker = circuitBreaker
         self.batchSize = max(batchSize, 1)
         self.settleDelay = settleDelay
+        self.now = now
         self.logger = logger
         self.status = status
     }
 
+    /// The settle delay for an `HTTP_TIMEOUT` of `httpTimeout`: three times the timeout.
+    ///
+    /// Why three: the attempt is recorded before `appendRows` starts, and an append may take two
+    /// requests in a row, each bounded by `HTTP_TIMEOUT` — an access-token refresh (rare, the
+    /// token is cached for an hour) and the append itself. By attempt + 2 × `HTTP_TIMEOUT` the
+    /// client that sent it, in this process or in one that was killed, has given up on it. The
+    /// third `HTTP_TIMEOUT` is for Sheets to finish (or drop) a request whose client went away:
+    /// we assume Sheets works on a request no longer than we would have waited for its answer.
+    /// Not covered: `SheetsClient`'s internal retries after a 429/503 (which guarantee nothing was
+    /// written) can send the last append later than the window assumes when every step runs to
+    /// its deadline. Waiting costs only latency (the rows are safe in the outbox); a check made
+    /// too early costs a duplicate row, so the window errs long: 90 s for the default 30 s.
+    public static func settleDelay(forHTTPTimeout httpTimeout: Duration) -> Duration {
+        httpTimeout * 3
+    }
+
     /// Runs until graceful shutdown (then flushes once) or cancellation.
     public func run() async throws {
-        var state = DrainState(verifyBeforeAppend: try await database.hasAttemptedRows())
+        var state = DrainState(verifyBeforeAppend: try await database.hasAttemptedRows(), startedAt: now())
         if state.verifyBeforeAppend {
             logger.notice("outbox has rows tried before the last stop; checking the sheet before appending them")
         }
@@ -78,6 +103,9 @@ public struct OutboxWorker: Service {
 
     struct DrainState {
         var verifyBeforeAppend: Bool
+        /// When this worker started: the attempt time assumed for rows tried before
+        /// `last_attempt_at` existed (they were tried by an earlier process, so no later).
+        var startedAt: Date
         var consecutiveFailures = 0
     }
 
@@ -120,7 +148,9 @@ public struct OutboxWorker: Service {
     private func appendOnce(_ batch: [OutboxEntry], state: inout DrainState) async throws {
         var rows = batch
         if state.verifyBeforeAppend {
-            if rows.contains(where: { $0.attempts > 0 }) {
+            let attempted = rows.filter { $0.attempts > 0 }
+            if !attempted.isEmpty {
+                try await waitForEarlierAppendsToSettle(attempted, state: state)
                 let keys = Set(rows.map(\.updateID))
                 let sheets = sheets
                 let present = try await circuitBreaker.run(countsAsFailure: Self.countsAsFailure) {
@@ -140,7 +170,7 @@ public struct OutboxWorker: Service {
         }
         guard !rows.isEmpty else { return }
         let keys = rows.map(\.updateID)
-        try await database.recordAppendAttempt(updateIDs: keys)
+        try await database.recordAppendAttempt(updateIDs: keys, startedAt: now())
         let cells = rows.map(\.cells)
         let sheets = sheets
         do {
@@ -161,6 +191,27 @@ public struct OutboxWorker: Service {
         }
         status.recordAppended(rows.count)
         logger.info("rows appended to Sheets", metadata: ["count": "\(rows.count)", "update_ids": "\(keys.first!)…\(keys.last!)"])
+    }
+
+    /// Sleeps until `settleDelay` has passed since the latest attempt among `attempted`, so that
+    /// an append still in flight (possibly sent by a process that was killed) lands before the
+    /// sheet is checked. During graceful shutdown it does not wait: it throws
+    /// `CancellationError` and the rows stay queued for the next start.
+    private func waitForEarlierAppendsToSettle(_ attempted: [OutboxEntry], state: DrainState) async throws {
+        let lastAttempt = attempted.map { $0.lastAttemptAt ?? state.startedAt }.max() ?? state.startedAt
+        let settledAt = lastAttempt.addingTimeInterval(settleDelay.timeInterval)
+        let wait = settledAt.timeIntervalSince(now())
+        guard wait > 0 else { return }
+        let metadata: Logger.Metadata = [
+            "update_ids": "\(attempted.map(\.updateID))", "last_attempt": "\(AttendanceRow.formatTimestamp(lastAttempt))",
+            "check_at": "\(AttendanceRow.formatTimestamp(settledAt))",
+        ]
+        guard !Task.isShuttingDownGracefully else {
+            logger.notice("stopping before an earlier append settled; rows stay queued for the next start", metadata: metadata)
+            throw CancellationError()
+        }
+        logger.notice("waiting for an earlier append to settle before checking the sheet", metadata: metadata)
+        try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int64((wait * 1_000).rounded(.up)))) }
     }
 
     /// Whether the append behind `error` may have reached the sheet (a timeout, a dropped

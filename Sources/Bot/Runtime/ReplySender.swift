@@ -6,6 +6,12 @@ import ServiceLifecycle
 /// deletes each once Telegram accepted it, so a reply survives a crash right after its check-in
 /// was recorded (a crash after sending but before deleting sends it again: at least once).
 ///
+/// It also sends the callback answers recorded in `callback_answers` (`answerCallbackQuery`),
+/// first in each pass and concurrently, as the user's button spins until then. They are retried
+/// like replies, but Telegram accepts an answer only for a short while after the press, so one
+/// older than `callbackAnswerValidity` is dropped unsent instead of being retried forever; a 400
+/// ("query is too old … or query ID is invalid") drops it too.
+///
 /// Messages of one chat go out in order; different chats are served concurrently. A 429 pauses
 /// for its `retry_after`; 5xx, timeouts and transport errors back off and retry; a message
 /// Telegram refuses for good (400/403: chat not found, bot blocked) is dropped with a log line.
@@ -21,22 +27,35 @@ public struct ReplySender: Service {
     public let backoff: Backoff
     /// Messages read per pass. Defaults to 200.
     public let batchSize: Int
-    /// Chats served at once. Defaults to 32.
+    /// Chats (and callback answers) served at once. Defaults to 32.
     public let maxConcurrentChats: Int
+    /// How long after it was recorded a callback answer is still sent. Telegram does not document
+    /// the limit; in practice it refuses answers about 15 seconds after the press ("query is too
+    /// old and response timeout expired or query ID is invalid"). Defaults to 15 seconds.
+    public let callbackAnswerValidity: Duration
+    /// The clock that ages callback answers; tests may pass another.
+    public let now: @Sendable () -> Date
     /// Event log.
     public let logger: Logger
 
     /// Creates the sender.
-    /// - Parameter backoff: Defaults to 500 ms doubling up to 1 minute.
+    /// - Parameters:
+    ///   - backoff: Defaults to 500 ms doubling up to 1 minute.
+    ///   - callbackAnswerValidity: Defaults to 15 seconds.
+    ///   - now: Defaults to the system clock.
     public init(database: BotDatabase, telegram: TelegramClient, doorbell: Doorbell,
                 backoff: Backoff = Backoff(base: .milliseconds(500), maximum: .seconds(60)),
-                batchSize: Int = 200, maxConcurrentChats: Int = 32, logger: Logger) {
+                batchSize: Int = 200, maxConcurrentChats: Int = 32,
+                callbackAnswerValidity: Duration = .seconds(15), now: @escaping @Sendable () -> Date = { Date() },
+                logger: Logger) {
         self.database = database
         self.telegram = telegram
         self.doorbell = doorbell
         self.backoff = backoff
         self.batchSize = max(batchSize, 1)
         self.maxConcurrentChats = max(maxConcurrentChats, 1)
+        self.callbackAnswerValidity = callbackAnswerValidity
+        self.now = now
         self.logger = logger
     }
 
@@ -51,7 +70,7 @@ public struct ReplySender: Service {
         await drain(failures: &failures, backingOff: false)
     }
 
-    /// What happened to one chat's messages in a pass.
+    /// What happened to one chat's messages, or to the callback answers, in a pass.
     struct ChatOutcome: Sendable {
         var finished: [Int64] = []
         /// Set when the chat stopped on an error worth retrying.
@@ -61,22 +80,28 @@ public struct ReplySender: Service {
 
     func drain(failures: inout Int, backingOff: Bool) async {
         while !Task.isCancelled {
+            let answers: [OutgoingCallbackAnswer]
             let batch: [OutgoingMessage]
             do {
+                answers = try await liveCallbackAnswers()
                 batch = try await database.queuedMessages(limit: batchSize)
             } catch {
                 logger.error("cannot read queued replies", metadata: ["error": "\(error)"])
                 return
             }
-            if batch.isEmpty { return }
-            let outcomes = await sendByChat(batch)
+            if answers.isEmpty && batch.isEmpty { return }
+            // Answers first: each keeps a button spinning and goes stale within seconds.
+            let answered = await answerCallbacks(answers)
+            var outcomes = await sendByChat(batch)
             let finished = outcomes.flatMap(\.finished)
-            if !finished.isEmpty {
-                do { try await database.deleteSentMessages(ids: finished) } catch {
-                    logger.error("cannot delete sent replies", metadata: ["error": "\(error)"])
-                    return
-                }
+            do {
+                if !answered.finished.isEmpty { try await database.deleteCallbackAnswers(ids: answered.finished) }
+                if !finished.isEmpty { try await database.deleteSentMessages(ids: finished) }
+            } catch {
+                logger.error("cannot delete sent replies", metadata: ["error": "\(error)"])
+                return
             }
+            outcomes.append(answered)
             let retryAfter = outcomes.compactMap(\.retryAfter).max()
             let failed = retryAfter != nil || outcomes.contains(where: \.retryableFailure)
             guard failed else {
@@ -91,6 +116,67 @@ public struct ReplySender: Service {
             } catch {
                 return
             }
+        }
+    }
+
+    /// The queued callback answers Telegram may still accept; older ones are deleted unsent.
+    private func liveCallbackAnswers() async throws -> [OutgoingCallbackAnswer] {
+        let queued = try await database.queuedCallbackAnswers(limit: batchSize)
+        let cutoff = now().addingTimeInterval(-callbackAnswerValidity.timeInterval)
+        let stale = queued.filter { $0.createdAt < cutoff }
+        guard !stale.isEmpty else { return queued }
+        try await database.deleteCallbackAnswers(ids: stale.compactMap(\.id))
+        logger.warning("callback answers too old for Telegram; dropped unsent", metadata: [
+            "count": "\(stale.count)", "validity": "\(callbackAnswerValidity)",
+        ])
+        return queued.filter { $0.createdAt >= cutoff }
+    }
+
+    /// Sends `answers` concurrently (at most `maxConcurrentChats` at once); `finished` lists the
+    /// ones to delete (accepted, or refused for good).
+    private func answerCallbacks(_ answers: [OutgoingCallbackAnswer]) async -> ChatOutcome {
+        guard !answers.isEmpty else { return ChatOutcome() }
+        return await withTaskGroup(of: ChatOutcome.self) { group in
+            var merged = ChatOutcome()
+            var next = answers.makeIterator()
+            for _ in 0..<min(maxConcurrentChats, answers.count) {
+                if let answer = next.next() { group.addTask { await send(answer) } }
+            }
+            for await outcome in group {
+                merged.finished += outcome.finished
+                merged.retryAfter = [merged.retryAfter, outcome.retryAfter].compactMap { $0 }.max()
+                merged.retryableFailure = merged.retryableFailure || outcome.retryableFailure
+                if let answer = next.next() { group.addTask { await send(answer) } }
+            }
+            return merged
+        }
+    }
+
+    private func send(_ answer: OutgoingCallbackAnswer) async -> ChatOutcome {
+        guard let id = answer.id else { return ChatOutcome() }
+        let metadata: Logger.Metadata = ["callback_query_id": "\(answer.callbackQueryID)"]
+        do {
+            try await telegram.answerCallbackQuery(id: answer.callbackQueryID, text: answer.text)
+            return ChatOutcome(finished: [id])
+        } catch let error as TelegramError {
+            if let retryAfter = error.retryAfter {
+                logger.warning("Telegram asked to slow down", metadata: metadata.merging(["retry_after": "\(retryAfter)"]) { $1 })
+                try? await database.recordCallbackAnswerFailure(id: id, error: error.description)
+                return ChatOutcome(retryAfter: retryAfter)
+            }
+            if error.isRetryable || error == .unauthorized {
+                logger.warning("callback answer not sent; will retry", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+                try? await database.recordCallbackAnswerFailure(id: id, error: error.description)
+                return ChatOutcome(retryableFailure: true)
+            }
+            logger.notice("callback answer refused by Telegram; dropped", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            return ChatOutcome(finished: [id])
+        } catch is CancellationError {
+            return ChatOutcome()
+        } catch {
+            logger.warning("callback answer not sent; will retry", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            try? await database.recordCallbackAnswerFailure(id: id, error: String(describing: error))
+            return ChatOutcome(retryableFailure: true)
         }
     }
 

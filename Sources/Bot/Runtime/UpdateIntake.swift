@@ -3,8 +3,8 @@ import Logging
 
 /// The one entry point for incoming updates, used by polling (`Poller`) and by the webhook
 /// (issue 5): de-duplicates by `update_id`, runs the conversation step and records its effects
-/// (pending action, outbox row, last action, replies) in one transaction, and returns once that
-/// transaction is durable. Then it rings the outbox worker and the reply sender.
+/// (pending action, outbox row, last action, replies, callback answer) in one transaction, and
+/// returns once that transaction is durable. Then it rings the outbox worker and the reply sender.
 public struct UpdateIntake: Sendable {
     /// The store.
     public let database: BotDatabase
@@ -12,7 +12,7 @@ public struct UpdateIntake: Sendable {
     public let conversation: Conversation
     /// Rung after a batch that queued rows.
     public let outboxDoorbell: Doorbell
-    /// Rung after a batch that recorded replies.
+    /// Rung after a batch that recorded replies or callback answers.
     public let replyDoorbell: Doorbell
     /// Event log.
     public let logger: Logger
@@ -73,9 +73,9 @@ public struct UpdateIntake: Sendable {
                 } else if step.effects.contains(where: { if case .openPendingAction = $0 { true } else { false } }) {
                     metadata["outcome"] = "pending action opened"
                 } else {
-                    metadata["outcome"] = step.replies.isEmpty ? "ignored" : "answered"
+                    metadata["outcome"] = step.replies.isEmpty && step.callbackAnswer == nil ? "ignored" : "answered"
                 }
-                if !step.replies.isEmpty { queuedReplies = true }
+                if !step.replies.isEmpty || step.callbackAnswer != nil { queuedReplies = true }
                 logger.info("update handled", metadata: metadata)
                 metrics.updateHandled(kind: input.event.logName, outcome: "\(metadata["outcome"] ?? "handled")")
             }

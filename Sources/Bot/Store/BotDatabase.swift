@@ -3,7 +3,8 @@ import GRDB
 
 /// The bot's durable store: one SQLite file in WAL mode, opened once per process, migrated on
 /// open and never erased. Each invariant is kept inside one `write { db in }` transaction:
-/// de-duplicating an update, the conversation step, its outbox row and its replies commit together.
+/// de-duplicating an update, the conversation step, its outbox row, its replies and its callback
+/// answer commit together.
 public final class BotDatabase: Sendable {
     /// The pool every read and write goes through.
     let writer: DatabasePool
@@ -54,7 +55,7 @@ public final class BotDatabase: Sendable {
 
     /// Records `inputs` in one transaction: for each, unless its `update_id` was already
     /// processed, marks it processed, loads the user's state, asks `decide` for the step and
-    /// applies the step's effects and replies. Returns once the transaction is committed
+    /// applies the step's effects, replies and callback answer. Returns once the transaction is committed
     /// (durable), with one outcome per input in order.
     public func recordUpdates(
         _ inputs: [ConversationInput], now: Date,
@@ -145,12 +146,14 @@ public final class BotDatabase: Sendable {
         }
     }
 
-    /// Counts an append attempt for `updateIDs` *before* it is sent, so that a crash during the
-    /// append leaves a trace (`attempts > 0`) that makes the next start check the sheet first.
-    public func recordAppendAttempt(updateIDs: [Int64]) async throws {
+    /// Counts an append attempt for `updateIDs` *before* it is sent, with its start time, so that
+    /// a crash during the append leaves a trace (`attempts > 0`, `last_attempt_at`) that makes the
+    /// next start wait for that append to settle and check the sheet first.
+    /// - Parameter startedAt: Defaults to now.
+    public func recordAppendAttempt(updateIDs: [Int64], startedAt: Date = Date()) async throws {
         try await writer.write { db in
             _ = try OutboxEntry.filter(updateIDs.contains(OutboxEntry.Columns.updateID))
-                .updateAll(db, OutboxEntry.Columns.attempts += 1)
+                .updateAll(db, OutboxEntry.Columns.attempts += 1, OutboxEntry.Columns.lastAttemptAt.set(to: startedAt))
         }
     }
 
@@ -225,6 +228,44 @@ public final class BotDatabase: Sendable {
         try await writer.write { db in
             _ = try OutgoingMessage.filter(key: id)
                 .updateAll(db, OutgoingMessage.Columns.attempts += 1, OutgoingMessage.Columns.lastError.set(to: error))
+        }
+    }
+
+    // MARK: Callback answers
+
+    /// The oldest `limit` callback answers waiting to be sent, in order of recording.
+    public func queuedCallbackAnswers(limit: Int) async throws -> [OutgoingCallbackAnswer] {
+        try await writer.read { db in
+            try OutgoingCallbackAnswer.order(OutgoingCallbackAnswer.Columns.id).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// How many callback answers wait to be sent.
+    public func queuedCallbackAnswerCount() async throws -> Int {
+        try await writer.read { db in try OutgoingCallbackAnswer.fetchCount(db) }
+    }
+
+    /// Deletes callback answers Telegram accepted (or refused for good).
+    public func deleteCallbackAnswers(ids: [Int64]) async throws {
+        try await writer.write { db in
+            _ = try OutgoingCallbackAnswer.deleteAll(db, keys: ids)
+        }
+    }
+
+    /// Deletes callback answers recorded before `cutoff`, which Telegram would refuse as too old;
+    /// returns how many.
+    @discardableResult
+    public func deleteCallbackAnswers(recordedBefore cutoff: Date) async throws -> Int {
+        try await writer.write { db in
+            try OutgoingCallbackAnswer.filter(OutgoingCallbackAnswer.Columns.createdAt < cutoff).deleteAll(db)
+        }
+    }
+
+    /// Records a failed send of callback answer `id`; it stays queued.
+    public func recordCallbackAnswerFailure(id: Int64, error: String) async throws {
+        try await writer.write { db in
+            _ = try OutgoingCallbackAnswer.filter(key: id)
+                .updateAll(db, OutgoingCallbackAnswer.Columns.attempts += 1, OutgoingCallbackAnswer.Columns.lastError.set(to: error))
         }
     }
 

@@ -42,6 +42,25 @@ enum BotMigrations {
                 t.column("recorded_at", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v2: callback answers") { db in
+            try db.create(table: "callback_answers") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("callback_query_id", .text).notNull().unique()
+                    .check(sql: "length(callback_query_id) BETWEEN 1 AND 256")
+                t.column("text", .text).check(sql: "text IS NULL OR length(text) <= 200")
+                t.column("created_at", .datetime).notNull().indexed()
+                t.column("attempts", .integer).notNull().defaults(to: 0).check { $0 >= 0 }
+                t.column("last_error", .text)
+            }
+        }
+        migrator.registerMigration("v3: outbox last_attempt_at") { db in
+            // When the last append of the row was started: a restarted worker waits for that
+            // append to settle before checking the sheet (`OutboxWorker.settleDelay`). NULL for
+            // rows never tried, and for rows tried before this migration.
+            try db.alter(table: "outbox") { t in
+                t.add(column: "last_attempt_at", .datetime)
+            }
+        }
         return migrator
     }
 }

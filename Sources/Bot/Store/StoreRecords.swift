@@ -62,6 +62,8 @@ public struct OutboxEntry: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var attempts: Int
     /// The last append error, if any.
     public var lastError: String?
+    /// When the last append was started; `nil` if never tried (or tried before the column existed).
+    public var lastAttemptAt: Date? = nil
 
     public static let databaseTableName = "outbox"
 
@@ -72,6 +74,7 @@ public struct OutboxEntry: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         case enqueuedAt = "enqueued_at"
         case attempts
         case lastError = "last_error"
+        case lastAttemptAt = "last_attempt_at"
     }
 
     /// The table's columns.
@@ -81,6 +84,7 @@ public struct OutboxEntry: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         static let enqueuedAt = Column(CodingKeys.enqueuedAt)
         static let attempts = Column(CodingKeys.attempts)
         static let lastError = Column(CodingKeys.lastError)
+        static let lastAttemptAt = Column(CodingKeys.lastAttemptAt)
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {
@@ -135,4 +139,47 @@ public struct OutgoingMessage: Codable, Sendable, Equatable, FetchableRecord, Mu
 
     /// The reply it carries.
     public var reply: OutgoingReply { OutgoingReply(chatID: chatID, text: text, replyMarkup: replyMarkup) }
+}
+
+/// A row of `callback_answers`: the answer to a callback query, recorded with the update that
+/// carried it, waiting to be sent by `ReplySender` (`answerCallbackQuery`).
+public struct OutgoingCallbackAnswer: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    /// Order of recording (auto-incremented).
+    public var id: Int64?
+    /// The callback query answered (unique).
+    public var callbackQueryID: String
+    /// The notification text, if any.
+    public var text: String?
+    /// When it was recorded: Telegram accepts an answer only for a short while after the press.
+    public var createdAt: Date
+    /// Sends tried so far.
+    public var attempts: Int
+    /// The last send error, if any.
+    public var lastError: String?
+
+    public static let databaseTableName = "callback_answers"
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case callbackQueryID = "callback_query_id"
+        case text
+        case createdAt = "created_at"
+        case attempts
+        case lastError = "last_error"
+    }
+
+    /// The table's columns.
+    public enum Columns {
+        static let id = Column(CodingKeys.id)
+        static let createdAt = Column(CodingKeys.createdAt)
+        static let attempts = Column(CodingKeys.attempts)
+        static let lastError = Column(CodingKeys.lastError)
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+
+    /// The answer it carries.
+    public var answer: CallbackAnswer { CallbackAnswer(callbackQueryID: callbackQueryID, text: text) }
 }

@@ -80,7 +80,7 @@ struct UpdateTransaction {
         return state
     }
 
-    /// Applies a step's effects, then records its replies, in order.
+    /// Applies a step's effects, then records its replies, in order, and its callback answer.
     mutating func apply(_ step: ConversationStep, now: Date) throws {
         for effect in step.effects {
             switch effect {
@@ -102,6 +102,13 @@ struct UpdateTransaction {
         for reply in step.replies {
             let markup = try reply.replyMarkup.map { try stored($0) } ?? .null
             try insertMessage.execute(arguments: [reply.chatID, reply.text, markup, stored(now)])
+        }
+        if let answer = step.callbackAnswer {
+            // Rare (presses on old inline buttons): prepared on first use, then cached.
+            try db.cachedStatement(sql: """
+                INSERT INTO callback_answers (callback_query_id, text, created_at, attempts) VALUES (?, ?, ?, 0)
+                ON CONFLICT DO NOTHING
+                """).execute(arguments: [answer.callbackQueryID, answer.text, stored(now)])
         }
     }
 
