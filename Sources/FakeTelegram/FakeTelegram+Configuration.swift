@@ -17,6 +17,10 @@ extension FakeTelegram {
         /// Limit setWebhook to one call per second per bot (429, `retry_after` 1), as Telegram
         /// does. Defaults to `true`.
         public var rateLimitSetWebhook: Bool
+        /// The window of that limit: a second `setWebhook` within it gets 429 with `retry_after`
+        /// the rest of the window in whole seconds (at least 1). Defaults to 1 second, as Telegram;
+        /// tests widen it so that a slow machine cannot slip past the window.
+        public var setWebhookInterval: Duration
         /// Seed of the generator that decides fault rules with a `probability`. Defaults to 1.
         public var seed: UInt64
         /// Largest Bot API request body; larger ones get 413. Defaults to 1 MiB.
@@ -36,6 +40,7 @@ extension FakeTelegram {
             deliveryRetryMaxDelay: Duration = .seconds(60),
             deliveryTimeout: Duration = .seconds(30),
             rateLimitSetWebhook: Bool = true,
+            setWebhookInterval: Duration = .seconds(1),
             seed: UInt64 = 1,
             maximumBodySize: Int = 1 << 20,
             journalLimit: Int = 100_000,
@@ -47,6 +52,7 @@ extension FakeTelegram {
             self.deliveryRetryMaxDelay = deliveryRetryMaxDelay
             self.deliveryTimeout = deliveryTimeout
             self.rateLimitSetWebhook = rateLimitSetWebhook
+            self.setWebhookInterval = setWebhookInterval
             self.seed = seed
             self.maximumBodySize = maximumBodySize
             self.journalLimit = journalLimit

@@ -147,7 +147,10 @@ import Testing
         try await SheetsWorld.withWorld { world in
             // Sheets holds the first append 1 s before committing it, whether or not its client is still there.
             _ = await world.fake.addFault(.slowAppend(.seconds(1)))
-            let settleDelay = Duration.seconds(4)
+            // The attempt is recorded before the token exchange, which may take up to its own 5 s
+            // timeout on a loaded machine; the held append then commits 1 s after it arrives. The
+            // settle delay must cover both, as 3 × HTTP_TIMEOUT does in the bot.
+            let settleDelay = Duration.seconds(8)
             do {
                 // The first process: killed (its services cancelled) while its append is held.
                 let database = try BotDatabase(path: world.databasePath)

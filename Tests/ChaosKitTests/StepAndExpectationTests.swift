@@ -100,7 +100,10 @@ import Testing
         for result in failing { #expect(!result.passed, "\(result.keyword) at \(result.location) passed but is false: \(result.expected)") }
         #expect(failing[0].actual.hasPrefix("running (pid"))
         #expect(failing[1].actual.contains("mode=webhook") && failing[1].evidence.first?.hasPrefix("/health: {") == true, "\(failing[1])")
-        #expect(failing[2].actual.hasSuffix("call(s) (count)") && failing[2].evidence.contains { $0.contains("setWebhook → 200") }, "\(failing[2])")
+        // Usually one call; on a loaded machine the watchdog may fall back and set the webhook again,
+        // and then the gaps are listed before the verdict.
+        #expect(failing[2].actual.contains("call(s)") && failing[2].actual.hasSuffix("(count)")
+                && failing[2].evidence.contains { $0.contains("setWebhook → 200") }, "\(failing[2])")
         // setWebhook's parameters carry the webhook secret: evidence shows it redacted, never in part.
         #expect(!failing[2].evidence.contains { $0.contains(#""secret_token":"whs"#) }, "\(failing[2].evidence)")
         #expect(failing[2].evidence.contains { $0.contains(#""secret_token":"<redacted>""#) }, "\(failing[2].evidence)")

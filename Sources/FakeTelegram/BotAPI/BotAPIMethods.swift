@@ -129,8 +129,11 @@ extension FakeTelegramState {
 
     private func setWebhook(botID: Int64, params: MethodParameters) throws(BotAPIError) -> (Bool, String) {
         let now = ContinuousClock.now
-        if configuration.rateLimitSetWebhook, let last = bots[botID]!.lastSetWebhookAt, now - last < .seconds(1) {
-            throw .tooManyRequests(retryAfter: 1)
+        if configuration.rateLimitSetWebhook, let last = bots[botID]!.lastSetWebhookAt,
+           now - last < configuration.setWebhookInterval {
+            let remaining = configuration.setWebhookInterval - (now - last)
+            let seconds = Int(remaining.components.seconds) + (remaining.components.attoseconds > 0 ? 1 : 0)
+            throw .tooManyRequests(retryAfter: max(seconds, 1))
         }
         let url = params["url"]?.trimmingCharacters(in: .whitespaces) ?? ""
         if url.isEmpty {
