@@ -131,7 +131,7 @@ struct FakeDeployment: Sendable {
         (["SHUTDOWN_GRACE": "40s"], "SHUTDOWN_GRACE is below Render's 30 s SIGKILL"),
         (["DATABASE_PATH": "<directory>/not-a-directory/bot.sqlite"], "the database directory is writable"),
     ])
-    func productionItems(changes: [String: String], failing claim: String) throws {
+    func productionItems(changes: [String: String], failing claim: String) async throws {
         var fixture = try DeploymentFixture()
         // A regular file where a directory should be: no directory can be created under it.
         try fixture.directory.write("not-a-directory", "")
@@ -267,7 +267,7 @@ struct FakeDeployment: Sendable {
             let fixture = try fakes.fixture()
             let report = fixture.directory.path("checklist.md")
             let before = Date()
-            let result = try ChaosBinary.run(["checklist", "--online", "--skip-scenarios", "--report", report], environment: fixture.environment)
+            let result = try await ChaosBinary.run(["checklist", "--online", "--skip-scenarios", "--report", report], environment: fixture.environment)
             #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
             #expect(result.stdout.contains("[x] Telegram accepts the bot token — getMe at \(fakes.telegram.baseURL): @metro_checklist_bot"))
             #expect(result.stdout.contains("[x] the spreadsheet exists"))
@@ -284,7 +284,7 @@ struct FakeDeployment: Sendable {
     }
 
     @Test("chaos checklist with a bad variable and a scenario directory: exit 1, the variable named, every claim's result in the report")
-    func offlineFails() throws {
+    func offlineFails() async throws {
         var fixture = try DeploymentFixture()
         fixture.environment["HTTP_TIMEOUT"] = "soon"
         let scenarios = fixture.directory.path("scenarios")
@@ -292,7 +292,7 @@ struct FakeDeployment: Sendable {
         // Named like a library scenario but excluded by --filter: its claim is reported as not run.
         try fixture.directory.write("scenarios/check-in.yaml", Self.passing.replacingOccurrences(of: "queued-without-bot", with: "polling-check-in"))
         let report = fixture.directory.path("checklist.md")
-        let result = try ChaosBinary.run(["checklist", scenarios, "--filter", "queued-*", "--seed", "3", "--bot", ChaosBinary.buildDirectory.appendingPathComponent("metro-bot").path,
+        let result = try await ChaosBinary.run(["checklist", scenarios, "--filter", "queued-*", "--seed", "3", "--bot", ChaosBinary.buildDirectory.appendingPathComponent("metro-bot").path,
                                           "--report", report], environment: fixture.environment)
         #expect(result.status == 1, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("[ ] the bot accepts this configuration — BotConfiguration (metro-bot's start-up validation): configuration error: HTTP_TIMEOUT \"soon\""))
@@ -314,8 +314,8 @@ struct FakeDeployment: Sendable {
     @Test("contradictory or invalid checklist flags are invalid input (exit 2)", arguments: [
         ["--online", "--skip-configuration"], ["--skip-configuration", "--skip-scenarios"], ["--jobs", "0"],
     ])
-    func invalidFlags(flags: [String]) throws {
-        let result = try ChaosBinary.run(["checklist"] + flags)
+    func invalidFlags(flags: [String]) async throws {
+        let result = try await ChaosBinary.run(["checklist"] + flags)
         #expect(result.status == 2, "\(result.stdout)\n\(result.stderr)")
         #expect(!result.stderr.isEmpty)
     }

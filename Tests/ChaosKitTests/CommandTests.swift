@@ -24,10 +24,10 @@ import Testing
         """
 
     @Test("chaos run exits 0 when all pass and writes JUnit, JSON and Markdown")
-    func runPasses() throws {
+    func runPasses() async throws {
         let directory = try TemporaryDirectory()
         let file = try directory.write("pass.yaml", Self.passing)
-        let result = try ChaosBinary.run(["run", file, "--seed", "5", "--junit", directory.path("j.xml"), "--json", directory.path("j.json"), "--report", directory.path("r.md")])
+        let result = try await ChaosBinary.run(["run", file, "--seed", "5", "--junit", directory.path("j.xml"), "--json", directory.path("j.json"), "--report", directory.path("r.md")])
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("PASS pass-without-bot"))
         let journal = try JSONReport.decode(try Data(contentsOf: URL(fileURLWithPath: directory.path("j.json"))))
@@ -38,28 +38,28 @@ import Testing
     }
 
     @Test("chaos run exits 1 when a scenario fails, printing its seed and how to reproduce; --filter picks scenarios")
-    func runFails() throws {
+    func runFails() async throws {
         let directory = try TemporaryDirectory()
         try directory.write("pass.yaml", Self.passing)
         try directory.write("fail.yaml", Self.failing)
-        let result = try ChaosBinary.run(["run", directory.url.path, "--seed", "77", "--jobs", "2"])
+        let result = try await ChaosBinary.run(["run", directory.url.path, "--seed", "77", "--jobs", "2"])
         #expect(result.status == 1, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("FAIL fail-without-bot"))
         #expect(result.stdout.contains("1 of 1 not confirmed"))
         let seed = SeededRandom.scenarioSeed(runSeed: 77, name: "fail-without-bot")
         #expect(result.stdout.contains("[seed \(seed)]"))
         #expect(result.stdout.contains("reproduce with: chaos run --seed 77"))
-        let filtered = try ChaosBinary.run(["run", directory.url.path, "--filter", "pass-*"])
+        let filtered = try await ChaosBinary.run(["run", directory.url.path, "--filter", "pass-*"])
         #expect(filtered.status == 0, "\(filtered.stdout)\n\(filtered.stderr)")
     }
 
     @Test("chaos run exits 2 on invalid input", arguments: [
         ["--jobs", "0"], ["--filter", "nothing-matches-this"], ["--bot", "/nonexistent/metro-bot"],
     ])
-    func runInvalid(flags: [String]) throws {
+    func runInvalid(flags: [String]) async throws {
         let directory = try TemporaryDirectory()
         try directory.write("s.yaml", Self.passing.replacingOccurrences(of: "  - send: {user: 9, text: hi}", with: "  - start_bot: {}\n  - send: {user: 9, text: hi}"))
-        let result = try ChaosBinary.run(["run", directory.url.path] + flags)
+        let result = try await ChaosBinary.run(["run", directory.url.path] + flags)
         #expect(result.status == 2, "\(result.stdout)\n\(result.stderr)")
         #expect(!result.stderr.isEmpty)
     }

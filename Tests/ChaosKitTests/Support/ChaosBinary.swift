@@ -22,7 +22,19 @@ enum ChaosBinary {
     static var url: URL { buildDirectory.appendingPathComponent("chaos") }
 
     /// Runs `chaos arguments…` in `directory` with `environment` added to a minimal one.
-    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
+    ///
+    /// The waiting happens on a thread of its own: blocking a thread of the cooperative pool (two
+    /// on a 2-core machine) for the seconds a `chaos run` takes would stall every other test's
+    /// timers and servers in this process.
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
+            Thread {
+                continuation.resume(with: Swift.Result { try runBlocking(arguments, in: directory, environment: environment) })
+            }.start()
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], in directory: URL?, environment: [String: String]) throws -> Result {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
