@@ -302,12 +302,15 @@ case "serve":
         defer { bot.stop() }
         _ = try await bot.untilHealthy()
         try await bot.untilWebhookMode()
-        print("WEBHOOK_URL=\(bot.webhookURL)")
-        print("WEBHOOK_SECRET=\(webhookSecret)")
-        print("BOT_PID=\(bot.process.processIdentifier)")
-        print("HEALTH_URL=\(bot.baseURL)/health")
-        print("Ctrl-C to stop")
-        FileHandle.standardOutput.synchronizeFile()
+        // Written unbuffered: a script reading this through a pipe or file needs it at once.
+        FileHandle.standardOutput.write(Data("""
+            WEBHOOK_URL=\(bot.webhookURL)
+            WEBHOOK_SECRET=\(webhookSecret)
+            BOT_PID=\(bot.process.processIdentifier)
+            HEALTH_URL=\(bot.baseURL)/health
+            Ctrl-C to stop
+
+            """.utf8))
         let signals = AsyncStream<Void> { continuation in
             signal(SIGINT, SIG_IGN)
             signal(SIGTERM, SIG_IGN)
