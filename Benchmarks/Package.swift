@@ -39,6 +39,7 @@ let package = Package(
         .executableTarget(
             name: "RuntimeBench",
             dependencies: [
+                .product(name: "ChaosKit", package: "metropolitan"),
                 .product(name: "FakeTelegram", package: "metropolitan"),
                 .product(name: "FakeSheets", package: "metropolitan"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -20,6 +20,7 @@
 //   until interrupted.
 
 import AsyncHTTPClient
+import ChaosKit
 import Dispatch
 import FakeSheets
 import FakeTelegram
@@ -73,20 +74,6 @@ guard FileManager.default.isExecutableFile(atPath: botPath) else {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
     return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
-}
-
-@Sendable func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw BenchError("cannot find a free port") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 struct BenchError: Error, CustomStringConvertible {
@@ -168,7 +155,7 @@ struct RunningBot {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runtimebench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Data(sites.utf8).write(to: directory.appendingPathComponent("sites.json"))
-        let port = try freePort()
+        let port = try BotEnvironment.freePort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: botPath)
         process.environment = [
