@@ -14,7 +14,7 @@ import Testing
         try await withTemporaryDirectory { directory in
             try await FakeTelegram.withRunning { telegram in
                 let bot = await telegram.registerBot()
-                try await FakeSheets.withRunning { sheets in
+                try await FakeSheets.withRunning(FakesForBot.sheetsConfiguration) { sheets in
                     let spreadsheetID = try await sheets.createSpreadsheet()
                     let credentials = directory.appendingPathComponent("credentials.json")
                     try await sheets.serviceAccountKeyJSON().write(to: credentials)

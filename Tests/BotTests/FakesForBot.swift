@@ -1,3 +1,4 @@
+import _CryptoExtras
 import FakeSheets
 import FakeTelegram
 import Foundation
@@ -17,6 +18,12 @@ struct FakesForBot: Sendable {
         deliveryRetryBaseDelay: .milliseconds(20), deliveryRetryMaxDelay: .milliseconds(200),
         deliveryTimeout: .seconds(5), rateLimitSetWebhook: false)
 
+    /// One service-account key for every fake Sheets of the test process. Generating a 2048-bit
+    /// key takes a noticeable fraction of a second of CPU in a debug build, on a cooperative
+    /// thread; dozens of tests starting at once each generating one starved every other test for
+    /// seconds, long enough to trip the fakes' delivery and long-poll deadlines.
+    static let sheetsConfiguration = FakeSheets.Configuration(serviceAccountKeyPEM: serviceAccountTestKey.pkcs8PEMRepresentation)
+
     /// Starts both fakes, runs `body`, and stops them (on failure too).
     /// - Parameters:
     ///   - directory: where the database, logs and credentials go.
@@ -30,7 +37,7 @@ struct FakesForBot: Sendable {
         _ body: @Sendable (FakesForBot) async throws -> Void
     ) async throws {
         try await FakeTelegram.withRunning(telegramConfiguration) { telegram in
-            try await FakeSheets.withRunning { sheets in
+            try await FakeSheets.withRunning(sheetsConfiguration) { sheets in
                 let bot = await telegram.registerBot()
                 let spreadsheetID = try await sheets.createSpreadsheet()
                 let credentials = directory.appendingPathComponent("credentials.json")

@@ -67,11 +67,8 @@ private struct SheetsFixture: Sendable {
     }
 }
 
-/// The fakes' service-account key: one key for every fake of this suite instead of one each.
-private let sharedFakeKeyPEM = serviceAccountTestKey.pkcs8PEMRepresentation
-
 private func withSheets(
-    configuration: FakeSheets.Configuration = .init(serviceAccountKeyPEM: sharedFakeKeyPEM),
+    configuration: FakeSheets.Configuration = FakesForBot.sheetsConfiguration,
     timeout: Duration = .seconds(10),
     now: @escaping @Sendable () -> Date = { Date() },
     sheets: [String] = ["Attendance"],
@@ -179,7 +176,9 @@ private final class OffsetClock: @unchecked Sendable {
     func refreshBeforeExpiry() async throws {
         // Tokens live 200 s; with the 60 s margin the provider refreshes after 140 s.
         let clock = OffsetClock()
-        try await withSheets(configuration: .init(tokenLifetime: .seconds(200), serviceAccountKeyPEM: sharedFakeKeyPEM), now: { clock.now() }) { sheets in
+        var configuration = FakesForBot.sheetsConfiguration
+        configuration.tokenLifetime = .seconds(200)
+        try await withSheets(configuration: configuration, now: { clock.now() }) { sheets in
             try await sheets.client.appendRows([row(1)])
             clock.advance(by: 100)
             try await sheets.client.appendRows([row(2)])

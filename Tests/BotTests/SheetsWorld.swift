@@ -34,7 +34,7 @@ struct SheetsWorld: Sendable {
     static func withWorld(_ body: @Sendable (SheetsWorld) async throws -> Void) async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("bot.sqlite").path
-            try await FakeSheets.withRunning { fake in
+            try await FakeSheets.withRunning(FakesForBot.sheetsConfiguration) { fake in
                 let spreadsheetID = try await fake.createSpreadsheet()
                 let key = try ServiceAccountKey.decode(await fake.serviceAccountKeyJSON())
                 let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)

@@ -144,7 +144,9 @@ struct ShutdownProcessTests {
             #expect(try await world.rows(user: 1001).count == 1)
             let texts = try await world.telegram.chatMessages(chatID: 1001).map(\.text)
             #expect(texts.contains { $0.hasPrefix("Checked in at Madrid HQ") }, "\(texts)")
-            #expect(try await world.telegram.updateState(updateID: updateID)?.state == .confirmed)
+            let update = try await world.telegram.updateState(updateID: updateID)
+            let methods = try await world.telegram.calls().map(\.method).filter { $0 != "getWebhookInfo" }
+            #expect(update?.state == .confirmed, "\(String(describing: update)); calls \(methods)\n\(bot.log)")
             #expect(bot.log.contains("mode=stopping"))
         }
     }

@@ -24,7 +24,7 @@ import Testing
     @Test("the same seed reproduces the same journal; another seed changes the flood order")
     func seedsReproduce() async throws {
         let scenario = try Self.parse(Self.floodOnly.replacingOccurrences(of: "  - wait_until: {calls: {target: telegram, method: getUpdates, count: 1}, timeout: 300ms}\n", with: ""))
-        let runner = ScenarioRunner(botExecutable: nil)
+        let runner = ScenarioRunner(botExecutable: nil, serviceAccountKeyPEM: TestKeys.fake)
         let first = await runner.run(scenario, seed: 1234)
         let second = await runner.run(scenario, seed: 1234)
         let other = await runner.run(scenario, seed: 98765)
@@ -40,7 +40,7 @@ import Testing
 
     @Test("without a bot nothing is confirmed: the scenario fails, naming the updates, and a timed-out wait says what it saw")
     func runnerCanFail() async throws {
-        let runner = ScenarioRunner(botExecutable: nil)
+        let runner = ScenarioRunner(botExecutable: nil, serviceAccountKeyPEM: TestKeys.fake)
         let unconfirmed = await runner.run(try Self.parse(Self.floodOnly.replacingOccurrences(of: "  - wait_until: {calls: {target: telegram, method: getUpdates, count: 1}, timeout: 300ms}\n", with: "")), seed: 1)
         #expect(unconfirmed.outcome == .failed)
         let check = try #require(unconfirmed.expectations.first)
@@ -60,7 +60,7 @@ import Testing
     func realBotCheckIn() async throws {
         let text = try String(contentsOfFile: ScenarioPaths.library + "/polling-check-in.yaml", encoding: .utf8)
         let scenario = try ScenarioParser.parse(text, file: "polling-check-in.yaml")
-        let journal = await ScenarioRunner(botExecutable: Self.botBinary).run(scenario, seed: 7)
+        let journal = await ScenarioRunner(botExecutable: Self.botBinary, serviceAccountKeyPEM: TestKeys.fake).run(scenario, seed: 7)
         #expect(journal.outcome == .passed, "\(journal.failure ?? "")\n\(JUnitReport.render(RunJournal(startedAt: Date(), durationSeconds: 0, seed: 7, jobs: 1, scenarios: [journal])))")
         #expect(journal.botRuns.first?.exitCode == 0)
         #expect(journal.botRuns.first?.signals == ["TERM"])
@@ -79,7 +79,7 @@ import Testing
             expect:
               - bot: {running: true}
             """)
-        let journal = await ScenarioRunner(botExecutable: Self.botBinary).run(scenario, seed: 3)
+        let journal = await ScenarioRunner(botExecutable: Self.botBinary, serviceAccountKeyPEM: TestKeys.fake).run(scenario, seed: 3)
         #expect(journal.outcome == .failed)
         let failure = try #require(journal.failure)
         #expect(failure.contains("The bot exited with code 78"), "\(failure)")

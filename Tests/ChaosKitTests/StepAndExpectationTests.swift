@@ -11,7 +11,7 @@ import Testing
     /// Runs `yaml` against the real bot; the journal's failure and every step are in the messages.
     static func run(_ yaml: String, seed: UInt64 = 21) async throws -> ScenarioJournal {
         let scenario = try ScenarioParser.parse(yaml, file: "kinds.yaml")
-        return await ScenarioRunner(botExecutable: botBinary).run(scenario, seed: seed)
+        return await ScenarioRunner(botExecutable: botBinary, serviceAccountKeyPEM: TestKeys.fake).run(scenario, seed: seed)
     }
 
     static func describe(_ journal: ScenarioJournal) -> String {

@@ -15,12 +15,17 @@ public struct ScenarioRunner: Sendable {
     public var http: HTTPClient
     /// Leave the workspace for inspection. Defaults to false.
     public var keep: Bool
+    /// The fake Sheets' service-account key (PKCS#8 PEM); nil generates a new one per scenario.
+    /// A test process running many scenarios passes one: generating a 2048-bit key costs a
+    /// noticeable fraction of a second of CPU in a debug build.
+    public var serviceAccountKeyPEM: String?
 
     /// Creates a runner.
-    public init(botExecutable: URL?, http: HTTPClient = .shared, keep: Bool = false) {
+    public init(botExecutable: URL?, http: HTTPClient = .shared, keep: Bool = false, serviceAccountKeyPEM: String? = nil) {
         self.botExecutable = botExecutable
         self.http = http
         self.keep = keep
+        self.serviceAccountKeyPEM = serviceAccountKeyPEM
     }
 
     /// Runs `scenario` with `seed` and returns its journal; never throws — a runner problem
@@ -68,7 +73,7 @@ public struct ScenarioRunner: Sendable {
         // The fakes' own logs would interleave with the progress lines; the journal and the
         // control API are the record.
         telegramConfiguration.logger.logLevel = .critical
-        let sheetsConfiguration = FakeSheets.Configuration(seed: seed)
+        let sheetsConfiguration = FakeSheets.Configuration(seed: seed, serviceAccountKeyPEM: serviceAccountKeyPEM)
         return try await FakeTelegram.withRunning(telegramConfiguration) { telegram in
             try await FakeSheets.withRunning(sheetsConfiguration) { sheets in
                 let bot = await telegram.registerBot()
