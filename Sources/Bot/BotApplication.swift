@@ -171,14 +171,17 @@ public struct BotServices: Sendable {
             outbox: outboxWorker.status, circuitBreaker: circuitBreaker, cleanup: cleanupJob.status,
             siteCount: configuration.location.sites.count)
         self.health = health
+        // Concurrent deliveries share a transaction (group commit); each is still answered 200
+        // only once its own update is stored.
+        let deliveries = DeliveryBatcher { updates in
+            try await intake.handle(updates, acceptingNewPendingActions: !resourceMonitor.isShedding)
+        }
         let router = BotRouter.build(
             webhookPath: webhook.path,
             webhook: WebhookEndpoint(
                 secretToken: webhook.secret,
                 isStopping: { status.isStopping },
-                accept: { update in
-                    try await intake.handle(update, acceptingNewPendingActions: !resourceMonitor.isShedding)
-                }),
+                accept: { update in try await deliveries.accept(update) }),
             admin: AdminEndpoint(adminToken: configuration.admin.token, shutdown: { await requestShutdown() }),
             metrics: metrics,
             health: { await health.report() })

@@ -33,10 +33,11 @@ struct BotWorld: Sendable {
     }
 
     /// GET or POST a path of the bot's own HTTP server.
-    func request(_ path: String, method: HTTPMethod = .GET, headers: [(String, String)] = [],
+    func request(_ path: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: String? = nil,
                  timeout: Duration = .seconds(10)) async throws -> (status: Int, body: String) {
         var request = HTTPClientRequest(url: botBaseURL + path)
         request.method = method
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         let response = try await httpClient.execute(request, timeout: .init(timeout))
         let body = try await response.body.collect(upTo: 1 << 20)

@@ -53,6 +53,46 @@ struct RuntimeIntegrationTests {
         }
     }
 
+    @Test("deliveries arriving together share transactions: each is answered 200, handled once, and replied to once")
+    func concurrentDeliveries() async throws {
+        try await BotWorld.withBot(environment: ["WEBHOOK_SECRET": "concurrent-secret"]) { world in
+            try await eventually("webhook mode") { try await world.health()["mode"] as? String == "webhook" }
+            // 40 users at once: the fake delivers their updates concurrently, one connection per chat.
+            let users = Array(Int64(2001)...2040)
+            let updateIDs = try await withThrowingTaskGroup(of: Int64.self) { group in
+                for user in users {
+                    group.addTask { try await world.telegram.sendUserMessage(userID: user, text: "/checkin", firstName: "Ana").updateID }
+                }
+                return try await group.reduce(into: [Int64]()) { $0.append($1) }
+            }
+            for user in users {
+                try await eventually("user \(user) asked for the location") { try await world.sentTexts(to: user).count == 1 }
+            }
+            for updateID in updateIDs {
+                #expect(try await world.telegram.updateState(updateID: updateID)?.state == .confirmed, "update \(updateID)")
+            }
+            // One more update POSTed ten times at once, as a Telegram retrying on a slow answer might.
+            let help = #"{"update_id": 999001, "message": {"message_id": 77, "date": 1, "chat": {"id": 2001, "type": "private"}, "from": {"id": 2001, "is_bot": false, "first_name": "Ana"}, "text": "/help"}}"#
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<10 {
+                    group.addTask {
+                        try await world.request("/telegram/webhook", method: .POST,
+                                                headers: [("X-Telegram-Bot-Api-Secret-Token", "concurrent-secret"),
+                                                          ("Content-Type", "application/json")],
+                                                body: help).status
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 200, count: 10))
+            try await eventually("the /help answer") { try await world.sentTexts(to: 2001).count == 2 }
+            let metrics = try await world.request("/metrics").body
+            #expect(metrics.contains(#"bot_updates_total{kind="/checkin",outcome="pending action opened"} 40"#), "\(metrics)")
+            #expect(metrics.contains(#"bot_updates_total{kind="/help",outcome="duplicate"} 9"#), "\(metrics)")
+            #expect(try await world.sentTexts(to: 2001).count == 2, "the copies of /help were not answered again")
+        }
+    }
+
     @Test("setWebhook failing twice then succeeding takes three tries and ends in webhook mode")
     func setupRetries() async throws {
         try await BotWorld.withBot(beforeStart: { telegram in
