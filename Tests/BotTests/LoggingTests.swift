@@ -81,6 +81,19 @@ private let adminToken = "admin-token-5d4c3b2a1f"
         #expect(line.components(separatedBy: "[REDACTED]").count - 1 >= 3)
     }
 
+    @Test("a secret is found wherever it sits: alone, first, last, after a false start, among non-ASCII text", arguments: [
+        ("s3cr3t-value", "[REDACTED]"),
+        ("s3cr3t-valueXY", "[REDACTED]XY"),
+        ("Ω s3cr3t-value", "Ω [REDACTED]"),
+        ("s3cr3t-vals3cr3t-value!", "s3cr3t-val[REDACTED]!"),
+        ("s3cr3t-valu", "s3cr3t-valu"),
+        ("ß3cr3t-value", "ß3cr3t-value"),
+        ("", ""),
+    ])
+    func redactionSearch(text: String, expected: String) {
+        #expect(LogRedactor(secrets: ["s3cr3t-value"]).redact(text) == expected)
+    }
+
     @Test("text without secrets is left as it is; empty secrets are ignored")
     func noFalsePositives() {
         let redactor = LogRedactor(secrets: ["", botToken])
