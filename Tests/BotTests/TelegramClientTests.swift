@@ -287,9 +287,10 @@ private extension Int {
 
     @Test("the getUpdates deadline is its long-poll timeout plus the client timeout")
     func longPollDeadline() async throws {
-        // A client timeout of 5 s alone would end a 6-second long poll early; it must not.
-        try await withTelegram(timeout: .seconds(5)) { client, _, _ in
-            let updates = try await client.getUpdates(offset: nil, timeout: 6)
+        // A client timeout of 8 s alone would end a 9-second long poll early; it must not. The
+        // deadline (17 s) leaves a loaded machine 8 s to deliver the fake's answer.
+        try await withTelegram(timeout: .seconds(8)) { client, _, _ in
+            let updates = try await client.getUpdates(offset: nil, timeout: 9)
             #expect(updates.isEmpty)
         }
     }

@@ -78,12 +78,13 @@ import Testing
     @Test("4xx, 5xx and timeouts are retried with growing delays until a 2xx; getWebhookInfo records the error")
     func retries() async throws {
         try await WebhookReceiver.withRunning { receiver in
-            receiver.script([.init(status: 404), .init(status: 500), .init(status: 200, hold: .seconds(2)), .init(status: 200)])
+            receiver.script([.init(status: 404), .init(status: 500), .init(status: 200, hold: .seconds(6)), .init(status: 200)])
             // Retries 100 ms then 200 ms apart, so that a loaded machine still sees the HTTP errors
-            // recorded before the third attempt times out (500 ms later) and replaces them.
+            // recorded before the third attempt times out (2 s later) and replaces them. The
+            // timeout leaves the other attempts, answered at once, seconds to spare under load.
             let configuration = FakeTelegram.Configuration(
                 deliveryRetryBaseDelay: .milliseconds(100), deliveryRetryMaxDelay: .milliseconds(200),
-                deliveryTimeout: .milliseconds(500), rateLimitSetWebhook: false)
+                deliveryTimeout: .seconds(2), rateLimitSetWebhook: false)
             try await withFake(configuration) { fake, bot, client in
                 #expect(try await client.call(bot.token, "setWebhook", ["url": .string(receiver.url)]).ok)
                 let injected = try await fake.sendUserMessage(userID: 22, text: "retry me")
