@@ -95,6 +95,49 @@ struct ResourceMonitorTests {
                 == ["memory high", "memory critical: running cleanup and refusing new pending actions"])
     }
 
+    @Test("free heap goes back to the OS once the heap grew and the bot is quiet again, or is under pressure; not during a burst")
+    func heapRelease() async throws {
+        let tree = try FakeProcTree()
+        let releases = Mutex(0)
+        let trimmedKiB = Mutex<UInt64>(0)
+        let monitor = ResourceMonitor(
+            configuration: .init(memoryLimitOverride: 200_000 * 1024, warnPercent: 80, criticalPercent: 90),
+            resources: SystemResources(paths: tree.paths), logger: CapturedLog().logger(), onCritical: {},
+            releaseFreeMemory: {
+                releases.withLock { $0 += 1 }
+                // What malloc_trim does to VmRSS, as the next read of the status file sees it.
+                try? tree.status(rssKiB: trimmedKiB.withLock { $0 })
+                return true
+            })
+        var cpuTicks = 0
+        func reading(rssKiB: UInt64, busy: Bool, trimsTo: UInt64 = 0) async throws {
+            if busy { cpuTicks += 100 * SystemResources.clockTicksPerSecond }
+            try tree.stat(utimeTicks: cpuTicks, stimeTicks: 0)
+            try tree.status(rssKiB: rssKiB)
+            trimmedKiB.withLock { $0 = trimsTo }
+            try await Task.sleep(for: .milliseconds(20))
+            try await monitor.check()
+        }
+        try await reading(rssKiB: 50_000, busy: false)  // the baseline
+        try await reading(rssKiB: 90_000, busy: true)  // a burst: grown, but busy
+        #expect(releases.withLock { $0 } == 0)
+        try await reading(rssKiB: 90_000, busy: false, trimsTo: 55_000)  // quiet again
+        #expect(releases.withLock { $0 } == 1)
+        try await reading(rssKiB: 60_000, busy: false)  // 5 MB over what the release left: not worth it
+        #expect(releases.withLock { $0 } == 1)
+        try await reading(rssKiB: 170_000, busy: true, trimsTo: 150_000)  // under pressure: even when busy
+        #expect(releases.withLock { $0 } == 2)
+        #expect(monitor.latest?.pressure == .warning)
+    }
+
+    @Test("glibc's arena cap is reachable (the lookup metro-bot relies on at start)")
+    func arenaCap() {
+        #if canImport(Glibc)
+        // 8 per core is glibc's own default for this process, so the test changes nothing.
+        #expect(HeapAllocator.limitArenas(to: Int32(8 * ProcessInfo.processInfo.activeProcessorCount)))
+        #endif
+    }
+
     @Test("CPU percent is the CPU time used between two readings over the time between them")
     func cpuPercent() async throws {
         let tree = try FakeProcTree()

@@ -4,7 +4,7 @@ import Testing
 @testable import Bot
 
 /// A temporary directory laid out like `/proc/self` and `/sys/fs/cgroup`, removed on deinit.
-final class FakeProcTree {
+final class FakeProcTree: Sendable {
     let root: URL
 
     init() throws {

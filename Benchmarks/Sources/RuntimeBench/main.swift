@@ -3,6 +3,7 @@
 //   swift build -c release --package-path Benchmarks --product metro-bot --product RuntimeBench
 //   Benchmarks/.build/release/RuntimeBench startup [--runs 10]
 //   Benchmarks/.build/release/RuntimeBench latency [--rate 1000] [--seconds 10]
+//   Benchmarks/.build/release/RuntimeBench memory [--pending 100000] [--concurrency 8]
 //   Benchmarks/.build/release/RuntimeBench serve          # then load the printed URL with wrk
 //
 // This process runs the fake Telegram and the fake Sheets in-process and starts the real
@@ -16,6 +17,9 @@
 //   resident memory (VmRSS of the child) once it has been idle in webhook mode for 3 seconds.
 // - latency: deliveries sent open-loop at a fixed rate; each one's time runs from when it was
 //   due to be sent until its 200 (so a stalled bot cannot hide queued requests).
+// - memory: the growth of the bot's resident memory (VmRSS, idle before and after) from 0 to
+//   `--pending` abandoned pending actions: that many distinct users each send `/checkin` through
+//   the webhook and never share a location. Those users' chats are introduced to the fake first.
 // - serve: prints the webhook URL, the secret and a first unused update_id for wrk, and runs
 //   until interrupted.
 
@@ -69,10 +73,10 @@ guard FileManager.default.isExecutableFile(atPath: botPath) else {
     sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
 }
 
-/// VmRSS of process `pid`, in bytes.
-@Sendable func residentBytes(of pid: Int32) -> Int {
+/// VmRSS (or another `field` of /proc/PID/status, such as RssAnon) of process `pid`, in bytes.
+@Sendable func residentBytes(of pid: Int32, field: String = "VmRSS") -> Int {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return 0 }
     return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
 }
 
@@ -108,8 +112,11 @@ let loadClient: HTTPClient = {
 
 /// A webhook delivery: `/checkin` from one of the known users, as Telegram serializes it.
 @Sendable func checkInUpdate(_ updateID: Int64) -> String {
-    let user = users.lowerBound + updateID % Int64(users.count)
-    return #"{"update_id":\#(updateID),"message":{"message_id":\#(updateID),"date":\#(Int(Date().timeIntervalSince1970)),"chat":{"id":\#(user),"type":"private","first_name":"User"},"from":{"id":\#(user),"is_bot":false,"first_name":"User"},"text":"/checkin","entities":[{"type":"bot_command","offset":0,"length":8}]}}"#
+    checkInUpdate(updateID, user: users.lowerBound + updateID % Int64(users.count))
+}
+
+@Sendable func checkInUpdate(_ updateID: Int64, user: Int64) -> String {
+    #"{"update_id":\#(updateID),"message":{"message_id":\#(updateID),"date":\#(Int(Date().timeIntervalSince1970)),"chat":{"id":\#(user),"type":"private","first_name":"User"},"from":{"id":\#(user),"is_bot":false,"first_name":"User"},"text":"/checkin","entities":[{"type":"bot_command","offset":0,"length":8}]}}"#
 }
 
 // MARK: - The fakes and the bot
@@ -131,6 +138,21 @@ struct Stage {
             for _ in 0..<16 { add() }
             while try await group.next() != nil { add() }
         }
+        try await confirmAllUpdates()
+    }
+
+    /// Makes the fake Telegram know each of `users`' chats (through its Swift API: many users
+    /// fast), then confirms those updates.
+    func introduce(_ users: ClosedRange<Int64>) async throws {
+        for user in users {
+            _ = try await telegram.sendUserMessage(userID: user, text: "hello", firstName: "User")
+        }
+        try await confirmAllUpdates()
+    }
+
+    /// Confirms every update the fake holds, as a bot would with getUpdates, so that the bot
+    /// under test starts with nothing pending.
+    func confirmAllUpdates() async throws {
         let api = "\(telegram.baseURL)/bot\(token)/getUpdates"
         let (_, last) = try await post(api, json: #"{"offset": -1, "timeout": 0}"#)
         guard let data = last.data(using: .utf8),
@@ -283,6 +305,49 @@ case "latency":
                      percentile(latencies, 0.99), latencies.last ?? 0, failed))
     }
 
+case "memory":
+    let pending = option("--pending", default: 100_000)
+    let concurrency = option("--concurrency", default: 8)
+    let absent: ClosedRange<Int64> = 1_000_000...(1_000_000 + Int64(pending) - 1)
+    try await withStage { stage in
+        try await stage.introduce(absent)
+        let bot = try RunningBot.start(on: stage)
+        defer { bot.stop() }
+        _ = try await bot.untilHealthy()
+        try await bot.untilWebhookMode()
+        try await Task.sleep(for: .seconds(3))
+        let before = residentBytes(of: bot.process.processIdentifier)
+        let repliesBefore = try await stage.telegram.calls(method: "sendMessage").count
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var iterator = absent.makeIterator()
+            func add() {
+                guard let user = iterator.next() else { return }
+                group.addTask {
+                    let (status, body) = try await post(bot.webhookURL, json: checkInUpdate(10_000_000 + user, user: user),
+                                                        headers: [("X-Telegram-Bot-Api-Secret-Token", webhookSecret)])
+                    guard status == 200 else { throw BenchError("delivery for user \(user) got \(status): \(body)") }
+                }
+            }
+            for _ in 0..<concurrency { add() }
+            while try await group.next() != nil { add() }
+        }
+        // Every user asked for a location, i.e. the bot has done all its work.
+        while try await stage.telegram.calls(method: "sendMessage").count - repliesBefore < pending {
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        let elapsed = seconds(ContinuousClock.now - started)
+        try await Task.sleep(for: .seconds(5))
+        let after = residentBytes(of: bot.process.processIdentifier)
+        let (_, health) = try await get(bot.baseURL + "/health")
+        let stored = health.firstRange(of: #""pending_actions":"#).map { health[$0.upperBound...].prefix { $0.isNumber } } ?? "?"
+        let mebibytes = { (bytes: Int) in Double(bytes) / 1_048_576 }
+        let pid = bot.process.processIdentifier
+        print(String(format: "%d abandoned check-ins through the webhook in %.1f s (%d at a time); pending_actions %@; idle RSS %.1f → %.1f MiB, growth %.1f MiB (now RssAnon %.1f, RssFile %.1f)",
+                     pending, elapsed, concurrency, String(stored), mebibytes(before), mebibytes(after), mebibytes(after - before),
+                     mebibytes(residentBytes(of: pid, field: "RssAnon")), mebibytes(residentBytes(of: pid, field: "RssFile"))))
+    }
+
 case "serve":
     try await withStage { stage in
         let bot = try RunningBot.start(on: stage)
@@ -312,6 +377,6 @@ case "serve":
     }
 
 default:
-    FileHandle.standardError.write(Data("usage: RuntimeBench startup [--runs N] | latency [--rate N] [--seconds N] | serve  [--bot PATH]\n".utf8))
+    FileHandle.standardError.write(Data("usage: RuntimeBench startup [--runs N] | latency [--rate N] [--seconds N] | memory [--pending N] [--concurrency N] | serve  [--bot PATH]\n".utf8))
     exit(2)
 }

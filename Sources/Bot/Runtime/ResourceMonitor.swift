@@ -22,7 +22,9 @@ public struct ResourceSnapshot: Sendable, Equatable {
 /// Every `checkInterval` it reads the kernel's files; every `logInterval` (`RESOURCE_LOG_INTERVAL`)
 /// it logs a line with the figures. Crossing into `warning` logs a warning; crossing into
 /// `critical` logs an error, calls `onCritical` (the bot runs its cleanup at once) and turns on
-/// shedding, which lasts until memory is back under the warn percentage.
+/// shedding, which lasts until memory is back under the warn percentage. After a reading that shows
+/// the heap grew and the bot quiet again (or under pressure), it hands free heap back to the OS
+/// (`HeapAllocator.releaseFreeMemory`, see ``HeapReleasePolicy``).
 public final class ResourceMonitor: Service, Sendable {
     /// What to watch and when.
     public struct Configuration: Sendable {
@@ -60,26 +62,31 @@ public final class ResourceMonitor: Service, Sendable {
         var gate: MemoryPressureGate
         var latest: ResourceSnapshot?
         var previousCPU: (seconds: Double, at: ContinuousClock.Instant)?
+        var heapRelease = HeapReleasePolicy()
     }
 
     private let configuration: Configuration
     private let resources: SystemResources
     private let logger: Logger
     private let onCritical: @Sendable () async -> Void
+    private let releaseFreeMemory: @Sendable () -> Bool
     private let state: Mutex<State>
 
     /// - Parameters:
     ///   - onCritical: called once each time memory crosses into `critical`.
+    ///   - releaseFreeMemory: gives free heap back to the OS; defaults to glibc's `malloc_trim`.
     public init(
         configuration: Configuration,
         resources: SystemResources = SystemResources(),
         logger: Logger,
-        onCritical: @escaping @Sendable () async -> Void
+        onCritical: @escaping @Sendable () async -> Void,
+        releaseFreeMemory: @escaping @Sendable () -> Bool = { HeapAllocator.releaseFreeMemory() }
     ) {
         self.configuration = configuration
         self.resources = resources
         self.logger = logger
         self.onCritical = onCritical
+        self.releaseFreeMemory = releaseFreeMemory
         self.state = Mutex(State(gate: MemoryPressureGate(
             warnPercent: configuration.warnPercent, criticalPercent: configuration.criticalPercent)))
     }
@@ -117,7 +124,18 @@ public final class ResourceMonitor: Service, Sendable {
     public func check() async throws -> ResourceSnapshot {
         let (snapshot, previousPressure) = try takeSnapshot()
         await react(to: snapshot, previousPressure: previousPressure)
+        releaseHeapIfDue(after: snapshot)
         return snapshot
+    }
+
+    private func releaseHeapIfDue(after snapshot: ResourceSnapshot) {
+        guard state.withLock({ $0.heapRelease.shouldRelease(after: snapshot) }) else { return }
+        _ = releaseFreeMemory()
+        let resident = (try? resources.residentBytes()) ?? snapshot.residentBytes
+        state.withLock { $0.heapRelease.released(residentBytes: resident) }
+        logger.debug("free heap returned to the OS", metadata: [
+            "rss_bytes_before": "\(snapshot.residentBytes)", "rss_bytes_after": "\(resident)",
+        ])
     }
 
     private func takeSnapshot() throws -> (snapshot: ResourceSnapshot, previousPressure: MemoryPressure?) {
