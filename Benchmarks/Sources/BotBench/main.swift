@@ -70,13 +70,6 @@ func sqliteMemoryUsed() -> Int {
     return Int(unsafeBitCast(symbol, to: MemoryUsed.self)())
 }
 
-/// glibc's `malloc_trim(0)` (not exported by the Glibc module): returns free heap pages to the OS.
-func releaseFreeHeapPages() {
-    guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "malloc_trim") else { return }
-    typealias MallocTrim = @convention(c) (Int) -> Int32
-    _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
-}
-
 func mebibytes(_ bytes: Int) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
 
 // MARK: - serve-fakes (child process)
@@ -278,7 +271,7 @@ try await application.withServices { services in
                 nextUserID += 2_000; nextUpdateID += 4_000
                 let rss = residentBytes()
                 // What the allocator keeps from the burst of updates versus what is live.
-                releaseFreeHeapPages()
+                HeapAllocator.releaseFreeMemory()  // glibc's malloc_trim(0), as the bot's resource monitor calls it
                 let trimmed = residentBytes()
                 if target == 0 { baseline = trimmed }
                 let pending = try await services.database.pendingActionCount()
