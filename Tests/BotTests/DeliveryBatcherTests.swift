@@ -26,6 +26,7 @@ private final class RecordingStore: Sendable {
         if hold {
             await withCheckedContinuation { continuation in state.withLock { $0.held = continuation } }
         }
+        try Task.checkCancellation()  // as GRDB's async access does
         if let poison, ids.contains(poison) { throw StoreRefused(ids: ids) }
         state.withLock { $0.batches.append(ids) }
     }
@@ -92,6 +93,24 @@ private func update(_ id: Int64) -> Update {
         #expect(batches.first == [1])
         #expect(batches.dropFirst().map(\.count) == [1, 1, 1], "\(batches)")
         #expect(Set(batches.joined()) == [1, 2, 3, 5])
+    }
+
+    @Test("a delivery whose request is cancelled while it waits, and then leads, still stores everyone's updates")
+    func cancelledLeader() async throws {
+        let store = RecordingStore(holdFirst: true)
+        let batcher = DeliveryBatcher { try await store.store($0) }
+        let first = Task { try await batcher.accept(update(1)) }
+        await eventually("the first transaction is being written") { store.isHolding }
+        let second = Task { try await batcher.accept(update(2)) }
+        await eventually("the second delivery waits") { await batcher.waiting == 1 }
+        let third = Task { try await batcher.accept(update(3)) }
+        await eventually("the third delivery waits") { await batcher.waiting == 2 }
+        second.cancel()  // it will lead the next transaction, for itself and the third
+        store.release()
+        try await first.value
+        try await second.value
+        try await third.value
+        #expect(store.batches == [[1], [2, 3]])
     }
 
     @Test("a lone delivery that cannot be stored throws the store's error, and the next one leads again")

@@ -10,7 +10,9 @@
 /// There is no task of its own: the delivery that finds nobody writing leads, storing the batch
 /// for everyone queued; when done, it wakes them and hands the lead to the first delivery that
 /// queued meanwhile. A batch that fails is retried one update at a time, so one update the store
-/// refuses cannot fail the deliveries that happened to share its transaction.
+/// refuses cannot fail the deliveries that happened to share its transaction. The batch is stored
+/// outside the leader's task, so a leader whose request is cancelled (the client went away) does
+/// not cancel the others' transaction.
 public actor DeliveryBatcher {
     /// Stores a batch of updates in one transaction; throws when nothing of it was stored.
     public typealias Store = @Sendable ([Update]) async throws -> Void
@@ -60,7 +62,8 @@ public actor DeliveryBatcher {
         }
         let batch = Array(queue.prefix(maximumBatch))
         queue.removeFirst(batch.count)
-        let results = await storeBatch(batch.map(\.update))
+        let updates = batch.map(\.update)
+        let results = await Task { await storeBatch(updates) }.value
         if let next = queue.indices.first {
             let continuation = queue[next].continuation
             queue[next].continuation = nil
