@@ -4,13 +4,6 @@ import Logging
 
 // Reads the environment into a `BotConfiguration` and runs the bot; nothing else lives here.
 
-// Two malloc arenas instead of glibc's up to 8 per core, before any other thread allocates: after
-// a burst of updates the extra arenas keep tens of MiB the bot no longer uses (docs/BENCHMARKS.md).
-// MALLOC_ARENA_MAX in the environment, if set, is glibc's own and takes precedence.
-if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil {
-    HeapAllocator.limitArenas(to: 2)
-}
-
 if CommandLine.arguments.dropFirst().contains(where: { $0 == "--help" || $0 == "-h" }) {
     print(ConfigurationVariable.helpText)
     exit(0)

@@ -130,14 +130,6 @@ struct ResourceMonitorTests {
         #expect(monitor.latest?.pressure == .warning)
     }
 
-    @Test("glibc's arena cap is reachable (the lookup metro-bot relies on at start)")
-    func arenaCap() {
-        #if canImport(Glibc)
-        // 8 per core is glibc's own default for this process, so the test changes nothing.
-        #expect(HeapAllocator.limitArenas(to: Int32(8 * ProcessInfo.processInfo.activeProcessorCount)))
-        #endif
-    }
-
     @Test("CPU percent is the CPU time used between two readings over the time between them")
     func cpuPercent() async throws {
         let tree = try FakeProcTree()

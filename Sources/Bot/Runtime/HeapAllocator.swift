@@ -3,29 +3,15 @@ import Foundation
 import Glibc
 #endif
 
-/// The two glibc allocator controls the bot uses to keep its resident memory near what it holds.
+/// glibc's `malloc_trim`, which the resource monitor uses to keep the bot's resident memory near
+/// what it holds: after a burst of updates glibc keeps freed memory in its arenas. Looked up with
+/// `dlsym` because the Glibc module does not export it; elsewhere (or without glibc) it does
+/// nothing and returns false.
 ///
-/// glibc gives each thread that allocates concurrently an arena of its own (up to 8 per core),
-/// and keeps freed memory in them. After a burst of updates the process keeps tens of MiB it no
-/// longer uses (docs/BENCHMARKS.md, "Bot core", "Memory"). `metro-bot` caps the arenas at start
-/// and the cleanup job hands free memory back after each run. Both functions are looked up with
-/// `dlsym` because the Glibc module does not export them; elsewhere (or without glibc) they do
-/// nothing and return false.
+/// Capping the arenas (`mallopt(M_ARENA_MAX, 2)` at start) was tried and dropped: after the
+/// `memory-pressure` scenario's flood of large bodies the bot then stayed about 38 MiB above its
+/// start and never came back under the warn level (docs/BENCHMARKS.md, "Bot core", "Memory").
 public enum HeapAllocator {
-    /// `mallopt(M_ARENA_MAX, count)`: at most `count` malloc arenas. Call before other threads
-    /// allocate. Returns whether glibc accepted it.
-    @discardableResult
-    public static func limitArenas(to count: Int32) -> Bool {
-        #if canImport(Glibc)
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "mallopt") else { return false }
-        let arenaMax: Int32 = -8  // M_ARENA_MAX in <malloc.h>
-        return unsafeBitCast(symbol, to: Mallopt.self)(arenaMax, count) == 1
-        #else
-        return false
-        #endif
-    }
-
     /// `malloc_trim(0)`: returns free heap pages of every arena to the OS. Returns whether any
     /// memory was released.
     @discardableResult
