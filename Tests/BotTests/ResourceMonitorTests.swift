@@ -128,6 +128,9 @@ struct ResourceMonitorTests {
         try await reading(rssKiB: 170_000, busy: true, trimsTo: 150_000)  // under pressure: even when busy
         #expect(releases.withLock { $0 } == 2)
         #expect(monitor.latest?.pressure == .warning)
+        try await reading(rssKiB: 100_000, busy: false)  // fell on its own: the new low is the reference
+        try await reading(rssKiB: 110_000, busy: false, trimsTo: 100_000)  // 10 MB above that low
+        #expect(releases.withLock { $0 } == 3)
     }
 
     @Test("CPU percent is the CPU time used between two readings over the time between them")

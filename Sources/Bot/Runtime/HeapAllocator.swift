@@ -27,18 +27,19 @@ public enum HeapAllocator {
 }
 
 /// When the resource monitor gives free heap back to the OS: once the resident memory has grown
-/// by `growthBytes` since the last release (or the first reading), and either the bot is quiet
+/// by `growthBytes` above its lowest since the last release (or the first reading), and either
+/// the bot is quiet
 /// (CPU under `quietCPUPercent` over the last check: the burst that grew the heap is over, so the
 /// pages will not be needed again at once) or memory is under pressure.
 struct HeapReleasePolicy: Sendable {
     var growthBytes: UInt64 = 8 << 20
     var quietCPUPercent = 10.0
-    /// Resident bytes after the last release, or at the first reading.
+    /// The lowest resident bytes since the last release (or since the first reading).
     private(set) var baseline: UInt64?
 
     /// Whether to release now, given the latest reading.
     mutating func shouldRelease(after snapshot: ResourceSnapshot) -> Bool {
-        guard let baseline else {
+        guard let baseline, snapshot.residentBytes > baseline else {
             self.baseline = snapshot.residentBytes
             return false
         }
