@@ -86,16 +86,16 @@ struct ControlAPITests {
         let box = URLBox()
         await #expect(throws: Boom.self) {
             try await FakeSheets.withRunning(.testing()) { fake in
-                box.set(fake.baseURL)
+                let id = try await fake.createSpreadsheet(sheets: ["Attendance"])
+                box.set(fake.baseURL + "/control/spreadsheets/\(id)/sheets/Attendance/rows")
                 throw Boom()
             }
         }
+        // Tests run in parallel: the freed port may already serve another test's fake, which does
+        // not know this spreadsheet. Gone means no answer, or not this fake's 200.
         let url = try #require(box.get())
-        await #expect(throws: (any Error).self) {
-            var request = HTTPClientRequest(url: url + "/control/calls")
-            request.method = .GET
-            _ = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
-        }
+        let answer = try? await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+        #expect(answer == nil || answer?.status != .ok, "the fake still answers for its spreadsheet")
     }
 }
 
