@@ -39,7 +39,9 @@ struct SheetsRequestLog: Sendable {
 
     /// The line for `call`, or nil while it is still being answered (or held by a fault).
     static func line(_ call: RecordedCall) -> String? {
-        if call.held { return nil }
+        // Not `status == nil`: that is also how a request in flight looks, and logging it then
+        // would print "no answer" for a request about to be answered, and never its status.
+        guard call.finished else { return nil }
         let status = call.status.map(String.init) ?? "no answer (connection dropped)"
         return "\(call.method) \(call.path) \(status) (\(call.operation)\(call.faultID.map { ", fault \($0)" } ?? ""))"
     }

@@ -23,6 +23,10 @@ public struct RecordedCall: Sendable, Hashable, Codable {
     public var at: Date
     /// Whether the request is being held right now by a `delay` or `timeout` fault.
     public var held: Bool
+    /// Whether the request has been answered or its connection dropped; until then a `nil`
+    /// `status` means "still being handled". Swift API only: the control API's journal keeps
+    /// the fields DESIGN.md lists.
+    public var finished = false
 
     enum CodingKeys: String, CodingKey {
         case id, operation, method, path, spreadsheetID = "spreadsheetId", range, status, faultID = "faultId", at, held

@@ -126,6 +126,7 @@ actor SheetsState {
         guard journal.indices.contains(index) else { return }
         journal[index].status = status
         journal[index].held = false
+        journal[index].finished = true
         heldIDs.remove(id)
     }
 
