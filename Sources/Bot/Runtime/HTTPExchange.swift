@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -53,31 +54,40 @@ enum HTTPExchange {
         logger: Logger
     ) async throws -> HTTPExchangeResponse {
         let deadline = NIODeadline.now() + TimeAmount(timeout)
+        // The exchange runs in a task of its own so that the timer below can cancel it.
+        let exchange = Task {
+            let response = try await client.execute(request, deadline: deadline, logger: logger)
+            let body = try await response.body.collect(upTo: maxBodyBytes)
+            return HTTPExchangeResponse(status: Int(response.status.code), headers: response.headers, body: body)
+        }
+        // The deadline for the body, which AsyncHTTPClient's deadline does not cover. A NIO timer,
+        // which cancelling removes at once; not a `Task.sleep` racing the exchange: a cancelled
+        // sleep stays queued in Dispatch, holding its task and timer, until its whole duration has
+        // passed — `HTTP_TIMEOUT` worth of every request's leftovers in memory (docs/BENCHMARKS.md).
+        let expired = ExpiryFlag()
+        let timer = client.eventLoopGroup.any().scheduleTask(deadline: deadline) {
+            expired.set()
+            exchange.cancel()
+        }
+        defer { timer.cancel() }
         do {
-            return try await withThrowingTaskGroup(of: HTTPExchangeResponse?.self) { group in
-                group.addTask {
-                    let response = try await client.execute(request, deadline: deadline, logger: logger)
-                    let body = try await response.body.collect(upTo: maxBodyBytes)
-                    return HTTPExchangeResponse(status: Int(response.status.code), headers: response.headers, body: body)
-                }
-                group.addTask {
-                    // The deadline for the body, which AsyncHTTPClient's deadline does not cover.
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let response = first else {
-                    throw HTTPExchangeError.timeout
-                }
-                return response
+            return try await withTaskCancellationHandler {
+                try await exchange.value
+            } onCancel: {
+                exchange.cancel()
             }
-        } catch let error as HTTPExchangeError {
-            if Task.isCancelled { throw CancellationError() }
-            throw error
         } catch {
             if Task.isCancelled { throw CancellationError() }
+            if expired.isSet { throw HTTPExchangeError.timeout }
             throw classify(error, maxBodyBytes: maxBodyBytes)
         }
+    }
+
+    /// Set once by the deadline's timer.
+    private final class ExpiryFlag: Sendable {
+        private let value = Atomic(false)
+        var isSet: Bool { value.load(ordering: .acquiring) }
+        func set() { value.store(true, ordering: .releasing) }
     }
 
     /// Whole milliseconds of `duration`, for log lines.
