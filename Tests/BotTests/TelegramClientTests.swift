@@ -324,7 +324,10 @@ private extension Int {
     func connectionRefused() async throws {
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(1))))
         // Port 9 (discard) on loopback: nothing listens there in the test environment.
-        let client = TelegramClient(token: "1:abcdefghijklmnopqrstuvwxyz", baseURL: "http://127.0.0.1:9", httpClient: http, timeout: .seconds(3), logger: Logger(label: "test"))
+        // AsyncHTTPClient retries a refused connection until its connect timeout (1 s); with the
+        // whole suite running that takes about 6 s. The client timeout leaves room for it, so that
+        // the error checked is the refusal, not the client's own deadline.
+        let client = TelegramClient(token: "1:abcdefghijklmnopqrstuvwxyz", baseURL: "http://127.0.0.1:9", httpClient: http, timeout: .seconds(30), logger: Logger(label: "test"))
         let error = await #expect(throws: TelegramError.self) { try await client.getMe() }
         try await http.shutdown()
         guard case .transport(let detail) = error else { Issue.record("expected transport, got \(String(describing: error))"); return }
