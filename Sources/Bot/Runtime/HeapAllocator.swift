@@ -16,14 +16,20 @@ public enum HeapAllocator {
     /// memory was released.
     @discardableResult
     public static func releaseFreeMemory() -> Bool {
-        #if canImport(Glibc)
-        typealias MallocTrim = @convention(c) (Int) -> Int32
-        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "malloc_trim") else { return false }
-        return unsafeBitCast(symbol, to: MallocTrim.self)(0) == 1
-        #else
-        return false
-        #endif
+        mallocTrim?(0) == 1
     }
+
+    private typealias MallocTrim = @convention(c) (Int) -> Int32
+
+    /// Looked up once, on first use.
+    private static let mallocTrim: MallocTrim? = {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: MallocTrim.self)
+        #else
+        return nil
+        #endif
+    }()
 }
 
 /// When the resource monitor gives free heap back to the OS: once the resident memory has grown
