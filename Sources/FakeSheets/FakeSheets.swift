@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
@@ -29,6 +30,14 @@ public final class FakeSheets: Sendable {
     public let baseURL: String
     /// The port the server listens on (the ephemeral port when configured with 0).
     public let port: Int
+
+    /// The one event-loop thread on which every fake Sheets server in the process reads and writes
+    /// its sockets; the routes run on Swift's cooperative pool, as with any Hummingbird server.
+    /// NIO's default group has a thread per core, and on two cores those threads and the pool's
+    /// took turns on the same CPUs: one I/O thread cut the CPU an append costs by about a tenth
+    /// (docs/BENCHMARKS.md, "Fake Sheets"). Like NIO's own singleton group, it lives as long as
+    /// the process.
+    static let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     init(state: SheetsState, signal: ShutdownSignal, host: String, port: Int) {
         self.state = state
@@ -63,6 +72,7 @@ public final class FakeSheets: Sendable {
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()
             },
+            eventLoopGroupProvider: .shared(FakeSheets.eventLoopGroup),
             logger: logger
         )
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
