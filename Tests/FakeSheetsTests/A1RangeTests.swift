@@ -70,5 +70,14 @@ struct A1RangeTests {
     func formatting() {
         #expect(A1Range.format(title: "Sheet1", rows: 0..<1, columns: 0..<1) == "Sheet1!A1")
         #expect(A1Range.format(title: "My Sheet", rows: 1..<1000, columns: 0..<26) == "'My Sheet'!A2:Z1000")
+        #expect(A1Range.format(title: "Wide", rows: 9..<10, columns: 25..<27) == "Wide!Z10:AA10")
+    }
+
+    @Test("a sheet writes its ranges with its title quoted once, at creation")
+    func sheetRanges() {
+        let grid = SheetGrid(sheetID: 1, title: "Bob's", index: 0, rowCount: 1000, columnCount: 26)
+        #expect(grid.rangeTitle == "'Bob''s'")
+        #expect(grid.a1Range(rows: 4..<5, columns: 0..<10) == "'Bob''s'!A5:J5")
+        #expect(grid.a1Range(rows: 0..<1, columns: 2..<3) == "'Bob''s'!C1")
     }
 }

@@ -148,6 +148,7 @@ struct A1Range: Sendable, Hashable {
 
     /// `0` → `A`, `25` → `Z`, `26` → `AA`.
     static func columnLetters(_ index: Int) -> String {
+        if index >= 0 && index < 26 { return singleLetters[index] }
         var n = index + 1
         var letters: [Character] = []
         while n > 0 {
@@ -157,6 +158,10 @@ struct A1Range: Sendable, Hashable {
         }
         return String(letters.reversed())
     }
+
+    /// `A` … `Z`: the columns of a default 26-column sheet, made once because every write's answer
+    /// names two of them.
+    private static let singleLetters = (0..<26).map { String(UnicodeScalar(UInt8(65 + $0))) }
 
     /// The sheet title as Google writes it in a range: bare when it is a plain identifier that
     /// cannot be read as a cell, else in single quotes with `'` doubled.
@@ -184,10 +189,21 @@ struct A1Range: Sendable, Hashable {
     /// A concrete rectangle written the way Google writes ranges in responses:
     /// `Sheet1!A1:C3`, or `Sheet1!A1` for one cell.
     static func format(title: String, rows: Range<Int>, columns: Range<Int>) -> String {
-        let sheet = quotedTitle(title)
-        let start = "\(columnLetters(columns.lowerBound))\(rows.lowerBound + 1)"
-        if rows.count == 1 && columns.count == 1 { return "\(sheet)!\(start)" }
-        let end = "\(columnLetters(columns.upperBound - 1))\(rows.upperBound)"
-        return "\(sheet)!\(start):\(end)"
+        format(quotedTitle: quotedTitle(title), rows: rows, columns: columns)
+    }
+
+    /// `format(title:rows:columns:)` for a title already quoted (`SheetGrid.rangeTitle`), which
+    /// saves quoting it again on every answer.
+    static func format(quotedTitle sheet: String, rows: Range<Int>, columns: Range<Int>) -> String {
+        var text = sheet
+        text.reserveCapacity(sheet.utf8.count + 24)
+        text.append("!")
+        text.append(columnLetters(columns.lowerBound))
+        text.append(String(rows.lowerBound + 1))
+        if rows.count == 1 && columns.count == 1 { return text }
+        text.append(":")
+        text.append(columnLetters(columns.upperBound - 1))
+        text.append(String(rows.upperBound))
+        return text
     }
 }

@@ -8,7 +8,10 @@ struct SheetGrid: Sendable {
     static let defaultColumnCount = 26
 
     var sheetID: Int
-    var title: String
+    let title: String
+    /// `title` as a range in an answer writes it (`A1Range.quotedTitle`), kept beside the title
+    /// because every write's answer names a range on this sheet.
+    let rangeTitle: String
     var index: Int
     var rowCount: Int
     var columnCount: Int
@@ -29,9 +32,15 @@ struct SheetGrid: Sendable {
     init(sheetID: Int, title: String, index: Int, rowCount: Int, columnCount: Int) {
         self.sheetID = sheetID
         self.title = title
+        self.rangeTitle = A1Range.quotedTitle(title)
         self.index = index
         self.rowCount = rowCount
         self.columnCount = columnCount
+    }
+
+    /// `rows` × `columns` of this sheet in A1 notation, as answers write a range.
+    func a1Range(rows: Range<Int>, columns: Range<Int>) -> String {
+        A1Range.format(quotedTitle: rangeTitle, rows: rows, columns: columns)
     }
 
     /// Computes `summary` if a write invalidated it.

@@ -301,11 +301,11 @@ actor SheetsState {
         let grid = spreadsheet.sheets[index]
         guard let rect = grid.clampedForRead(range) else {
             throw GoogleError.invalidArgument(
-                "Range (\(A1Range.quotedTitle(grid.title))!\(A1Range.columnLetters(range.startColumn ?? 0))\((range.startRow ?? 0) + 1)) exceeds grid limits. Max rows: \(grid.rowCount), max columns: \(grid.columnCount)")
+                "Range (\(grid.rangeTitle)!\(A1Range.columnLetters(range.startColumn ?? 0))\((range.startRow ?? 0) + 1)) exceeds grid limits. Max rows: \(grid.rowCount), max columns: \(grid.columnCount)")
         }
         let cells = dimension == .rows ? grid.values(in: rect) : grid.columnValues(in: rect)
         var out: [String: JSONValue] = [
-            "range": .string(A1Range.format(title: grid.title, rows: rect.rows, columns: rect.columns)),
+            "range": .string(grid.a1Range(rows: rect.rows, columns: rect.columns)),
             "majorDimension": .string(dimension.rawValue),
         ]
         if !cells.isEmpty { out["values"] = .array(cells.map { .array($0.map(render.render)) }) }
@@ -367,7 +367,6 @@ actor SheetsState {
                 account: ServiceAccount) throws(GoogleError) -> UpdateValuesResponse {
         let (index, range) = try locate(id, text, account: account)
         let values = try cells(input, option: options.valueInputOption)
-        let title = spreadsheets[id]!.sheets[index].title
         let r0 = range.startRow ?? 0
         let c0 = range.startColumn ?? 0
         let height = values.count
@@ -381,7 +380,7 @@ actor SheetsState {
             }
         }
         guard height > 0, width > 0 else {
-            return UpdateValuesResponse(spreadsheetId: id, updatedRange: A1Range.format(title: title, rows: r0..<(r0 + 1), columns: c0..<(c0 + 1)))
+            return UpdateValuesResponse(spreadsheetId: id, updatedRange: spreadsheets[id]!.sheets[index].a1Range(rows: r0..<(r0 + 1), columns: c0..<(c0 + 1)))
         }
         // Keeping the old grid costs a copy of its rows, so only when a database write can fail.
         let before = database == nil ? nil : spreadsheets[id]!.sheets[index]
@@ -410,7 +409,7 @@ actor SheetsState {
         let width = values.lazy.map { $0.count }.max() ?? 0
         var out = AppendValuesResponse(spreadsheetId: id, updates: UpdateValuesResponse(spreadsheetId: id))
         if let table {
-            out.tableRange = A1Range.format(title: title, rows: table.rows, columns: table.columns)
+            out.tableRange = spreadsheets[id]!.sheets[index].a1Range(rows: table.rows, columns: table.columns)
         }
         guard height > 0, width > 0 else { return out }
         let rowCountBefore = spreadsheets[id]!.sheets[index].rowCount
@@ -438,7 +437,7 @@ actor SheetsState {
 
     private func updateSummary(grid: SheetGrid, rect: SheetGrid.Rectangle, values: [[CellValue?]], options: WriteOptions,
                                id: String) -> UpdateValuesResponse {
-        let range = A1Range.format(title: grid.title, rows: rect.rows, columns: rect.columns)
+        let range = grid.a1Range(rows: rect.rows, columns: rect.columns)
         var out = UpdateValuesResponse(spreadsheetId: id, updatedRange: range, updatedRows: rect.rows.count,
                                        updatedColumns: rect.columns.count, updatedCells: values.reduce(0) { $0 + $1.count })
         if options.includeValuesInResponse {
