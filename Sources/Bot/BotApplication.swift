@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import Hummingbird
 import ServiceLifecycle
 import Synchronization
@@ -18,6 +19,16 @@ public struct BotApplication: Sendable {
     public let configuration: BotConfiguration
     /// The root logger; services log under it with their own metadata.
     public let logger: Logger
+
+    /// The one event-loop thread on which the bot's HTTP client and its HTTP server (which takes
+    /// the client's group) read and write their sockets; the handlers and the client's callers run
+    /// on Swift's cooperative pool. NIO's default group has a thread per core: on two cores those
+    /// threads and the pool's took turns on the same CPUs, and with one I/O thread the bot served
+    /// about a tenth more webhook deliveries per second, at a tenth less CPU each
+    /// (docs/BENCHMARKS.md, "Runtime"). The bot's own work is bounded by its one SQLite writer
+    /// long before one I/O thread is. Every `BotApplication` in a process shares it, as they
+    /// would NIO's singleton group.
+    public static let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     /// Creates the application.
     public init(configuration: BotConfiguration, logger: Logger) {
@@ -54,7 +65,7 @@ public struct BotApplication: Sendable {
     public func withServices<T>(requestShutdown: @escaping @Sendable () async -> Void = {},
                                 _ body: (BotServices) async throws -> T) async throws -> T {
         let database = try BotDatabase(path: configuration.store.databasePath)
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
+        let httpClient = HTTPClient(eventLoopGroupProvider: .shared(BotApplication.eventLoopGroup), configuration: .init(
             timeout: .init(connect: .init(configuration.timing.httpTimeout))
         ))
         let result: Result<T, any Error>
@@ -192,6 +203,7 @@ public struct BotServices: Sendable {
             onServerRunning: { channel in
                 logger.info("HTTP server listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
             },
+            eventLoopGroupProvider: .shared(httpClient.eventLoopGroup),
             logger: logger)
         stoppingFlag = StoppingFlag(status: status, metrics: metrics, logger: logger)
     }
