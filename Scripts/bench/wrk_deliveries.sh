@@ -4,7 +4,9 @@
 # as its child, in webhook mode), drives the webhook with wrk from a second process, reads the
 # bot's utime + stime from /proc/BOT_PID/stat before and after, and prints one line:
 #   rps=… requests=… bot_cpu_us_per_delivery=… non2xx=…
-# Build first: swift build -c release --package-path Benchmarks --product metro-bot --product RuntimeBench
+# Build first (one product per command: given two, SwiftPM builds only the last):
+#   swift build -c release --package-path Benchmarks --product metro-bot
+#   swift build -c release --package-path Benchmarks --product RuntimeBench
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bench=Benchmarks/.build/release/RuntimeBench

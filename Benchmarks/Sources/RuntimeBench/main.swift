@@ -1,6 +1,7 @@
 // RuntimeBench — the bot's runtime figures (issue 5), in release mode, outside `swift test`.
 //
-//   swift build -c release --package-path Benchmarks --product metro-bot --product RuntimeBench
+//   swift build -c release --package-path Benchmarks --product metro-bot      # one product per
+//   swift build -c release --package-path Benchmarks --product RuntimeBench   # command (else: the last)
 //   Benchmarks/.build/release/RuntimeBench startup [--runs 10]
 //   Benchmarks/.build/release/RuntimeBench latency [--rate 1000] [--seconds 10]
 //   Benchmarks/.build/release/RuntimeBench memory [--pending 100000] [--concurrency 8]
