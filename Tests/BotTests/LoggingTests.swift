@@ -60,6 +60,16 @@ private let adminToken = "admin-token-5d4c3b2a1f"
         #expect(line.hasSuffix("metro.test: first\\nsecond \"key with space\"=x reason=\"a \\\"quoted\\\"\\nvalue\"\n"))
     }
 
+    @Test("non-ASCII text follows the same rules: Unicode spaces quote a value, C1 controls are escaped")
+    func nonASCIIQuoting() {
+        let line = makeHandler().format(
+            level: .info, message: "Año\u{85}fin",
+            metadata: ["site": "Madrid\u{A0}HQ", "name": "José", "path": #"C:\dir"#, "said": #"a\"b"#, "empty": ""],
+            date: Date(timeIntervalSince1970: 0)
+        )
+        #expect(line == #"1970-01-01T00:00:00.000Z info metro.test: Año\u{85}fin empty="" name=José path=C:\dir said="a\\\"b" site="Madrid\#u{A0}HQ""# + "\n")
+    }
+
     @Test("every configured secret is redacted from messages and metadata values, in every form it leaks",
           arguments: [
               "calling https://api.telegram.org/bot\(botToken)/getMe",

@@ -94,32 +94,55 @@ public struct BotLogHandler: LogHandler {
 
     /// Escapes control characters so that the text stays on one line.
     private static func escaped(_ text: String) -> String {
+        // Printable ASCII, the usual case, has nothing to escape: decided on the bytes, without
+        // looking up the Unicode properties of each scalar.
+        if text.utf8.allSatisfy(isPrintableASCII) { return text }
         guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
         var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.properties.generalCategory == .control {
-                    result += "\\u{\(String(scalar.value, radix: 16))}"
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
+        for scalar in text.unicodeScalars { appendEscaped(scalar, to: &result) }
         return result
     }
 
-    /// A key or value: bare when it has no space, quote, `=` or control character, else quoted.
+    /// A key or value: bare when it has no space, quote, `=` or control character, else quoted
+    /// with `\` and `"` escaped and control characters as in `escaped`.
     private static func token(_ text: String) -> String {
+        if !text.isEmpty && text.utf8.allSatisfy({ isPrintableASCII($0) && $0 != UInt8(ascii: " ")
+                                                    && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "=") }) {
+            return text
+        }
         let needsQuotes = text.isEmpty || text.unicodeScalars.contains {
             $0 == " " || $0 == "\"" || $0 == "=" || $0.properties.generalCategory == .control
                 || $0.properties.isWhitespace
         }
         guard needsQuotes else { return text }
-        let inner = escaped(text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))
-        return "\"\(inner)\""
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": result += "\\\\"
+            case "\"": result += "\\\""
+            default: appendEscaped(scalar, to: &result)
+            }
+        }
+        result += "\""
+        return result
+    }
+
+    private static func isPrintableASCII(_ byte: UInt8) -> Bool {
+        byte >= 0x20 && byte < 0x7F
+    }
+
+    /// `scalar`, or its escape when it is a control character.
+    private static func appendEscaped(_ scalar: Unicode.Scalar, to result: inout String) {
+        switch scalar {
+        case "\n": result += "\\n"
+        case "\r": result += "\\r"
+        case "\t": result += "\\t"
+        default:
+            if scalar.properties.generalCategory == .control {
+                result += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
     }
 }
