@@ -210,6 +210,11 @@ public struct TelegramClient: Sendable {
     private func decode<Result: Decodable>(_ response: HTTPExchangeResponse, method: String, as: Result.Type) throws -> Result {
         let data = Data(response.body.readableBytesView)
         let decoder = JSONDecoder()
+        // The usual answer, `{"ok": true, "result": …}`, is decoded in one pass. Anything else is
+        // decoded again below, envelope first, to say precisely what is wrong with it.
+        if let answer = try? decoder.decode(ResultEnvelope<Result>.self, from: data), answer.ok {
+            return answer.result
+        }
         guard let envelope = try? decoder.decode(ErrorEnvelope.self, from: data) else {
             // Not a Bot API answer: a proxy's error page, a truncated body, garbage.
             let summary = "HTTP \(response.status) with a body that is not a Bot API answer: \(redacted(response.bodySnippet()))"
@@ -346,6 +351,7 @@ private struct ResponseParameters: Decodable {
 }
 
 private struct ResultEnvelope<Result: Decodable>: Decodable {
+    var ok: Bool
     var result: Result
 }
 
