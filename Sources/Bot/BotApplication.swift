@@ -25,10 +25,10 @@ public struct BotApplication: Sendable {
     /// on Swift's cooperative pool. NIO's default group has a thread per core: on two cores those
     /// threads and the pool's took turns on the same CPUs, and with one I/O thread the bot served
     /// 17 % more webhook deliveries per second at 14 % less CPU each (docs/BENCHMARKS.md, "Bot
-    /// runtime"). The bot's own work is bounded by its one SQLite writer
-    /// long before one I/O thread is. Every `BotApplication` in a process shares it, as they
-    /// would NIO's singleton group.
-    public static let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    /// runtime"). The bot's own work is bounded by its one SQLite writer long before one I/O
+    /// thread is. Every `BotApplication` in a process shares it, as they would NIO's singleton
+    /// group.
+    static let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     /// Creates the application.
     public init(configuration: BotConfiguration, logger: Logger) {
