@@ -23,7 +23,7 @@ exec 3> "$fifo"
 trap 'exec 3>&-; kill $serve 2> /dev/null; wait $serve 2> /dev/null; rm -f "$out" "$fifo"' EXIT
 for _ in $(seq 1 100); do grep -q '"baseURL"' "$out" && break; sleep 0.1; done
 grep -q '"baseURL"' "$out" || { echo "wrk_appends.sh: the fake did not come up:" >&2; cat "$out" >&2; exit 1; }
-field() { python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())[sys.argv[1]])' "$1" < "$out"; }
+field() { grep -m1 '^{' "$out" | python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())[sys.argv[1]])' "$1"; }
 base=$(field baseURL)
 pid=$(field pid)
 ticks=$(getconf CLK_TCK)
