@@ -20,7 +20,7 @@ mkfifo "$fifo"
 "$bench" serve < "$fifo" > "$out" 2>&1 &
 serve=$!
 exec 3> "$fifo"
-trap 'exec 3>&-; kill $serve 2> /dev/null; wait $serve 2> /dev/null; rm -f "$out" "$fifo"' EXIT
+trap 'status=$?; exec 3>&-; kill $serve 2> /dev/null; wait $serve 2> /dev/null || true; rm -f "$out" "$fifo"; exit $status' EXIT
 for _ in $(seq 1 100); do grep -q '"baseURL"' "$out" && break; sleep 0.1; done
 grep -q '"baseURL"' "$out" || { echo "wrk_appends.sh: the fake did not come up:" >&2; cat "$out" >&2; exit 1; }
 field() { grep -m1 '^{' "$out" | python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())[sys.argv[1]])' "$1"; }
@@ -28,12 +28,13 @@ base=$(field baseURL)
 pid=$(field pid)
 ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
-requests() { grep -oE '[0-9]+ requests in' | awk '{print $1}'; }
+requests() { grep -oE '[0-9]+ requests in' | awk '{print $1}' || true; }
 
 before=$(cpu)
-result=$(Scripts/interop/wrk_append.sh "$base" "$duration" "$shape" 2>&1)
+result=$(Scripts/interop/wrk_append.sh "$base" "$duration" "$shape" 2>&1) || true
 after=$(cpu)
 n=$(echo "$result" | requests)
+[ -n "$n" ] && [ "$n" -gt 0 ] || { echo "wrk_appends.sh: the append run failed (is google-auth's venv first on PATH?):" >&2; echo "$result" >&2; exit 1; }
 rps=$(echo "$result" | awk '/Requests\/sec/ {print $2}')
 non2xx=$(echo "$result" | grep -oiE 'non-2xx or 3xx responses: [0-9]+' | grep -oE '[0-9]+$' || echo 0)
 append_cpu=$(( (after - before) * 1000000 / ticks / n ))
