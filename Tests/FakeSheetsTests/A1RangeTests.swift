@@ -68,9 +68,9 @@ struct A1RangeTests {
 
     @Test("ranges are written the way Google writes them")
     func formatting() {
-        #expect(A1Range.format(title: "Sheet1", rows: 0..<1, columns: 0..<1) == "Sheet1!A1")
-        #expect(A1Range.format(title: "My Sheet", rows: 1..<1000, columns: 0..<26) == "'My Sheet'!A2:Z1000")
-        #expect(A1Range.format(title: "Wide", rows: 9..<10, columns: 25..<27) == "Wide!Z10:AA10")
+        #expect(A1Range.format(quotedTitle: A1Range.quotedTitle("Sheet1"), rows: 0..<1, columns: 0..<1) == "Sheet1!A1")
+        #expect(A1Range.format(quotedTitle: A1Range.quotedTitle("My Sheet"), rows: 1..<1000, columns: 0..<26) == "'My Sheet'!A2:Z1000")
+        #expect(A1Range.format(quotedTitle: A1Range.quotedTitle("Wide"), rows: 9..<10, columns: 25..<27) == "Wide!Z10:AA10")
     }
 
     @Test("a sheet writes its ranges with its title quoted once, at creation")

@@ -187,13 +187,8 @@ struct A1Range: Sendable, Hashable {
     }
 
     /// A concrete rectangle written the way Google writes ranges in responses:
-    /// `Sheet1!A1:C3`, or `Sheet1!A1` for one cell.
-    static func format(title: String, rows: Range<Int>, columns: Range<Int>) -> String {
-        format(quotedTitle: quotedTitle(title), rows: rows, columns: columns)
-    }
-
-    /// `format(title:rows:columns:)` for a title already quoted (`SheetGrid.rangeTitle`), which
-    /// saves quoting it again on every answer.
+    /// `Sheet1!A1:C3`, or `Sheet1!A1` for one cell. `sheet` is the title already quoted
+    /// (`quotedTitle`; each `SheetGrid` keeps its own as `rangeTitle`).
     static func format(quotedTitle sheet: String, rows: Range<Int>, columns: Range<Int>) -> String {
         var text = sheet
         text.reserveCapacity(sheet.utf8.count + 24)
