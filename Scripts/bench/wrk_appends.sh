@@ -40,8 +40,9 @@ non2xx=$(echo "$result" | grep -oiE 'non-2xx or 3xx responses: [0-9]+' | grep -o
 append_cpu=$(( (after - before) * 1000000 / ticks / n ))
 
 before=$(cpu)
-result=$(wrk -t1 -c16 -d"$duration" "$base/nothing/here" 2>&1)
+result=$(wrk -t1 -c16 -d"$duration" "$base/nothing/here" 2>&1) || true
 after=$(cpu)
 n=$(echo "$result" | requests)
+[ -n "$n" ] && [ "$n" -gt 0 ] || { echo "wrk_appends.sh: the 404 run failed:" >&2; echo "$result" >&2; exit 1; }
 floor_rps=$(echo "$result" | awk '/Requests\/sec/ {print $2}')
 echo "rps=$rps cpu_us_per_append=$append_cpu non2xx=$non2xx floor_rps=$floor_rps floor_cpu_us=$(( (after - before) * 1000000 / ticks / n ))"

@@ -18,7 +18,7 @@ command -v wrk > /dev/null || { echo "wrk_deliveries.sh: wrk is not installed (a
 out=$(mktemp)
 "$bench" serve --bot "$bot" > "$out" 2>&1 &
 serve=$!
-trap 'kill $serve 2> /dev/null; wait $serve 2> /dev/null; rm -f "$out"' EXIT
+trap 'status=$?; kill $serve 2> /dev/null; wait $serve 2> /dev/null || true; rm -f "$out"; exit $status' EXIT
 for _ in $(seq 1 150); do grep -q '^BOT_PID=' "$out" && break; sleep 0.2; done
 grep -q '^BOT_PID=' "$out" || { echo "wrk_deliveries.sh: the bot did not come up:" >&2; cat "$out" >&2; exit 1; }
 WEBHOOK_URL=$(sed -n 's/^WEBHOOK_URL=//p' "$out")
@@ -28,9 +28,10 @@ cpu() { awk '{print $14 + $15}' "/proc/$BOT_PID/stat"; }
 sleep 1
 before=$(cpu)
 result=$(cd Benchmarks/Sources/RuntimeBench/wrk && WEBHOOK_SECRET=$WEBHOOK_SECRET \
-    wrk -t2 -c"$connections" -d"$duration" -s deliveries.lua "$WEBHOOK_URL" 2>&1)
+    wrk -t2 -c"$connections" -d"$duration" -s deliveries.lua "$WEBHOOK_URL" 2>&1) || true
 after=$(cpu)
-requests=$(echo "$result" | grep -oE '[0-9]+ requests in' | awk '{print $1}')
+requests=$(echo "$result" | grep -oE '[0-9]+ requests in' | awk '{print $1}' || true)
+[ -n "$requests" ] && [ "$requests" -gt 0 ] || { echo "wrk_deliveries.sh: the wrk run failed:" >&2; echo "$result" >&2; exit 1; }
 rps=$(echo "$result" | awk '/Requests\/sec/ {print $2}')
 non2xx=$(echo "$result" | grep -oiE 'non-2xx answers: [0-9]+' | grep -oE '[0-9]+$' || echo "?")
 ticks=$(getconf CLK_TCK)
