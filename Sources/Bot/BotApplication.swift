@@ -65,9 +65,13 @@ public struct BotApplication: Sendable {
     public func withServices<T>(requestShutdown: @escaping @Sendable () async -> Void = {},
                                 _ body: (BotServices) async throws -> T) async throws -> T {
         let database = try BotDatabase(path: configuration.store.databasePath)
-        let httpClient = HTTPClient(eventLoopGroupProvider: .shared(BotApplication.eventLoopGroup), configuration: .init(
-            timeout: .init(connect: .init(configuration.timing.httpTimeout))
-        ))
+        var clientConfiguration = HTTPClient.Configuration(timeout: .init(connect: .init(configuration.timing.httpTimeout)))
+        // A connection to Telegram for each chat the reply sender serves at once, and one for the
+        // poller's long poll. With AsyncHTTPClient's default of 8, 24 of the sender's 32 sends
+        // waited in the pool's queue, and the queueing cost more CPU than the extra connections:
+        // the whole path ran 30 % faster with 32 (docs/BENCHMARKS.md, "Bot core").
+        clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = ReplySender.defaultMaxConcurrentChats + 1
+        let httpClient = HTTPClient(eventLoopGroupProvider: .shared(BotApplication.eventLoopGroup), configuration: clientConfiguration)
         let result: Result<T, any Error>
         do {
             let services = try BotServices(configuration: configuration, database: database, httpClient: httpClient,

@@ -27,8 +27,11 @@ public struct ReplySender: Service {
     public let backoff: Backoff
     /// Messages read per pass. Defaults to 200.
     public let batchSize: Int
-    /// Chats (and callback answers) served at once. Defaults to 32.
+    /// Chats (and callback answers) served at once. Defaults to `defaultMaxConcurrentChats`.
     public let maxConcurrentChats: Int
+    /// 32. The bot's HTTP client keeps one connection per host more than this (`BotApplication`),
+    /// so that every chat in flight has a connection besides the poller's long poll.
+    public static let defaultMaxConcurrentChats = 32
     /// How long after it was recorded a callback answer is still sent. Telegram does not document
     /// the limit; in practice it refuses answers about 15 seconds after the press ("query is too
     /// old and response timeout expired or query ID is invalid"). Defaults to 15 seconds.
@@ -45,7 +48,7 @@ public struct ReplySender: Service {
     ///   - now: Defaults to the system clock.
     public init(database: BotDatabase, telegram: TelegramClient, doorbell: Doorbell,
                 backoff: Backoff = Backoff(base: .milliseconds(500), maximum: .seconds(60)),
-                batchSize: Int = 200, maxConcurrentChats: Int = 32,
+                batchSize: Int = 200, maxConcurrentChats: Int = ReplySender.defaultMaxConcurrentChats,
                 callbackAnswerValidity: Duration = .seconds(15), now: @escaping @Sendable () -> Date = { Date() },
                 logger: Logger) {
         self.database = database
