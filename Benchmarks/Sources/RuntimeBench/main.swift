@@ -17,7 +17,8 @@
 // - startup: time from spawning the process to the first `/health` answering 200, then the
 //   resident memory (VmRSS of the child) once it has been idle in webhook mode for 3 seconds.
 // - latency: deliveries sent open-loop at a fixed rate; each one's time runs from when it was
-//   due to be sent until its 200 (so a stalled bot cannot hide queued requests).
+//   due to be sent until its 200 (so a stalled bot cannot hide queued requests). Also the CPU
+//   time per delivery, after the warm-up, of the bot and of this process (the load and the fakes).
 // - memory: the growth of the bot's resident memory (VmRSS, idle before and after) from 0 to
 //   `--pending` abandoned pending actions: that many distinct users each send `/checkin` through
 //   the webhook and never share a location. Those users' chats are introduced to the fake first.
@@ -79,6 +80,17 @@ guard FileManager.default.isExecutableFile(atPath: botPath) else {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
           let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return 0 }
     return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
+}
+
+/// CPU time (user + system) process `pid` has used so far, in seconds: fields 14 and 15 of
+/// /proc/PID/stat, in clock ticks.
+@Sendable func cpuSeconds(of pid: Int32) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let end = stat.lastIndex(of: ")") else { return 0 }
+    // Fields after the command name, which may itself contain spaces: state is field 3.
+    let fields = stat[stat.index(after: end)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
 struct BenchError: Error, CustomStringConvertible {
@@ -283,10 +295,14 @@ case "latency":
         let interval = Duration.nanoseconds(1_000_000_000 / Int64(rate))
         let clock = ContinuousClock()
         let start = clock.now + .milliseconds(100)
+        let pid = bot.process.processIdentifier
+        let measuredFrom = rate * warmup
+        var cpuAtStart = (bot: 0.0, bench: 0.0)
         let results = try await withThrowingTaskGroup(of: (Int, Double, Int).self) { group in
             for index in 0..<total {
                 let due = start + interval * index
                 try await clock.sleep(until: due)
+                if index == measuredFrom { cpuAtStart = (cpuSeconds(of: pid), cpuSeconds(of: getpid())) }
                 group.addTask {
                     // A delivery that fails or times out counts as a non-200 answer, not a crash.
                     let status = (try? await post(bot.webhookURL, json: checkInUpdate(Int64(1_000_000 + index)),
@@ -298,12 +314,14 @@ case "latency":
             for try await result in group { results.append(result) }
             return results
         }
-        let measured = results.filter { $0.0 >= rate * warmup }
+        let cpu = (bot: cpuSeconds(of: pid) - cpuAtStart.bot, bench: cpuSeconds(of: getpid()) - cpuAtStart.bench)
+        let measured = results.filter { $0.0 >= measuredFrom }
         let failed = measured.filter { $0.2 != 200 }.count
         let latencies = measured.map(\.1).sorted()
-        print(String(format: "%d deliveries at %d/s (after %d s warm-up): p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms, non-200: %d",
+        print(String(format: "%d deliveries at %d/s (after %d s warm-up): p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms, non-200: %d; CPU per delivery: bot %.0f µs, this process (load and fakes) %.0f µs",
                      measured.count, rate, warmup, percentile(latencies, 0.5), percentile(latencies, 0.9),
-                     percentile(latencies, 0.99), latencies.last ?? 0, failed))
+                     percentile(latencies, 0.99), latencies.last ?? 0, failed,
+                     cpu.bot / Double(measured.count) * 1e6, cpu.bench / Double(measured.count) * 1e6))
     }
 
 case "memory":
