@@ -47,7 +47,7 @@ import Testing
     }
 
     /// A fake Telegram with a bot and a user who wrote to it, a client and a store.
-    static func withSender(now: @escaping @Sendable () -> Date = { Date() },
+    static func withSender(batchSize: Int = 200, now: @escaping @Sendable () -> Date = { Date() },
                            _ body: @Sendable (FakeTelegram, ReplySender, BotDatabase) async throws -> Void) async throws {
         try await withTemporaryDirectory { directory in
             try await FakeTelegram.withRunning { fake in
@@ -61,7 +61,7 @@ import Testing
                 let telegram = TelegramClient(token: bot.token, baseURL: fake.baseURL, httpClient: httpClient, timeout: .seconds(5), logger: logger)
                 let sender = ReplySender(database: database, telegram: telegram, doorbell: Doorbell(),
                                          backoff: Backoff(base: .milliseconds(20), maximum: .milliseconds(100)),
-                                         now: now, logger: logger)
+                                         batchSize: batchSize, now: now, logger: logger)
                 let result = await capture { try await body(fake, sender, database) }
                 try? database.close()
                 try await httpClient.shutdown()
@@ -91,6 +91,41 @@ import Testing
             #expect(try await fake.chatMessages(chatID: 1002).map(\.text) == ["uno"])
             let markup = try #require(try await fake.chatMessages(chatID: 1001).first?.replyMarkup)
             #expect("\(markup)".contains("Check in"))
+        }
+    }
+
+    @Test("more replies than a pass reads are all sent, in order, in passes of a batch each")
+    func sendsMoreThanABatch() async throws {
+        try await Self.withSender(batchSize: 2) { fake, sender, database in
+            try await Self.recordReplies(["one", "two", "three", "four", "five"], chatID: 1001, firstUpdateID: 1, in: database)
+            try await Self.run(sender, until: "the queue empty") { try await database.queuedMessageCount() == 0 }
+            #expect(try await fake.chatMessages(chatID: 1001).map(\.text) == ["one", "two", "three", "four", "five"])
+            #expect(try await fake.calls(method: "sendMessage").count == 5)
+        }
+    }
+
+    @Test("a reply recorded while a pass is sending goes out too, before shutdown")
+    func sendsWhatWasRecordedDuringAPass() async throws {
+        try await Self.withSender { fake, sender, database in
+            _ = try await fake.addFault(FaultRule(match: .init(method: "sendMessage"), delay: .seconds(1), times: 1))
+            try await Self.recordReplies(["first"], chatID: 1001, firstUpdateID: 1, in: database)
+            // A callback answer too old to send: the pass deletes it as it reads the queue, which
+            // shows that the pass has read "first" and is sending it (held for a second).
+            try await Self.recordPress(fake, queryID: "q-stale", updateID: 2, recordedAt: Date().addingTimeInterval(-60), in: database)
+            try await testGracefulShutdown { trigger in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await sender.run() }
+                    try await eventually("the first pass read the queue") { try await database.queuedCallbackAnswerCount() == 0 }
+                    try await Self.recordReplies(["second"], chatID: 1001, firstUpdateID: 3, in: database)
+                    sender.doorbell.ring()  // as the intake rings it
+                    // Before shutdown, whose final flush would send it anyway.
+                    try await eventually("the second reply sent") { try await fake.chatMessages(chatID: 1001).count == 2 }
+                    trigger.triggerGracefulShutdown()
+                    try await group.waitForAll()
+                }
+            }
+            #expect(try await fake.chatMessages(chatID: 1001).map(\.text) == ["first", "second"])
+            #expect(try await fake.calls(method: "sendMessage").count == 2)
         }
     }
 
