@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
+        .target(name: "ProcessReadings"),
         .executableTarget(
             name: "FakeTelegramBench",
             dependencies: [
@@ -24,6 +25,7 @@ let package = Package(
         .executableTarget(
             name: "FakeSheetsBench",
             dependencies: [
+                "ProcessReadings",
                 .product(name: "FakeSheets", package: "metropolitan"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
@@ -31,6 +33,7 @@ let package = Package(
         .executableTarget(
             name: "BotBench",
             dependencies: [
+                "ProcessReadings",
                 .product(name: "Bot", package: "metropolitan"),
                 .product(name: "FakeTelegram", package: "metropolitan"),
                 .product(name: "FakeSheets", package: "metropolitan"),
@@ -40,6 +43,7 @@ let package = Package(
         .executableTarget(
             name: "RuntimeBench",
             dependencies: [
+                "ProcessReadings",
                 .product(name: "ChaosKit", package: "metropolitan"),
                 .product(name: "FakeTelegram", package: "metropolitan"),
                 .product(name: "FakeSheets", package: "metropolitan"),

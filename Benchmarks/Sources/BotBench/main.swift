@@ -26,30 +26,13 @@ import Glibc
 #endif
 import Logging
 import NIOCore
+import ProcessReadings
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 
 func option(_ name: String, default value: Int) -> Int {
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let number = Int(arguments[index + 1]) else { return value }
     return number
-}
-
-/// Reads VmRSS from /proc/self/status, in bytes.
-func residentBytes() -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
-    let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
-    return kilobytes * 1024
-}
-
-/// CPU time (user + system) a process used so far, from /proc/PID/stat, in seconds.
-func cpuSeconds(pid: Int32) -> Double {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-          let end = stat.lastIndex(of: ")") else { return 0 }
-    // Fields after the command name: state is field 3, utime 14, stime 15.
-    let fields = stat[stat.index(after: end)...].split(separator: " ")
-    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
 /// The `RssAnon`, `RssFile` and `RssShmem` lines of /proc/self/status: heap versus mapped files
@@ -244,15 +227,15 @@ try await application.withServices { services in
         _ = try await drive(checkInUpdates(users: nextUserID..<nextUserID + 200, firstUpdateID: nextUpdateID), services)
         nextUserID += 200; nextUpdateID += 400
 
-        let cpuBefore = (bot: cpuSeconds(pid: getpid()), fakes: cpuSeconds(pid: child.processIdentifier))
+        let cpuBefore = (bot: ProcessReadings.cpuSeconds(), fakes: ProcessReadings.cpuSeconds(of: child.processIdentifier))
         let (intake, outbox, total) = try await drive(checkInUpdates(users: nextUserID..<nextUserID + Int64(checkIns), firstUpdateID: nextUpdateID), services)
         nextUserID += Int64(checkIns); nextUpdateID += Int64(2 * checkIns)
         print(String(format: "throughput: %d check-ins (%d updates, batches of %d): intake %.3f s, outbox empty at %.3f s, whole path %.3f s → %.0f check-ins/s, %.0f updates/s (intake alone %.0f updates/s)",
                      checkIns, 2 * checkIns, batchSize, seconds(intake), seconds(outbox), seconds(total),
                      Double(checkIns) / seconds(total), Double(2 * checkIns) / seconds(total), Double(2 * checkIns) / seconds(intake)))
         // What one check-in costs in CPU, whatever else the machine runs: the bound on 2 idle cores.
-        let botCPU = cpuSeconds(pid: getpid()) - cpuBefore.bot
-        let fakesCPU = cpuSeconds(pid: child.processIdentifier) - cpuBefore.fakes
+        let botCPU = ProcessReadings.cpuSeconds() - cpuBefore.bot
+        let fakesCPU = ProcessReadings.cpuSeconds(of: child.processIdentifier) - cpuBefore.fakes
         print(String(format: "cpu: bot %.3f s, fakes %.3f s → %.2f ms + %.2f ms per check-in → at most %.0f check-ins/s on 2 idle cores",
                      botCPU, fakesCPU, 1000 * botCPU / Double(checkIns), 1000 * fakesCPU / Double(checkIns),
                      2 * Double(checkIns) / (botCPU + fakesCPU)))
@@ -269,10 +252,10 @@ try await application.withServices { services in
                 }
                 _ = try await drive(checkInUpdates(users: nextUserID..<nextUserID + 2_000, firstUpdateID: nextUpdateID), services)
                 nextUserID += 2_000; nextUpdateID += 4_000
-                let rss = residentBytes()
+                let rss = ProcessReadings.residentBytes()
                 // What the allocator keeps from the burst of updates versus what is live.
                 HeapAllocator.releaseFreeMemory()  // glibc's malloc_trim(0), as the bot's resource monitor calls it
-                let trimmed = residentBytes()
+                let trimmed = ProcessReadings.residentBytes()
                 if target == 0 { baseline = trimmed }
                 let pending = try await services.database.pendingActionCount()
                 print("memory: \(memoryControl ? "\(target) /help updates (control), " : "")\(pending) abandoned pending actions in the store → RSS \(mebibytes(rss)), after malloc_trim \(mebibytes(trimmed)) (growth \(mebibytes(trimmed - baseline)))")

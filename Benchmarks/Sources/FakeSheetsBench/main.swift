@@ -14,6 +14,7 @@ import FakeSheets
 import Foundation
 import NIOCore
 import NIOHTTP1
+import ProcessReadings
 import _CryptoExtras
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -96,13 +97,6 @@ func exchange(_ client: HTTPClient, _ target: Target, _ jwt: String) async throw
     return token
 }
 
-func rssBytes(pid: Int32) -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-          let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-    return kb * 1024
-}
-
 struct BenchError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
@@ -165,7 +159,7 @@ func measure() async throws {
 
         // 2. Memory per stored cell: RSS of the fake before and after storing memoryRows × 10 cells
         //    in 500-row appends (few requests, so the journal is negligible).
-        let rssBefore = rssBytes(pid: target.pid)
+        let rssBefore = ProcessReadings.residentBytes(of: target.pid)
         let batch = 500
         var stored = 0
         while stored < memoryRows {
@@ -179,7 +173,7 @@ func measure() async throws {
             guard status == 200 else { throw BenchError("bulk append answered \(status): \(String(decoding: answer, as: UTF8.self))") }
             stored += rows.count
         }
-        let rssAfter = rssBytes(pid: target.pid)
+        let rssAfter = ProcessReadings.residentBytes(of: target.pid)
         let cells = memoryRows * 10
         printLine(String(format: "memory: RSS %.1f MiB → %.1f MiB for %d cells: %.1f bytes per cell", Double(rssBefore) / 1048576,
                          Double(rssAfter) / 1048576, cells, Double(rssAfter - rssBefore) / Double(cells)))

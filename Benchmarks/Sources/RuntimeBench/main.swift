@@ -35,6 +35,7 @@ import Foundation
 import Glibc
 #endif
 import NIOCore
+import ProcessReadings
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let mode = arguments.first ?? "startup"
@@ -73,24 +74,6 @@ guard FileManager.default.isExecutableFile(atPath: botPath) else {
 
 @Sendable func percentile(_ sorted: [Double], _ p: Double) -> Double {
     sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
-}
-
-/// VmRSS (or another `field` of /proc/PID/status, such as RssAnon) of process `pid`, in bytes.
-@Sendable func residentBytes(of pid: Int32, field: String = "VmRSS") -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return 0 }
-    return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
-}
-
-/// CPU time (user + system) process `pid` has used so far, in seconds: fields 14 and 15 of
-/// /proc/PID/stat, in clock ticks.
-@Sendable func cpuSeconds(of pid: Int32) -> Double {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-          let end = stat.lastIndex(of: ")") else { return 0 }
-    // Fields after the command name, which may itself contain spaces: state is field 3.
-    let fields = stat[stat.index(after: end)...].split(separator: " ")
-    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
 struct BenchError: Error, CustomStringConvertible {
@@ -271,7 +254,7 @@ case "startup":
             let healthy = try await bot.untilHealthy()
             try await bot.untilWebhookMode()
             try await Task.sleep(for: .seconds(3))
-            let rss = Double(residentBytes(of: bot.process.processIdentifier)) / 1_048_576
+            let rss = Double(ProcessReadings.residentBytes(of: bot.process.processIdentifier)) / 1_048_576
             bot.stop()
             startTimes.append(seconds(healthy) * 1000)
             idleRSS.append(rss)
@@ -302,7 +285,7 @@ case "latency":
             for index in 0..<total {
                 let due = start + interval * index
                 try await clock.sleep(until: due)
-                if index == measuredFrom { cpuAtStart = (cpuSeconds(of: pid), cpuSeconds(of: getpid())) }
+                if index == measuredFrom { cpuAtStart = (ProcessReadings.cpuSeconds(of: pid), ProcessReadings.cpuSeconds()) }
                 group.addTask {
                     // A delivery that fails or times out counts as a non-200 answer, not a crash.
                     let status = (try? await post(bot.webhookURL, json: checkInUpdate(Int64(1_000_000 + index)),
@@ -314,7 +297,7 @@ case "latency":
             for try await result in group { results.append(result) }
             return results
         }
-        let cpu = (bot: cpuSeconds(of: pid) - cpuAtStart.bot, bench: cpuSeconds(of: getpid()) - cpuAtStart.bench)
+        let cpu = (bot: ProcessReadings.cpuSeconds(of: pid) - cpuAtStart.bot, bench: ProcessReadings.cpuSeconds() - cpuAtStart.bench)
         let measured = results.filter { $0.0 >= measuredFrom }
         let failed = measured.filter { $0.2 != 200 }.count
         let latencies = measured.map(\.1).sorted()
@@ -335,7 +318,7 @@ case "memory":
         _ = try await bot.untilHealthy()
         try await bot.untilWebhookMode()
         try await Task.sleep(for: .seconds(3))
-        let before = residentBytes(of: bot.process.processIdentifier)
+        let before = ProcessReadings.residentBytes(of: bot.process.processIdentifier)
         let repliesBefore = try await stage.telegram.calls(method: "sendMessage").count
         let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -357,14 +340,14 @@ case "memory":
         }
         let elapsed = seconds(ContinuousClock.now - started)
         try await Task.sleep(for: .seconds(5))
-        let after = residentBytes(of: bot.process.processIdentifier)
+        let after = ProcessReadings.residentBytes(of: bot.process.processIdentifier)
         let (_, health) = try await get(bot.baseURL + "/health")
         let stored = health.firstRange(of: #""pending_actions":"#).map { health[$0.upperBound...].prefix { $0.isNumber } } ?? "?"
         let mebibytes = { (bytes: Int) in Double(bytes) / 1_048_576 }
         let pid = bot.process.processIdentifier
         print(String(format: "%d abandoned check-ins through the webhook in %.1f s (%d at a time); pending_actions %@; idle RSS %.1f → %.1f MiB, growth %.1f MiB (now RssAnon %.1f, RssFile %.1f)",
                      pending, elapsed, concurrency, String(stored), mebibytes(before), mebibytes(after), mebibytes(after - before),
-                     mebibytes(residentBytes(of: pid, field: "RssAnon")), mebibytes(residentBytes(of: pid, field: "RssFile"))))
+                     mebibytes(ProcessReadings.residentBytes("RssAnon", of: pid)), mebibytes(ProcessReadings.residentBytes("RssFile", of: pid))))
     }
 
 case "serve":
