@@ -69,7 +69,8 @@ public struct BotApplication: Sendable {
         // A connection to Telegram for each chat the reply sender serves at once, and one for the
         // poller's long poll. With AsyncHTTPClient's default of 8, 24 of the sender's 32 sends
         // waited in the pool's queue, and the queueing cost more CPU than the extra connections:
-        // the whole path ran 30 % faster with 32 (docs/BENCHMARKS.md, "Bot core").
+        // the whole path ran 23–31 % faster with the larger pool (docs/BENCHMARKS.md, "The bot's
+        // HTTP connection pool").
         clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = ReplySender.defaultMaxConcurrentChats + 1
         let httpClient = HTTPClient(eventLoopGroupProvider: .shared(BotApplication.eventLoopGroup), configuration: clientConfiguration)
         let result: Result<T, any Error>
