@@ -236,9 +236,10 @@ try await application.withServices { services in
         // What one check-in costs in CPU, whatever else the machine runs: the bound on 2 idle cores.
         let botCPU = ProcessReadings.cpuSeconds() - cpuBefore.bot
         let fakesCPU = ProcessReadings.cpuSeconds(of: child.processIdentifier) - cpuBefore.fakes
-        print(String(format: "cpu: bot %.3f s, fakes %.3f s → %.2f ms + %.2f ms per check-in → at most %.0f check-ins/s on 2 idle cores",
+        // How busy the pipeline kept the two cores: the share of the bound above that it reached.
+        print(String(format: "cpu: bot %.3f s, fakes %.3f s → %.2f ms + %.2f ms per check-in → at most %.0f check-ins/s on 2 idle cores; cores %.0f %% busy",
                      botCPU, fakesCPU, 1000 * botCPU / Double(checkIns), 1000 * fakesCPU / Double(checkIns),
-                     2 * Double(checkIns) / (botCPU + fakesCPU)))
+                     2 * Double(checkIns) / (botCPU + fakesCPU), 100 * (botCPU + fakesCPU) / (2 * seconds(total))))
 
         if !skipMemory {
             var baseline = 0
