@@ -164,7 +164,9 @@ public final class FakeTelegram: Sendable {
         try await state.transcriptChecked(bot: bot, chatID: chatID)
     }
 
-    /// The Bot API calls the bot made, in order; only those of `method` (case-insensitive) when given.
+    /// The Bot API calls the bot made, in the order the fake answered them, each with when it
+    /// arrived (`RecordedCall.at`; a long poll, or a call a `delay` fault holds, is recorded when
+    /// answered); only those of `method` (case-insensitive) when given.
     /// - Parameters:
     ///   - method: defaults to `nil` (every method).
     ///   - bot: defaults to the first registered bot.

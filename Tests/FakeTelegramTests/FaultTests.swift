@@ -47,13 +47,18 @@ import Testing
         #expect(first.contains(500) && first.contains(200))
     }
 
-    @Test("a delay fault answers late but answers")
+    @Test("a delay fault answers late but answers, and the journal has when the call arrived")
     func delay() async throws {
         try await withFake { fake, bot, client in
             try await fake.addFault(FaultRule(match: .init(method: "getMe"), delay: .milliseconds(300), times: 1))
             let started = ContinuousClock.now
             #expect(try await client.call(bot.token, "getMe").ok)
+            let answered = Date()
             #expect(ContinuousClock.now - started >= .milliseconds(300))
+            // The delay lies between the arrival and the answer (recorded after the delay, `at`
+            // was within a few milliseconds of the answer).
+            let call = try #require(try await fake.calls(method: "getMe").last)
+            #expect(answered.timeIntervalSince(call.at) >= 0.299, "at \(call.at), answered \(answered)")
         }
     }
 

@@ -36,8 +36,8 @@ extension FakeTelegramState {
     }
 
     /// Runs a method and records it in the journal (a long poll is recorded when it ends).
-    func perform(botID: Int64, method rawMethod: String, params: MethodParameters) -> MethodOutcome {
-        let at = Date()
+    /// - Parameter arrivedAt: when the call arrived, for the journal. Defaults to now.
+    func perform(botID: Int64, method rawMethod: String, params: MethodParameters, arrivedAt at: Date = Date()) -> MethodOutcome {
         let method = BotAPIMethod.byLowercasedName[rawMethod.lowercased()]
         let name = method?.rawValue ?? rawMethod
         let answer: BotAPIAnswer

@@ -61,9 +61,10 @@ struct BotAPIMiddleware: RouterMiddleware {
         case .outcome(let result):
             outcome = result
         case .fault(let botID, let plan):
+            // The journal says when a call arrived, also for one a `delay` holds.
+            let at = Date()
             if let delay = plan.delay { try? await Task.sleep(for: delay) }
             let name = BotAPIMethod.byLowercasedName[method.lowercased()]?.rawValue ?? method
-            let at = Date()
             switch plan.action {
             case .timeout:
                 await state.record(botID, method: name, params: params.original, at: at, status: 0)
@@ -85,7 +86,7 @@ struct BotAPIMiddleware: RouterMiddleware {
                 await state.record(botID, method: name, params: params.original, at: at, status: respond.status)
                 return HTTPAnswers.faultAnswer(respond)
             }
-            outcome = await state.perform(botID: botID, method: method, params: params)
+            outcome = await state.perform(botID: botID, method: method, params: params, arrivedAt: at)
         }
         switch outcome {
         case .answer(let answer):
