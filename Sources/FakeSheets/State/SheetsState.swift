@@ -401,7 +401,6 @@ actor SheetsState {
         let (index, range) = try locate(id, text, account: account)
         let values = try cells(input, option: options.valueInputOption)
         spreadsheets[id]!.sheets[index].prepareSummary()
-        let title = spreadsheets[id]!.sheets[index].title
         let table = spreadsheets[id]!.sheets[index].detectTable(in: range)
         let startRow = table.map { $0.rows.upperBound } ?? (range.startRow ?? 0)
         let startColumn = table.map { $0.columns.lowerBound } ?? (range.startColumn ?? 0)
