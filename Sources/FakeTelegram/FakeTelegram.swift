@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import UnixSignals
 
 /// A fake Telegram Bot API server, in process, on a loopback port: a faithful subset of the Bot
 /// API at `/bot<token>/<method>`, webhook delivery with retries, a control API at `/control/…`,
@@ -223,7 +224,8 @@ public final class FakeTelegram: Sendable {
         try await withRunning(configuration) { fake in
             let bot = await fake.registerBot()
             try await onReady(fake, bot)
-            await SignalWait.untilInterrupted()
+            // The first SIGINT or SIGTERM; cancellation ends the wait too.
+            for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
         }
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import ChaosKit
-import Dispatch
-import Foundation
+import UnixSignals
 
 struct FakesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,20 +32,5 @@ struct FakesCommand: AsyncParsableCommand {
 
 /// Waits until the process receives SIGINT or SIGTERM (or the task is cancelled).
 @Sendable func waitForTerminationSignal() async {
-    let (signals, continuation) = AsyncStream<Int32>.makeStream()
-    var sources: [any DispatchSourceSignal] = []
-    for number in [SIGINT, SIGTERM] {
-        signal(number, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-        source.setEventHandler { continuation.yield(number) }
-        source.resume()
-        sources.append(source)
-    }
-    await withTaskCancellationHandler {
-        var iterator = signals.makeAsyncIterator()
-        _ = await iterator.next()
-    } onCancel: {
-        continuation.finish()
-    }
-    for source in sources { source.cancel() }
+    for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
 }
