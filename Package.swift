@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "FakeTelegram", targets: ["FakeTelegram"]),
         .library(name: "FakeSheets", targets: ["FakeSheets"]),
         .library(name: "ChaosKit", targets: ["ChaosKit"]),
+        .library(name: "MetroSupport", targets: ["MetroSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -32,11 +33,26 @@ let package = Package(
         // import their modules (NIOCore, NIOPosix, NIOHTTP1, HTTPTypes) themselves.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
+        // Already in the graph through Hummingbird; MetroSupport's request deadlines read the
+        // server pipeline's `HTTPRequestPart`s, which NIOHTTPTypes defines.
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.20.0"),
     ],
     targets: [
+        // What the bot, both fakes and the harness share: the JSON nesting guard and the HTTP
+        // server's timeouts and connection cap, which every server of the package runs with.
+        .target(
+            name: "MetroSupport",
+            dependencies: [
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Bot",
             dependencies: [
+                "MetroSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -63,6 +79,7 @@ let package = Package(
         .target(
             name: "FakeTelegram",
             dependencies: [
+                "MetroSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -77,6 +94,7 @@ let package = Package(
         .target(
             name: "FakeSheets",
             dependencies: [
+                "MetroSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -99,6 +117,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -109,6 +128,19 @@ let package = Package(
                 "ChaosKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MetroSupportTests",
+            dependencies: [
+                "MetroSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import MetroSupport
 import NIOCore
 import NIOPosix
 import Hummingbird
@@ -143,15 +144,16 @@ public struct BotServices: Sendable {
         let conversation = Conversation(locationService: LocationService(sites: configuration.location.sites),
                                         pendingActionTTL: configuration.store.pendingActionTTL)
         let intake = UpdateIntake(database: database, conversation: conversation, outboxDoorbell: outboxDoorbell,
-                                  replyDoorbell: replyDoorbell, logger: logger, metrics: metrics)
+                                  replyDoorbell: replyDoorbell, logger: logger, metrics: metrics,
+                                  retrying: RetryingUpdates(maximumAttempts: configuration.intake.poisonUpdateAttempts))
         self.intake = intake
         let circuitBreaker = CircuitBreaker()
         outboxWorker = OutboxWorker(database: database, sheets: sheets, doorbell: outboxDoorbell,
                                     circuitBreaker: circuitBreaker, settleDelay: OutboxWorker.settleDelay(forHTTPTimeout: timeout),
                                     logger: logger)
         replySender = ReplySender(database: database, telegram: telegram, doorbell: replyDoorbell, logger: logger)
-        let cleanupJob = CleanupJob(database: database, interval: configuration.store.cleanupInterval, logger: logger,
-                                    metrics: metrics)
+        let cleanupJob = CleanupJob(database: database, interval: configuration.store.cleanupInterval,
+                                    deadLetterRetention: configuration.intake.updateRetention, logger: logger, metrics: metrics)
         self.cleanupJob = cleanupJob
 
         let resources = configuration.resources
@@ -197,13 +199,17 @@ public struct BotServices: Sendable {
             webhook: WebhookEndpoint(
                 secretToken: webhook.secret,
                 isStopping: { status.isStopping },
-                accept: { update in try await deliveries.accept(update) }),
+                accept: { received in await intake.receive(received) { try await deliveries.accept($0) } }),
             admin: AdminEndpoint(adminToken: configuration.admin.token, shutdown: { await requestShutdown() }),
+            deadLetters: DeadLetterEndpoint(database: database, retry: { received in
+                await intake.receive(received) { try await intake.handle([$0], acceptingNewPendingActions: !resourceMonitor.isShedding) }
+            }),
             metrics: metrics,
             health: { await health.report() })
         let server = configuration.server
         httpServer = Application(
             router: router,
+            server: .http1(limits: server.limits),
             configuration: .init(address: .hostname(server.host, port: server.port), serverName: "metro-bot"),
             onServerRunning: { channel in
                 logger.info("HTTP server listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])

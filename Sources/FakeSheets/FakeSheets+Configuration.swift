@@ -1,3 +1,5 @@
+import MetroSupport
+
 extension FakeSheets {
     /// How a fake Sheets server is started.
     public struct Configuration: Sendable {
@@ -20,6 +22,8 @@ extension FakeSheets {
         /// default) generates a fresh RSA-2048 key on first use. Lets a test suite that starts many
         /// fakes generate one key instead of one per fake.
         public var serviceAccountKeyPEM: String?
+        /// Timeouts and the connection cap of the fake's HTTP server.
+        public var serverLimits: ServerLimits
 
         /// - Parameters:
         ///   - host: defaults to `"127.0.0.1"`.
@@ -29,6 +33,7 @@ extension FakeSheets {
         ///   - quotas: defaults to `nil` (no quota enforcement).
         ///   - seed: defaults to 0.
         ///   - serviceAccountKeyPEM: defaults to `nil` (generate a key).
+        ///   - serverLimits: defaults to `ServerLimits.standard`.
         public init(
             host: String = "127.0.0.1",
             port: Int = 0,
@@ -36,8 +41,10 @@ extension FakeSheets {
             databasePath: String? = nil,
             quotas: Quotas? = nil,
             seed: UInt64 = 0,
-            serviceAccountKeyPEM: String? = nil
+            serviceAccountKeyPEM: String? = nil,
+            serverLimits: ServerLimits = .standard
         ) {
+            self.serverLimits = serverLimits
             self.host = host
             self.port = port
             self.tokenLifetime = tokenLifetime

@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
+import MetroSupport
 
 /// A fake Google Sheets API v4 server with Google's service-account OAuth token endpoint and a
 /// control API, listening on a loopback port, for tests and the chaos harness.
@@ -67,6 +68,7 @@ public final class FakeSheets: Sendable {
         logger.logLevel = .warning
         let app = Application(
             router: router,
+            server: .http1(limits: configuration.serverLimits),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)

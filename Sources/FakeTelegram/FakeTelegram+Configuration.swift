@@ -1,4 +1,5 @@
 import Logging
+import MetroSupport
 
 extension FakeTelegram {
     /// How the fake listens and how it delivers to webhooks.
@@ -31,6 +32,9 @@ extension FakeTelegram {
         /// Where the fake logs; one `info` line per Bot API request. Defaults to a logger labelled
         /// `FakeTelegram` at level `notice` (request lines hidden).
         public var logger: Logger
+        /// Timeouts and the connection cap of the fake's HTTP server. Defaults to
+        /// `ServerLimits.standard`.
+        public var serverLimits: ServerLimits
 
         /// Creates a configuration; every parameter has the default documented on its property.
         public init(
@@ -44,8 +48,10 @@ extension FakeTelegram {
             seed: UInt64 = 1,
             maximumBodySize: Int = 1 << 20,
             journalLimit: Int = 100_000,
-            logger: Logger? = nil
+            logger: Logger? = nil,
+            serverLimits: ServerLimits = .standard
         ) {
+            self.serverLimits = serverLimits
             self.host = host
             self.port = port
             self.deliveryRetryBaseDelay = deliveryRetryBaseDelay

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import UnixSignals
+import MetroSupport
 
 /// A fake Telegram Bot API server, in process, on a loopback port: a faithful subset of the Bot
 /// API at `/bot<token>/<method>`, webhook delivery with retries, a control API at `/control/…`,
@@ -58,6 +59,7 @@ public final class FakeTelegram: Sendable {
         ControlRoutes(fake: placeholder).register(on: router)
         let app = Application(
             router: router,
+            server: .http1(limits: configuration.serverLimits),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)

@@ -14,7 +14,7 @@ private final class RouterHarness: Sendable {
     static let secret = "s3cr3t-Token_value"
     static let path = "/telegram/webhook"
 
-    let accepted = Mutex<[Update]>([])
+    let accepted = Mutex<[ReceivedUpdate]>([])
     let stopping = Mutex(false)
     let failIntake = Mutex(false)
     let shutdowns = Mutex(0)
@@ -28,9 +28,10 @@ private final class RouterHarness: Sendable {
             webhook: WebhookEndpoint(
                 secretToken: Self.secret,
                 isStopping: { self.stopping.withLock { $0 } },
-                accept: { update in
-                    if self.failIntake.withLock({ $0 }) { throw CancellationError() }
-                    self.accepted.withLock { $0.append(update) }
+                accept: { received in
+                    if self.failIntake.withLock({ $0 }) { return .retrying(attempt: 1, error: "refused by the test") }
+                    self.accepted.withLock { $0.append(received) }
+                    return received.undecodable == nil ? .processed : .deadLettered(UpdateRejection(.undecodable, "test"))
                 }),
             admin: AdminEndpoint(adminToken: adminToken, shutdown: { self.shutdowns.withLock { $0 += 1 } }),
             metrics: metrics,
@@ -57,6 +58,9 @@ private func delivery(_ body: String, secret: String? = RouterHarness.secret) ->
 
 @Suite("Bot HTTP endpoints")
 struct BotRouterTests {
+    /// A report with every field set, for routes that only pass it on.
+    static var sampleReport: HealthReport { RouterHarness.sampleReport }
+
     @Test(
         "webhook deliveries get the status DESIGN.md fixes and only good ones reach the intake",
         arguments: [
@@ -68,6 +72,12 @@ struct BotRouterTests {
             (#"{"update_id": "#, RouterHarness.secret, 400, false),
             (#"{"message": {}}"#, RouterHarness.secret, 400, false),
             ("not json at all", RouterHarness.secret, 400, false),
+            // The bodies that crashed Foundation's parser: never parsed, answered 400.
+            (String(repeating: "[", count: 513), RouterHarness.secret, 400, false),
+            (#"{"a":"# + String(repeating: "[", count: 512), RouterHarness.secret, 400, false),
+            (#"{"update_id": 10, "x": "# + String(repeating: "[", count: 64) + String(repeating: "]", count: 64) + "}", RouterHarness.secret, 400, false),
+            // An update whose content has the wrong shape: settled as a dead letter, never redelivered.
+            (#"{"update_id": 11, "message": {"message_id": 1, "date": "yesterday", "chat": {"id": 5}}}"#, RouterHarness.secret, 200, true),
         ] as [(String, String?, Int, Bool)]
     )
     func webhookStatuses(body: String, secret: String?, status: Int, accepted: Bool) async throws {
@@ -88,7 +98,10 @@ struct BotRouterTests {
             let response = try await client.execute(uri: RouterHarness.path, method: .post, headers: headers, body: buffer)
             #expect(response.status == .ok)
         }
-        let update = try #require(harness.accepted.withLock { $0.first })
+        let received = try #require(harness.accepted.withLock { $0.first })
+        #expect(received.undecodable == nil)
+        #expect(received.rawJSON?.hasPrefix(#"{"update_id": 41,"#) == true)
+        let update = received.update
         #expect(update.updateID == 41)
         #expect(update.message?.location == Location(latitude: 40.4168, longitude: -3.7038))
         #expect(update.message?.from?.firstName == "Ana")
@@ -116,6 +129,19 @@ struct BotRouterTests {
             #expect(response.status == .serviceUnavailable)
         }
         #expect(harness.accepted.withLock { $0.isEmpty })
+    }
+
+    @Test("a body nested exactly 64 levels deep is still parsed (the guard's limit is inclusive)")
+    func nestingAtTheLimit() async throws {
+        let harness = RouterHarness()
+        try await harness.application(adminToken: nil).test(.live) { client in
+            // The object itself is level 1: 63 more arrays make 64.
+            let body = #"{"update_id": 12, "x": "# + String(repeating: "[", count: 63) + String(repeating: "]", count: 63) + "}"
+            let (headers, buffer) = delivery(body)
+            let response = try await client.execute(uri: RouterHarness.path, method: .post, headers: headers, body: buffer)
+            #expect(response.status == .ok)
+        }
+        #expect(harness.accepted.withLock { $0.map(\.update.updateID) } == [12])
     }
 
     @Test("an update the store could not take gets 500, never 200")
@@ -159,8 +185,11 @@ struct BotRouterTests {
             let response = try await client.execute(uri: "/health", method: .get)
             #expect(response.status == .ok)
             let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
-            #expect(Set(json.keys) == ["status", "mode", "uptime_s", "version", "memory", "cpu_percent", "disk_percent",
-                                       "pending_actions", "outbox", "telegram", "sheets", "location", "cleanup"])
+            #expect(Set(json.keys) == ["status", "reasons", "mode", "uptime_s", "version", "memory", "cpu_percent", "disk_percent",
+                                       "pending_actions", "outbox", "telegram", "sheets", "location", "cleanup",
+                                       "dead_letters", "intake"])
+            #expect(Set((json["dead_letters"] as? [String: Any])?.keys.map { $0 } ?? []) == ["count"],
+                    "last_at and last_reason are absent (null) while there is no dead letter")
             #expect(json["status"] as? String == "ok")
             #expect(json["mode"] as? String == "webhook")
             let memory = try #require(json["memory"] as? [String: Any])
@@ -251,10 +280,11 @@ struct HealthVerdictTests {
     )
     func verdict(pressure: MemoryPressure, oldest: Double, circuit: String, telegramError: String?, fallback: Bool,
                  expected: HealthReport.Status) {
-        let status = HealthReport.verdict(
+        let (status, reasons) = HealthReport.verdict(
             pressure: pressure, outbox: .init(queued: 1, oldestAgeSeconds: oldest), circuit: circuit,
             telegramError: telegramError, pollingAsFallback: fallback)
         #expect(status == expected)
+        #expect(reasons.isEmpty == (expected == .ok), "\(reasons)")
     }
 
     @Test(

@@ -176,7 +176,12 @@ struct ConfigurationFixture {
         Bad(variable: "WEBHOOK_SETUP_ATTEMPTS", value: "0", mentions: "is out of range"),
         Bad(variable: "WEBHOOK_RETRY_BASE_DELAY", value: "1x", mentions: "unknown unit"),
         Bad(variable: "HTTP_TIMEOUT", value: "0ms", mentions: "is zero"),
-        Bad(variable: "WEBHOOK_WATCHDOG_INTERVAL", value: "1d", mentions: "unknown unit"),
+        Bad(variable: "WEBHOOK_WATCHDOG_INTERVAL", value: "1w", mentions: "unknown unit"),
+        Bad(variable: "POISON_UPDATE_ATTEMPTS", value: "0", mentions: "out of range"),
+        Bad(variable: "INTAKE_STALL_AFTER", value: "soon", mentions: "does not start with a number"),
+        Bad(variable: "UPDATE_RETENTION", value: "0s", mentions: "is zero"),
+        Bad(variable: "HTTP_HEAD_TIMEOUT", value: "10", mentions: "has no unit"),
+        Bad(variable: "HTTP_MAX_CONNECTIONS", value: "many", mentions: "not a whole number"),
         Bad(variable: "SHUTDOWN_GRACE", value: "-1s", mentions: "does not start with a number"),
         Bad(variable: "RESOURCE_LOG_INTERVAL", value: "5", mentions: "has no unit"),
         Bad(variable: "MEMORY_LIMIT_BYTES", value: "1GB", mentions: "is not a whole number"),
@@ -224,6 +229,6 @@ struct ConfigurationFixture {
             #expect(help.contains("\(variable.name) "))
             #expect(help.contains("[\(variable.defaultValue)]"))
         }
-        #expect(ConfigurationVariable.all.count == 28)
+        #expect(ConfigurationVariable.all.count == 35)
     }
 }

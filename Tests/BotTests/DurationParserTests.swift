@@ -9,6 +9,7 @@ import Testing
         ("1.5s", .milliseconds(1_500)),
         ("30m", .seconds(1_800)),
         ("2h", .seconds(7_200)),
+        ("7d", .seconds(604_800)),
         (" 60s ", .seconds(60)),
     ])
     func parsesValidDurations(text: String, expected: Duration) throws {
@@ -21,7 +22,7 @@ import Testing
         ("s", "does not start with a number"),
         ("-5s", "does not start with a number"),
         ("1.2.3s", "malformed number"),
-        ("5d", "unknown unit 'd'"),
+        ("5w", "unknown unit 'w'"),
         ("5 s", "unknown unit ' s'"),
         ("10000h", "longer than 366 days"),
         ("0.5ms", "whole number of milliseconds"),
@@ -35,7 +36,8 @@ import Testing
     }
 
     @Test("formats durations back into the unit they are written in", arguments: [
-        (Duration.milliseconds(250), "250ms"), (.seconds(15), "15s"), (.seconds(1_800), "30m"), (.seconds(7_200), "2h"), (.zero, "0s"),
+        (Duration.milliseconds(250), "250ms"), (.seconds(15), "15s"), (.seconds(1_800), "30m"), (.seconds(7_200), "2h"), (.seconds(604_800), "7d"),
+        (.seconds(90_000), "25h"), (.zero, "0s"),
     ])
     func formats(duration: Duration, text: String) throws {
         #expect(DurationParser.format(duration) == text)

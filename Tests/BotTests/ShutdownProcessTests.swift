@@ -9,8 +9,9 @@ import Testing
 import Glibc
 #endif
 
-/// The real `metro-bot` executable as a child process, its output in a log file.
-private final class BotProcess: @unchecked Sendable {
+/// The real `metro-bot` executable as a child process, its output in a log file (shared by the
+/// process tests: signals here, hostile input in `WebhookFuzzTests`).
+final class BotProcess: @unchecked Sendable {
     static let binary: URL = {
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         while !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("metro-bot").path), directory.path != "/" {
@@ -63,7 +64,7 @@ private final class BotProcess: @unchecked Sendable {
 }
 
 /// Both fakes and the environment that points a real metro-bot at them.
-private struct ProcessWorld: Sendable {
+struct ProcessWorld: Sendable {
     let telegram: FakeTelegram
     let sheets: FakeSheets
     let spreadsheetID: String

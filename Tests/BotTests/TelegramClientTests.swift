@@ -143,7 +143,7 @@ private extension Int {
         try await withTelegram { client, _, control in
             let first = try await control.sendMessage(from: 1001, text: "/checkin")
             let second = try await control.sendMessage(from: 1001, text: "/status")
-            let updates = try await client.getUpdates(offset: nil, timeout: 0)
+            let updates = try await client.getUpdates(offset: nil, timeout: 0).map(\.update)
             #expect(updates.map(\.updateID) == [first, second])
             #expect(updates.map { $0.message?.text } == ["/checkin", "/status"])
             #expect(updates.first?.message?.from?.id == 1001)
@@ -162,7 +162,7 @@ private extension Int {
             async let polled = client.getUpdates(offset: nil, timeout: 30, allowedUpdates: ["message"])
             let injected = try await control.sendMessage(from: 1003, text: "hello")
             let updates = try await polled
-            #expect(updates.map(\.updateID) == [injected])
+            #expect(updates.map(\.update.updateID) == [injected])
         }
     }
 
@@ -175,7 +175,7 @@ private extension Int {
                 replyMarkup: .inlineKeyboard([[InlineKeyboardButton(text: "Undo", callbackData: "undo")]])
             )
             let pressed = try await control.pressButton(user: 1004, data: "undo", messageID: sent.messageID)
-            let update = try #require(try await client.getUpdates(offset: nil, timeout: 0).first { $0.updateID == pressed })
+            let update = try #require(try await client.getUpdates(offset: nil, timeout: 0).map(\.update).first { $0.updateID == pressed })
             let query = try #require(update.callbackQuery)
             #expect(query.data == "undo")
             #expect(query.from.id == 1004)
@@ -301,9 +301,12 @@ private extension Int {
             // A message without the required `chat` and `date`.
             try await control.request(.POST, "/control/updates", json: #"{"message": {"message_id": 5, "text": "odd"}}"#)
             let updates = try await client.getUpdates(offset: nil, timeout: 0)
-            let update = try #require(updates.first)
-            #expect(update.message == nil)
-            #expect(try await client.getUpdates(offset: update.updateID + 1, timeout: 0).isEmpty)
+            let received = try #require(updates.first)
+            #expect(received.update.message == nil)
+            #expect(received.undecodable?.contains("message") == true, "\(String(describing: received.undecodable))")
+            // The element's JSON is kept for the dead letter it becomes.
+            #expect(received.rawJSON?.contains(#""text":"odd""#) == true, "\(String(describing: received.rawJSON))")
+            #expect(try await client.getUpdates(offset: received.update.updateID + 1, timeout: 0).isEmpty)
         }
     }
 

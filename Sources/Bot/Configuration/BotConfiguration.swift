@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MetroSupport
 
 /// Everything the bot is configured with, parsed and validated from the environment
 /// (DESIGN.md, "Configuration"). Every variable has its default stated on the property that holds
@@ -37,6 +38,22 @@ public struct BotConfiguration: Sendable {
         public var host: String
         /// `PORT`. Defaults to 8080; 0 picks a free port.
         public var port: Int
+        /// `HTTP_HEAD_TIMEOUT` (10s), `HTTP_BODY_TIMEOUT` (30s), `HTTP_IDLE_TIMEOUT` (75s) and
+        /// `HTTP_MAX_CONNECTIONS` (512): see `ServerLimits`.
+        public var limits: ServerLimits
+    }
+
+    /// What happens to updates that cannot be processed.
+    public struct Intake: Sendable {
+        /// `POISON_UPDATE_ATTEMPTS`: tries of an update that fails for a transient reason before it
+        /// becomes a dead letter. Defaults to 5.
+        public var poisonUpdateAttempts: Int
+        /// `INTAKE_STALL_AFTER`: how long an update may keep failing before `/health` says the
+        /// intake is stuck (`degraded`). Defaults to 2 minutes.
+        public var stallAfter: Duration
+        /// `UPDATE_RETENTION`: how long dead letters (with their raw updates) are kept. Defaults
+        /// to 7 days.
+        public var updateRetention: Duration
     }
 
     /// Google Sheets, where attendance rows go.
@@ -109,6 +126,7 @@ public struct BotConfiguration: Sendable {
     public var telegram: Telegram
     public var webhook: Webhook
     public var server: Server
+    public var intake: Intake
     public var sheets: Sheets
     public var location: Location
     public var store: Store
@@ -181,7 +199,17 @@ public struct BotConfiguration: Sendable {
             throw ConfigurationError(variable: "HOST", problem: "\"\(host)\" is not a host name or IP address",
                                      fix: "set it to an address such as 0.0.0.0 or 127.0.0.1")
         }
-        server = Server(host: host, port: try reader.integer("PORT", default: 8080, in: 0...65535, fix: "set it to a TCP port number between 0 and 65535 (0 picks a free port)"))
+        let port = try reader.integer("PORT", default: 8080, in: 0...65535, fix: "set it to a TCP port number between 0 and 65535 (0 picks a free port)")
+        let limits = ServerLimits(
+            headTimeout: try reader.duration("HTTP_HEAD_TIMEOUT", default: "10s"),
+            bodyTimeout: try reader.duration("HTTP_BODY_TIMEOUT", default: "30s"),
+            idleTimeout: try reader.duration("HTTP_IDLE_TIMEOUT", default: "75s"),
+            maximumConnections: try reader.integer("HTTP_MAX_CONNECTIONS", default: 512, in: 1...100_000))
+        server = Server(host: host, port: port, limits: limits)
+        intake = Intake(
+            poisonUpdateAttempts: try reader.integer("POISON_UPDATE_ATTEMPTS", default: 5, in: 1...100),
+            stallAfter: try reader.duration("INTAKE_STALL_AFTER", default: "2m"),
+            updateRetention: try reader.duration("UPDATE_RETENTION", default: "7d"))
 
         let spreadsheetID = try reader.required("SPREADSHEET_ID", fix: "set it to the ID in the sheet's URL (docs.google.com/spreadsheets/d/<ID>/edit)")
         guard spreadsheetID.range(of: #"^[A-Za-z0-9_-]+$"#, options: .regularExpression) != nil else {

@@ -1,5 +1,6 @@
 /// Parses the durations the configuration is written in: a non-negative number followed by a unit,
-/// `ms`, `s`, `m` or `h` — for example `250ms`, `15s`, `1.5s`, `30m`, `2h`.
+/// `ms`, `s`, `m`, `h` or `d` — for example `250ms`, `15s`, `1.5s`, `30m`, `2h`, `7d` (the default
+/// of `UPDATE_RETENTION` in DESIGN.md's table).
 public enum DurationParser {
     /// Why a text is not a duration, phrased to follow "the value …" in an error message.
     public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
@@ -32,8 +33,9 @@ public enum DurationParser {
         case "s": millisecondsPerUnit = 1_000
         case "m": millisecondsPerUnit = 60_000
         case "h": millisecondsPerUnit = 3_600_000
-        case "": throw Problem(description: "has no unit (write ms, s, m or h after the number)")
-        default: throw Problem(description: "has an unknown unit '\(unit)' (use ms, s, m or h)")
+        case "d": millisecondsPerUnit = 86_400_000
+        case "": throw Problem(description: "has no unit (write ms, s, m, h or d after the number)")
+        default: throw Problem(description: "has an unknown unit '\(unit)' (use ms, s, m, h or d)")
         }
         let milliseconds = number * millisecondsPerUnit
         guard milliseconds <= Double(maximum.components.seconds) * 1_000 else {
@@ -45,10 +47,11 @@ public enum DurationParser {
         return .milliseconds(Int64(milliseconds))
     }
 
-    /// Formats `duration` the way it is written in the environment (`250ms`, `15s`, `30m`, `2h`),
-    /// choosing the largest unit that represents it exactly.
+    /// Formats `duration` the way it is written in the environment (`250ms`, `15s`, `30m`, `2h`,
+    /// `7d`), choosing the largest unit that represents it exactly.
     public static func format(_ duration: Duration) -> String {
         let milliseconds = duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
+        if milliseconds != 0, milliseconds % 86_400_000 == 0 { return "\(milliseconds / 86_400_000)d" }
         if milliseconds != 0, milliseconds % 3_600_000 == 0 { return "\(milliseconds / 3_600_000)h" }
         if milliseconds != 0, milliseconds % 60_000 == 0 { return "\(milliseconds / 60_000)m" }
         if milliseconds % 1_000 == 0 { return "\(milliseconds / 1_000)s" }

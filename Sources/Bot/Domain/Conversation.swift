@@ -72,6 +72,11 @@ public struct Conversation: Sendable {
             return ConversationStep(replies: [reply(Replies.status(last: state.lastAction, pending: live), Keyboards.main)])
         case .location(let latitude, let longitude):
             guard let pending = state.pending else {
+                if let expired = state.expired {
+                    // The cleanup job got there first; the user still hears why nothing was recorded.
+                    return ConversationStep(effects: [.closePendingAction(userID: user.id)],
+                                            replies: [reply(Replies.expired(expired.action, ttl: pendingActionTTL), Keyboards.main)])
+                }
                 return ConversationStep(replies: [reply(Replies.noPendingAction, Keyboards.main)])
             }
             guard pending.isLive(at: now) else {

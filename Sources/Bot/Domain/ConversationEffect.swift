@@ -3,7 +3,7 @@
 public enum ConversationEffect: Sendable, Equatable {
     /// Stores `PendingAction`, replacing the user's previous one.
     case openPendingAction(PendingAction)
-    /// Deletes the user's pending action.
+    /// Deletes the user's pending action, and its tombstone if the cleanup job left one.
     case closePendingAction(userID: Int64)
     /// Queues the row in the outbox.
     case enqueueRow(AttendanceRow)
@@ -17,11 +17,15 @@ public struct ConversationState: Sendable, Equatable {
     public var pending: PendingAction?
     /// The user's last recorded action.
     public var lastAction: LastAction?
+    /// The pending action the cleanup job removed after it expired (a tombstone, kept a day), when
+    /// there is no pending action; loaded for locations only, the one input it changes.
+    public var expired: PendingAction?
 
     /// Creates a state.
-    public init(pending: PendingAction? = nil, lastAction: LastAction? = nil) {
+    public init(pending: PendingAction? = nil, lastAction: LastAction? = nil, expired: PendingAction? = nil) {
         self.pending = pending
         self.lastAction = lastAction
+        self.expired = expired
     }
 }
 

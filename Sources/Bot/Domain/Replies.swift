@@ -75,6 +75,9 @@ public enum Replies {
     /// A photo, sticker or other message without text or location.
     public static let unsupportedMessage = "I can only read commands and locations. Send /help to see what I do."
 
+    /// An update the bot can never process (a dead letter), where it has a chat to answer in.
+    public static let unprocessable = "Sorry, I couldn't process that message. Please try again, or send /help."
+
     /// A new check-in/out while the bot sheds load.
     public static let busy = "Sorry, I'm busy, try again in a minute."
 

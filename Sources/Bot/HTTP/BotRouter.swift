@@ -10,7 +10,9 @@ public enum BotRouter {
     /// - Parameters:
     ///   - webhookPath: `WEBHOOK_PATH`, where Telegram delivers updates.
     ///   - webhook: answers deliveries.
-    ///   - admin: answers `POST /shutdown`.
+    ///   - admin: answers `POST /shutdown`, and holds the token rules of every admin route.
+    ///   - deadLetters: answers `/admin/dead-letters`; `nil` leaves those routes out (tests of the
+    ///     other routes). Defaults to `nil`.
     ///   - metrics: counts webhook deliveries by status; `/metrics` renders its registry in
     ///     Prometheus text, after recording the current outbox depth, pending actions and RSS
     ///     from a fresh health report.
@@ -19,6 +21,7 @@ public enum BotRouter {
         webhookPath: String,
         webhook: WebhookEndpoint,
         admin: AdminEndpoint,
+        deadLetters: DeadLetterEndpoint? = nil,
         metrics: BotMetrics,
         health: @escaping @Sendable () async -> HealthReport
     ) -> Router<BasicRequestContext> {
@@ -47,6 +50,16 @@ public enum BotRouter {
         }
         router.post("/shutdown") { request, context in
             try await admin.respond(to: request, context: context)
+        }
+        if let deadLetters {
+            router.get("/admin/dead-letters") { request, _ in
+                if let refusal = admin.refusal(of: request) { return refusal }
+                return try await deadLetters.list()
+            }
+            router.post("/admin/dead-letters/:update_id/retry") { request, context in
+                if let refusal = admin.refusal(of: request) { return refusal }
+                return try await deadLetters.retry(updateID: context.parameters.get("update_id") ?? "")
+            }
         }
         router.get("/") { _, _ in
             Response(

@@ -25,6 +25,7 @@ public enum Dashboard {
     <body>
     <h1>Metropolitan bot — <span id="status">…</span></h1>
     <p id="error" hidden></p>
+    <ul id="reasons"></ul>
     <dl>
       <dt>Mode</dt><dd id="mode">…</dd>
       <dt>Uptime</dt><dd id="uptime">…</dd>
@@ -37,6 +38,8 @@ public enum Dashboard {
       <dt>Sheets</dt><dd id="sheets">…</dd>
       <dt>Sites</dt><dd id="sites">…</dd>
       <dt>Cleanup</dt><dd id="cleanup">…</dd>
+      <dt>Dead letters</dt><dd id="dead-letters">…</dd>
+      <dt>Retrying</dt><dd id="retrying">…</dd>
     </dl>
     <footer>version <span id="version">…</span> · refreshed <span id="refreshed">never</span></footer>
     <script>
@@ -61,6 +64,9 @@ public enum Dashboard {
         $("sheets").textContent = h.sheets.status + ", circuit " + h.sheets.circuit;
         $("sites").textContent = h.location.sites;
         $("cleanup").textContent = (h.cleanup.last_run ? "last " + new Date(h.cleanup.last_run).toLocaleTimeString() : "not run yet") + ", " + h.cleanup.removed_total + " removed";
+        $("dead-letters").textContent = h.dead_letters.count + (h.dead_letters.last_at ? " — last " + new Date(h.dead_letters.last_at).toLocaleString() + ": " + h.dead_letters.last_reason : "");
+        $("retrying").textContent = h.intake.retrying + " update(s)" + (h.intake.failing_since ? ", failing since " + new Date(h.intake.failing_since).toLocaleTimeString() : "");
+        $("reasons").replaceChildren(...h.reasons.map((r) => { const li = document.createElement("li"); li.textContent = r; return li; }));
         $("version").textContent = h.version;
         $("refreshed").textContent = new Date().toLocaleTimeString();
         $("error").hidden = true;

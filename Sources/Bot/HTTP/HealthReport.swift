@@ -92,7 +92,57 @@ public struct HealthReport: Codable, Sendable, Equatable {
         }
     }
 
+    /// Updates that could not be processed (`GET /admin/dead-letters` lists them).
+    public struct DeadLetters: Codable, Sendable, Equatable {
+        public var count: Int
+        /// When the newest was last refused.
+        public var lastAt: Date?
+        /// Its reason, `code: detail`.
+        public var lastReason: String?
+
+        public init(count: Int, lastAt: Date?, lastReason: String?) {
+            self.count = count
+            self.lastAt = lastAt
+            self.lastReason = lastReason
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case count, lastAt = "last_at", lastReason = "last_reason"
+        }
+
+        /// None.
+        public static let none = DeadLetters(count: 0, lastAt: nil, lastReason: nil)
+    }
+
+    /// Updates whose storing keeps failing, each retried until it is stored or becomes a dead letter.
+    public struct Intake: Codable, Sendable, Equatable {
+        /// How many are being retried.
+        public var retrying: Int
+        /// The oldest one's `update_id`.
+        public var oldestUpdateID: Int64?
+        /// When its first try failed.
+        public var failingSince: Date?
+        /// Its last error.
+        public var lastError: String?
+
+        public init(retrying: Int, oldestUpdateID: Int64?, failingSince: Date?, lastError: String?) {
+            self.retrying = retrying
+            self.oldestUpdateID = oldestUpdateID
+            self.failingSince = failingSince
+            self.lastError = lastError
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case retrying, oldestUpdateID = "oldest_update_id", failingSince = "failing_since", lastError = "last_error"
+        }
+
+        /// Nothing failing.
+        public static let idle = Intake(retrying: 0, oldestUpdateID: nil, failingSince: nil, lastError: nil)
+    }
+
     public var status: Status
+    /// Why the status is not `ok`, one phrase per cause; empty when it is.
+    public var reasons: [String]
     public var mode: RuntimeMode
     public var uptimeSeconds: Double
     public var version: String
@@ -105,13 +155,22 @@ public struct HealthReport: Codable, Sendable, Equatable {
     public var sheets: Sheets
     public var location: LocationInfo
     public var cleanup: Cleanup
+    public var deadLetters: DeadLetters
+    public var intake: Intake
 
+    /// Creates a report.
+    /// - Parameters:
+    ///   - reasons: Defaults to none.
+    ///   - deadLetters: Defaults to none.
+    ///   - intake: Defaults to nothing failing.
     public init(
-        status: Status, mode: RuntimeMode, uptimeSeconds: Double, version: String, memory: Memory,
+        status: Status, reasons: [String] = [], mode: RuntimeMode, uptimeSeconds: Double, version: String, memory: Memory,
         cpuPercent: Double, diskPercent: Double?, pendingActions: Int, outbox: Outbox,
-        telegram: Telegram, sheets: Sheets, location: LocationInfo, cleanup: Cleanup
+        telegram: Telegram, sheets: Sheets, location: LocationInfo, cleanup: Cleanup,
+        deadLetters: DeadLetters = .none, intake: Intake = .idle
     ) {
         self.status = status
+        self.reasons = reasons
         self.mode = mode
         self.uptimeSeconds = uptimeSeconds
         self.version = version
@@ -124,12 +183,14 @@ public struct HealthReport: Codable, Sendable, Equatable {
         self.sheets = sheets
         self.location = location
         self.cleanup = cleanup
+        self.deadLetters = deadLetters
+        self.intake = intake
     }
 
     enum CodingKeys: String, CodingKey {
-        case status, mode, uptimeSeconds = "uptime_s", version, memory, cpuPercent = "cpu_percent"
+        case status, reasons, mode, uptimeSeconds = "uptime_s", version, memory, cpuPercent = "cpu_percent"
         case diskPercent = "disk_percent", pendingActions = "pending_actions", outbox, telegram
-        case sheets, location, cleanup
+        case sheets, location, cleanup, deadLetters = "dead_letters", intake
     }
 
     /// The HTTP status `/health` answers with: 503 when unhealthy or stopping, else 200.
@@ -137,23 +198,41 @@ public struct HealthReport: Codable, Sendable, Equatable {
         status == .unhealthy || mode == .stopping ? 503 : 200
     }
 
-    /// The verdict from the figures. Rows waiting in the outbox longer than `staleOutboxAfter`,
-    /// an open circuit, a Telegram error, memory at the warn level or polling although a webhook
-    /// is configured make the bot `degraded`; memory at the critical level makes it `unhealthy`.
+    /// The verdict from the figures, with a phrase per cause. Memory at the critical level makes
+    /// the bot `unhealthy`. Memory at the warn level, rows waiting in the outbox longer than
+    /// `staleOutboxAfter` seconds, an open circuit, a Telegram error, polling although a webhook
+    /// is configured, a dead letter newer than a day, or an update failing for longer than the
+    /// stall limit make it `degraded`.
+    /// - Parameters:
+    ///   - recentDeadLetter: the reason of a dead letter newer than a day, if any. Defaults to none.
+    ///   - stalledIntake: why the intake is stuck, if an update has been failing too long.
+    ///     Defaults to none.
     public static func verdict(
         pressure: MemoryPressure,
         outbox: Outbox,
         staleOutboxAfter: Double = 300,
         circuit: String,
         telegramError: String?,
-        pollingAsFallback: Bool
-    ) -> Status {
-        if pressure == .critical { return .unhealthy }
-        if pressure == .warning || circuit != "closed" || telegramError != nil || pollingAsFallback
-            || (outbox.oldestAgeSeconds ?? 0) > staleOutboxAfter {
-            return .degraded
+        pollingAsFallback: Bool,
+        recentDeadLetter: String? = nil,
+        stalledIntake: String? = nil
+    ) -> (status: Status, reasons: [String]) {
+        var reasons: [String] = []
+        switch pressure {
+        case .critical: reasons.append("memory is at the critical level")
+        case .warning: reasons.append("memory is at the warning level")
+        case .normal: break
         }
-        return .ok
+        if let oldest = outbox.oldestAgeSeconds, oldest > staleOutboxAfter {
+            reasons.append("rows have waited for Sheets for \(Int(oldest)) s")
+        }
+        if circuit != "closed" { reasons.append("the Sheets circuit is \(circuit)") }
+        if let telegramError { reasons.append("Telegram: \(telegramError)") }
+        if pollingAsFallback { reasons.append("polling as a fallback from the webhook") }
+        if let recentDeadLetter { reasons.append("dead letter in the last day: \(recentDeadLetter)") }
+        if let stalledIntake { reasons.append(stalledIntake) }
+        let status: Status = pressure == .critical ? .unhealthy : reasons.isEmpty ? .ok : .degraded
+        return (status, reasons)
     }
 
     /// The JSON encoder `/health` uses: ISO 8601 dates, sorted keys.

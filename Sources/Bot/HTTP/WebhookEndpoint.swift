@@ -2,18 +2,22 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import MetroSupport
 import NIOCore
 
 /// `POST {WEBHOOK_PATH}`: where Telegram delivers updates in webhook mode.
 ///
-/// An update is answered 200 only once `accept` returned, i.e. once it is durably stored; any
-/// other answer makes Telegram deliver it again later, which de-duplication by `update_id` makes
-/// harmless. The checks, in order:
+/// An update is answered 200 only once `accept` settled it: stored durably, or recorded as a
+/// dead letter because it can never be processed. Any other answer makes Telegram deliver it
+/// again later, which de-duplication by `update_id` makes harmless. The checks, in order:
 /// - 503 while the bot is stopping (Telegram redelivers to the next instance);
 /// - 401 when `X-Telegram-Bot-Api-Secret-Token` is missing or wrong (compared in constant time);
 /// - 413 when the body is over `maximumBodyBytes`;
-/// - 400 when the body is not an update (malformed JSON, no `update_id`);
-/// - 500 when the update could not be stored.
+/// - 400 when the body is not an update: nested deeper than `JSONNestingGuard` allows (checked
+///   before any parser runs), malformed JSON, or no integer `update_id`;
+/// - 200 when the update is settled, a dead letter included (its content did not decode, or it
+///   breaks a rule of `UpdateValidator`): Telegram must not redeliver what can never work;
+/// - 500 when storing it failed and it has tries left (`POISON_UPDATE_ATTEMPTS`).
 /// Updates of kinds the bot does not handle decode with every optional field nil and get 200.
 public struct WebhookEndpoint: Sendable {
     /// 1 MiB, as DESIGN.md fixes it; Telegram's own updates are far smaller.
@@ -22,18 +26,18 @@ public struct WebhookEndpoint: Sendable {
     let secretToken: String
     let maximumBodyBytes: Int
     let isStopping: @Sendable () -> Bool
-    let accept: @Sendable (Update) async throws -> Void
+    let accept: @Sendable (ReceivedUpdate) async -> UpdateDisposition
 
     /// - Parameters:
     ///   - secretToken: `WEBHOOK_SECRET`, the value `setWebhook` registered as `secret_token`.
     ///   - maximumBodyBytes: larger bodies get 413. Defaults to 1 MiB.
     ///   - isStopping: whether the bot is shutting down.
-    ///   - accept: stores the update durably (the update intake); throws when it could not.
+    ///   - accept: settles the update (the update intake's `receive`).
     public init(
         secretToken: String,
         maximumBodyBytes: Int = WebhookEndpoint.defaultMaximumBodyBytes,
         isStopping: @escaping @Sendable () -> Bool,
-        accept: @escaping @Sendable (Update) async throws -> Void
+        accept: @escaping @Sendable (ReceivedUpdate) async -> UpdateDisposition
     ) {
         self.secretToken = secretToken
         self.maximumBodyBytes = maximumBodyBytes
@@ -60,20 +64,36 @@ public struct WebhookEndpoint: Sendable {
         } catch is NIOTooManyBytesError {
             return Self.plain(.contentTooLarge, "update larger than \(maximumBodyBytes) bytes")
         }
-        let update: Update
-        do {
-            update = try JSONDecoder().decode(Update.self, from: Data(body.readableBytesView))
-        } catch {
+        if JSONNestingGuard.isTooDeep(body.readableBytesView) {
+            return Self.plain(.badRequest, "the body is not a Telegram update: JSON nested deeper than \(JSONNestingGuard.maximumDepth) levels")
+        }
+        guard let received = Self.decode(body) else {
             return Self.plain(.badRequest, "the body is not a Telegram update")
         }
-        do {
-            try await accept(update)
-        } catch {
-            context.logger.error("update not stored, Telegram will redeliver it",
-                                 metadata: ["update_id": "\(update.updateID)", "error": "\(error)"])
-            return Self.plain(.internalServerError, "update not stored")
+        switch await accept(received) {
+        case .processed:
+            return Self.plain(.ok, "ok")
+        case .deadLettered:
+            return Self.plain(.ok, "ok: recorded as a dead letter")
+        case .retrying:
+            return Self.plain(.internalServerError, "update not stored; deliver it again")
         }
-        return Self.plain(.ok, "ok")
+    }
+
+    /// The update in `body`: decoded, or, when only its `update_id` decodes, that id with the
+    /// reason; `nil` when the body is no JSON object with an integer `update_id`.
+    static func decode(_ body: ByteBuffer) -> ReceivedUpdate? {
+        let data = Data(body.readableBytesView)
+        let decoder = JSONDecoder()
+        do {
+            return ReceivedUpdate(try decoder.decode(Update.self, from: data), rawJSON: String(decoding: data, as: UTF8.self))
+        } catch let error as DecodingError {
+            guard let id = try? decoder.decode(UpdateIDOnly.self, from: data) else { return nil }
+            return ReceivedUpdate(Update(updateID: id.updateID), rawJSON: String(decoding: data, as: UTF8.self),
+                                  undecodable: error.fieldSummary)
+        } catch {
+            return nil
+        }
     }
 
     static func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {

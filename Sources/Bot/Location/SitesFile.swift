@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// Reads and validates the sites JSON file (`SITES_FILE`):
 /// `[{"name": "...", "latitude": .., "longitude": .., "radius_m": ..}]`.
@@ -31,6 +32,9 @@ public enum SitesFile {
 
     /// Parses and validates the JSON of a sites file. See `load(contentsOf:)`.
     public static func parse(_ data: Data) throws(Problem) -> [Site] {
+        if JSONNestingGuard.isTooDeep(data) {
+            throw Problem(description: "is nested deeper than \(JSONNestingGuard.maximumDepth) levels")
+        }
         let entries: [Entry]
         do {
             entries = try JSONDecoder().decode([Entry].self, from: data)

@@ -22,6 +22,11 @@ public struct BotMetrics: Sendable {
         Counter(label: "bot_updates_total", dimensions: [("kind", kind), ("outcome", outcome)], factory: factory).increment()
     }
 
+    /// An update became a dead letter; `reason` is `UpdateRejection.Code`'s label.
+    public func deadLettered(reason: String) {
+        Counter(label: "bot_dead_letters_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
     /// A webhook delivery was answered with `status`.
     public func webhookDelivery(status: Int) {
         Counter(label: "bot_webhook_deliveries_total", dimensions: [("status", String(status))], factory: factory).increment()

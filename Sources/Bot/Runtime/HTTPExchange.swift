@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Logging
+import MetroSupport
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -21,6 +22,14 @@ struct HTTPExchangeResponse: Sendable {
     var status: Int
     var headers: HTTPHeaders
     var body: ByteBuffer
+
+    /// `body`, or, when it is JSON nested deeper than `JSONNestingGuard` allows, a short text in
+    /// its place: every client reads answers through here, and such a body crashed Foundation's
+    /// parser. The clients then report an answer that is not JSON, as for any garbage.
+    static func guarded(_ body: ByteBuffer) -> ByteBuffer {
+        guard JSONNestingGuard.isTooDeep(body.readableBytesView) else { return body }
+        return ByteBuffer(string: "(a body of \(body.readableBytes) bytes nested deeper than \(JSONNestingGuard.maximumDepth) levels, not parsed)")
+    }
 
     /// The body as UTF-8 text, cut to `limit` characters, for error messages.
     func bodySnippet(limit: Int = 200) -> String {
@@ -58,7 +67,8 @@ enum HTTPExchange {
         let exchange = Task {
             let response = try await client.execute(request, deadline: deadline, logger: logger)
             let body = try await response.body.collect(upTo: maxBodyBytes)
-            return HTTPExchangeResponse(status: Int(response.status.code), headers: response.headers, body: body)
+            return HTTPExchangeResponse(status: Int(response.status.code), headers: response.headers,
+                                        body: HTTPExchangeResponse.guarded(body))
         }
         // The deadline for the body, which AsyncHTTPClient's deadline does not cover. A NIO timer,
         // which cancelling removes at once; not a `Task.sleep` racing the exchange: a cancelled

@@ -12,10 +12,17 @@ public struct HealthReporter: Sendable {
     let circuitBreaker: CircuitBreaker
     let cleanup: CleanupStatus
     let siteCount: Int
+    let retrying: RetryingUpdates
+    let intakeStallAfter: Duration
 
+    /// Creates the reporter.
+    /// - Parameters:
+    ///   - retrying: the intake's failing updates. Defaults to a tracker of its own (none).
+    ///   - intakeStallAfter: `INTAKE_STALL_AFTER`. Defaults to 2 minutes.
     public init(version: String, startedAt: ContinuousClock.Instant = .now, database: BotDatabase, status: RuntimeStatus,
                 resources: ResourceMonitor, outbox: OutboxStatus, circuitBreaker: CircuitBreaker,
-                cleanup: CleanupStatus, siteCount: Int) {
+                cleanup: CleanupStatus, siteCount: Int, retrying: RetryingUpdates = RetryingUpdates(),
+                intakeStallAfter: Duration = .seconds(120)) {
         self.version = version
         self.startedAt = startedAt
         self.database = database
@@ -25,7 +32,12 @@ public struct HealthReporter: Sendable {
         self.circuitBreaker = circuitBreaker
         self.cleanup = cleanup
         self.siteCount = siteCount
+        self.retrying = retrying
+        self.intakeStallAfter = intakeStallAfter
     }
+
+    /// How long a dead letter keeps the bot `degraded`.
+    static let deadLetterAlertWindow: TimeInterval = 86_400
 
     /// The report now. A store that cannot be read makes the bot `unhealthy`.
     public func report() async -> HealthReport {
@@ -33,15 +45,24 @@ public struct HealthReporter: Sendable {
         var storeReadable = true
         var pending = 0
         var queue: (queued: Int, oldestEnqueuedAt: Date?) = (0, nil)
+        var deadLetters = DeadLetterSummary(count: 0, lastAt: nil, lastReason: nil)
         do {
             pending = try await database.pendingActionCount()
             queue = try await database.outboxStatus()
+            deadLetters = try await database.deadLetterSummary()
         } catch {
             storeReadable = false
         }
+        let now = Date()
+        let recentDeadLetter = deadLetters.lastAt.flatMap { now.timeIntervalSince($0) < Self.deadLetterAlertWindow ? deadLetters.lastReason : nil }
+        let failing = retrying.oldest
+        let stalledIntake = failing.flatMap { entry -> String? in
+            guard now.timeIntervalSince(entry.since) > intakeStallAfter.timeInterval else { return nil }
+            return "the intake is stuck: update \(entry.updateID) has failed \(entry.attempts) times since \(Int(now.timeIntervalSince(entry.since))) s ago (\(entry.lastError))"
+        }
         let outboxReport = HealthReport.Outbox(
             queued: queue.queued,
-            oldestAgeSeconds: queue.oldestEnqueuedAt.map { max(0, Date().timeIntervalSince($0)) })
+            oldestAgeSeconds: queue.oldestEnqueuedAt.map { max(0, now.timeIntervalSince($0)) })
         let circuit = await circuitBreaker.state().rawValue
         let sheetsStatus = switch outbox.lastAttemptSucceeded {
         case nil: "idle"
@@ -50,10 +71,13 @@ public struct HealthReporter: Sendable {
         }
         let verdict = storeReadable ? HealthReport.verdict(
             pressure: snapshot?.pressure ?? .normal, outbox: outboxReport, circuit: circuit,
-            telegramError: status.lastTelegramError, pollingAsFallback: status.pollingAsFallback) : .unhealthy
+            telegramError: status.lastTelegramError, pollingAsFallback: status.pollingAsFallback,
+            recentDeadLetter: recentDeadLetter, stalledIntake: stalledIntake)
+            : (status: .unhealthy, reasons: ["the store cannot be read"])
         let uptime = ContinuousClock.now - startedAt
         return HealthReport(
-            status: verdict,
+            status: verdict.status,
+            reasons: verdict.reasons,
             mode: status.mode,
             uptimeSeconds: Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
             version: version,
@@ -66,6 +90,9 @@ public struct HealthReporter: Sendable {
             telegram: .init(webhookSet: status.webhookSet, lastError: status.lastTelegramError),
             sheets: .init(status: sheetsStatus, circuit: circuit),
             location: .init(sites: siteCount),
-            cleanup: .init(lastRun: cleanup.lastRun, removedTotal: cleanup.removedTotal))
+            cleanup: .init(lastRun: cleanup.lastRun, removedTotal: cleanup.removedTotal),
+            deadLetters: .init(count: deadLetters.count, lastAt: deadLetters.lastAt, lastReason: deadLetters.lastReason),
+            intake: .init(retrying: retrying.count, oldestUpdateID: failing?.updateID, failingSince: failing?.since,
+                          lastError: failing?.lastError))
     }
 }

@@ -4,12 +4,15 @@ import ServiceLifecycle
 
 /// Long-polls `getUpdates` and hands each batch to `UpdateIntake`.
 ///
-/// The offset moves past a batch only after the intake returned, i.e. once the batch is durable
-/// in the store; the next `getUpdates` call confirms it to Telegram. A crash before that makes
-/// Telegram deliver the batch again, and the intake's de-duplication ignores what it already
-/// recorded. At start the poller removes any webhook (Telegram answers 409 to `getUpdates` while
-/// one is set). 429 waits for `retry_after`; 409, 5xx, timeouts and transport errors back off.
-/// On graceful shutdown the in-flight long poll is cancelled, a batch being recorded is
+/// The offset moves past an update only once the intake settled it — stored durably, or recorded
+/// as a dead letter — and the next `getUpdates` call confirms it to Telegram. A crash before that
+/// makes Telegram deliver it again, and the intake's de-duplication ignores what it already
+/// recorded. An update whose storing failed (and has tries left) holds the offset: it is fetched
+/// again after a backoff, while the updates after it in the batch are stored all the same, so one
+/// bad update costs the others a redelivery, never their processing; after
+/// `POISON_UPDATE_ATTEMPTS` tries it is a dead letter and the offset moves on. At start the
+/// poller removes any webhook (Telegram answers 409 to `getUpdates` while one is set). 429 waits
+/// for `retry_after`; 409, 5xx, timeouts and transport errors back off. On graceful shutdown the in-flight long poll is cancelled, a batch being recorded is
 /// finished, and the last offset is confirmed.
 public struct Poller: Service {
     /// The Bot API client.
@@ -53,7 +56,7 @@ public struct Poller: Service {
         var unconfirmed = false
         var failures = 0
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            let updates: [Update]
+            let updates: [ReceivedUpdate]
             do {
                 let telegram = telegram, offset = offset, limit = batchLimit, timeout = pollTimeoutSeconds
                 updates = try await cancelWhenGracefulShutdown {
@@ -69,16 +72,16 @@ public struct Poller: Service {
                 continue
             }
             guard !updates.isEmpty else { continue }
-            do {
-                // Not cancelled by graceful shutdown: a batch that arrived is recorded.
-                try await intake.handle(updates, acceptingNewPendingActions: acceptsNewPendingActions())
-                offset = updates.map(\.updateID).max()! + 1
+            // Not cancelled by graceful shutdown: a batch that arrived is recorded.
+            let dispositions = await intake.receive(updates, acceptingNewPendingActions: acceptsNewPendingActions())
+            let next = Self.offset(after: updates.map(\.update.updateID), dispositions: dispositions)
+            if let next, next != offset {
+                offset = next
                 unconfirmed = true
-            } catch {
+            }
+            if let retrying = zip(updates, dispositions).first(where: { !$0.1.isSettled }) {
                 failures += 1
-                logger.error("could not record updates; they will be fetched again", metadata: [
-                    "error": "\(error)", "count": "\(updates.count)", "mode": "polling",
-                ])
+                let error = PollingStall(updateID: retrying.0.update.updateID, disposition: retrying.1)
                 guard await wait(after: error, attempt: failures) else { break }
             }
         }
@@ -87,6 +90,15 @@ public struct Poller: Service {
             _ = try? await telegram.getUpdates(offset: offset, limit: 1, timeout: 0, allowedUpdates: Self.allowedUpdates)
         }
         logger.info("polling stopped", metadata: ["mode": "polling"])
+    }
+
+    /// The offset that confirms the settled prefix of a batch: one past the last update before the
+    /// first that is still retrying, or past the whole batch; `nil` when its first update is
+    /// retrying. Saturates instead of overflowing at `Int64.max`.
+    static func offset(after updateIDs: [Int64], dispositions: [UpdateDisposition]) -> Int64? {
+        let settled = zip(updateIDs, dispositions).prefix { $0.1.isSettled }.map(\.0)
+        guard let last = settled.max() else { return nil }
+        return last == .max ? last : last + 1
     }
 
     /// Deletes a webhook left set, retrying with backoff; false when shutting down first.
@@ -117,6 +129,10 @@ public struct Poller: Service {
             default:
                 logger.warning("getUpdates failed", metadata: ["error": "\(telegramError)", "retry_in": "\(delay)", "mode": "polling"])
             }
+        } else if let stall = error as? PollingStall {
+            logger.warning("an update is not stored yet; fetching it again", metadata: [
+                "update_id": "\(stall.updateID)", "disposition": "\(stall.disposition)", "retry_in": "\(delay)", "mode": "polling",
+            ])
         } else {
             logger.warning("polling failed", metadata: ["error": "\(error)", "retry_in": "\(delay)", "mode": "polling"])
         }
@@ -128,4 +144,11 @@ public struct Poller: Service {
             return false
         }
     }
+}
+
+/// An update of the last batch that the intake could not settle yet: the poller waits, then
+/// fetches it again.
+struct PollingStall: Error {
+    var updateID: Int64
+    var disposition: UpdateDisposition
 }

@@ -1,5 +1,6 @@
 import _CryptoExtras
 import Foundation
+import MetroSupport
 
 /// The fields of a Google service-account JSON key (`GOOGLE_APPLICATION_CREDENTIALS`) that the
 /// bot uses to obtain access tokens.
@@ -50,7 +51,8 @@ public struct ServiceAccountKey: Sendable, Decodable, Equatable, CustomStringCon
 
     /// Decodes and validates a key from JSON `data`; `source` names it in errors.
     public static func decode(_ data: Data, source: String = "service-account key") throws -> ServiceAccountKey {
-        guard let object = try? JSONSerialization.jsonObject(with: data), let fields = object as? [String: Any] else {
+        guard !JSONNestingGuard.isTooDeep(data),
+              let object = try? JSONSerialization.jsonObject(with: data), let fields = object as? [String: Any] else {
             throw ServiceAccountKeyError(path: source, problem: .notJSON)
         }
         if let type = fields["type"] as? String, type != "service_account" {

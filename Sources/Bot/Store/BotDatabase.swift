@@ -70,7 +70,9 @@ public final class BotDatabase: Sendable {
                     outcomes.append(.duplicate)
                     continue
                 }
-                let state = try input.user.map { try transaction.state(userID: $0.id) } ?? ConversationState()
+                let isLocation = if case .location = input.event { true } else { false }
+                let state = try input.user.map { try transaction.state(userID: $0.id, includingExpired: isLocation) }
+                    ?? ConversationState()
                 let step = decide(state, input)
                 try transaction.apply(step, now: now)
                 outcomes.append(.recorded(step))
@@ -92,6 +94,70 @@ public final class BotDatabase: Sendable {
         }
     }
 
+    // MARK: Dead letters
+
+    /// Records that `updateID` can never be processed, in one transaction: a new dead letter, with
+    /// `reply` queued for the user; or, for one already recorded (a redelivery), a new `lastSeen`,
+    /// reason and attempt, and no second reply.
+    /// - Returns: whether the dead letter is new.
+    @discardableResult
+    public func recordDeadLetter(updateID: Int64, rawUpdate: String, rejection: UpdateRejection,
+                                 reply: OutgoingReply?, now: Date) async throws -> Bool {
+        try await writer.write { db in
+            if var letter = try DeadLetter.fetchOne(db, key: updateID) {
+                letter.lastSeen = max(now, letter.firstSeen)
+                letter.attempts += 1
+                letter.reasonCode = rejection.code
+                letter.reason = rejection.detail
+                try letter.update(db)
+                return false
+            }
+            try DeadLetter(updateID: updateID, rawUpdate: rawUpdate, rejection: rejection, now: now).insert(db)
+            if let reply {
+                var message = OutgoingMessage(chatID: reply.chatID, text: reply.text, replyMarkup: reply.replyMarkup,
+                                              createdAt: now, attempts: 0)
+                try message.insert(db)
+            }
+            return true
+        }
+    }
+
+    /// The dead letters, most recently refused first.
+    /// - Parameter limit: Defaults to 100.
+    public func deadLetters(limit: Int = 100) async throws -> [DeadLetter] {
+        try await writer.read { db in
+            try DeadLetter.order(DeadLetter.Columns.lastSeen.desc, DeadLetter.Columns.updateID.desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// The dead letter of `updateID`, if any.
+    public func deadLetter(updateID: Int64) async throws -> DeadLetter? {
+        try await writer.read { db in try DeadLetter.fetchOne(db, key: updateID) }
+    }
+
+    /// Deletes the dead letter of `updateID` (it was retried and processed).
+    public func deleteDeadLetter(updateID: Int64) async throws {
+        try await writer.write { db in _ = try DeadLetter.deleteOne(db, key: updateID) }
+    }
+
+    /// How many dead letters there are, and the newest one's time and reason.
+    public func deadLetterSummary() async throws -> DeadLetterSummary {
+        try await writer.read { db in
+            let count = try DeadLetter.fetchCount(db)
+            let newest = try DeadLetter.order(DeadLetter.Columns.lastSeen.desc).fetchOne(db)
+            return DeadLetterSummary(count: count, lastAt: newest?.lastSeen,
+                                     lastReason: newest.map { "\($0.reasonCode.rawValue): \($0.reason)" })
+        }
+    }
+
+    /// Deletes dead letters last refused before `cutoff`; returns how many.
+    @discardableResult
+    public func pruneDeadLetters(olderThan cutoff: Date) async throws -> Int {
+        try await writer.write { db in
+            try DeadLetter.filter(DeadLetter.Columns.lastSeen < cutoff).deleteAll(db)
+        }
+    }
+
     // MARK: Pending actions
 
     /// The user's pending action and last action.
@@ -107,11 +173,21 @@ public final class BotDatabase: Sendable {
         try await writer.read { db in try PendingAction.fetchCount(db) }
     }
 
-    /// Deletes pending actions that expired at or before `now`; returns how many.
+    /// Deletes pending actions that expired at or before `now`, leaving a tombstone of each (so
+    /// that a late location still hears that its request expired), and deletes tombstones older
+    /// than `tombstoneRetention`; returns how many pending actions were deleted.
+    /// - Parameter tombstoneRetention: Defaults to one day.
     @discardableResult
-    public func deleteExpiredPendingActions(now: Date) async throws -> Int {
+    public func deleteExpiredPendingActions(now: Date, tombstoneRetention: Duration = .seconds(86_400)) async throws -> Int {
         try await writer.write { db in
-            try PendingAction.filter(PendingAction.Columns.expiresAt <= now).deleteAll(db)
+            try db.execute(sql: """
+                INSERT INTO expired_pending_actions (user_id, action, expired_at)
+                SELECT user_id, action, expires_at FROM pending_actions WHERE expires_at <= ?
+                ON CONFLICT (user_id) DO UPDATE SET action = excluded.action, expired_at = excluded.expired_at
+                """, arguments: [now])
+            try db.execute(sql: "DELETE FROM expired_pending_actions WHERE expired_at < ?",
+                           arguments: [now.addingTimeInterval(-tombstoneRetention.timeInterval)])
+            return try PendingAction.filter(PendingAction.Columns.expiresAt <= now).deleteAll(db)
         }
     }
 

@@ -61,6 +61,31 @@ enum BotMigrations {
                 t.add(column: "last_attempt_at", .datetime)
             }
         }
+        migrator.registerMigration("v4: dead letters, expired pending actions, unreadable dates removed") { db in
+            // An update that can never be processed, kept with its raw JSON and why (`DeadLetter`).
+            try db.create(table: "dead_letters") { t in
+                t.primaryKey("update_id", .integer)
+                t.column("raw_update", .text).notNull()
+                t.column("reason_code", .text).notNull().check { length($0) > 0 }
+                t.column("reason", .text).notNull()
+                t.column("first_seen", .datetime).notNull().check(sql: "julianday(first_seen) IS NOT NULL")
+                t.column("last_seen", .datetime).notNull().indexed().check(sql: "julianday(last_seen) IS NOT NULL")
+                t.column("attempts", .integer).notNull().check { $0 >= 1 }
+                t.check(sql: "last_seen >= first_seen")
+            }
+            // The tombstone of a pending action the cleanup job removed, so that a location that
+            // arrives after it still hears "your check-in request expired" (docs/Bot.md).
+            try db.create(table: "expired_pending_actions") { t in
+                t.primaryKey("user_id", .integer)
+                t.column("action", .text).notNull().check { ["check_in", "check_out"].contains($0) }
+                t.column("expired_at", .datetime).notNull().indexed().check(sql: "julianday(expired_at) IS NOT NULL")
+            }
+            // Before dates were checked on the way in, a message dated at or after year 10000 was
+            // stored as text SQLite and GRDB cannot read back, and every later update of that user
+            // failed. Such rows carry no usable information: they go.
+            try db.execute(sql: "DELETE FROM last_actions WHERE julianday(recorded_at) IS NULL")
+            try db.execute(sql: "DELETE FROM pending_actions WHERE julianday(created_at) IS NULL OR julianday(expires_at) IS NULL")
+        }
         return migrator
     }
 }

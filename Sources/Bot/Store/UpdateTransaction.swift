@@ -17,6 +17,7 @@ struct UpdateTransaction {
     private let selectLastAction: Statement
     private let upsertPending: Statement
     private let deletePending: Statement
+    private let deleteExpiredPending: Statement
     private let insertOutboxRow: Statement
     private let upsertLastAction: Statement
     private let insertMessage: Statement
@@ -46,6 +47,7 @@ struct UpdateTransaction {
               action = excluded.action, created_at = excluded.created_at, expires_at = excluded.expires_at
             """)
         deletePending = try db.cachedStatement(sql: "DELETE FROM pending_actions WHERE user_id = ?")
+        deleteExpiredPending = try db.cachedStatement(sql: "DELETE FROM expired_pending_actions WHERE user_id = ?")
         insertOutboxRow = try db.cachedStatement(sql: """
             INSERT INTO outbox (update_id, cells, enqueued_at, attempts) VALUES (?, ?, ?, 0) ON CONFLICT DO NOTHING
             """)
@@ -62,16 +64,25 @@ struct UpdateTransaction {
 
     /// Marks `updateID` processed at `now`; false when it already was (a redelivery).
     mutating func markProcessed(updateID: Int64, now: Date) throws -> Bool {
-        try markProcessed.execute(arguments: [updateID, stored(now)])
+        try markProcessed.execute(arguments: [updateID, try stored(now)])
         return db.changesCount > 0
     }
 
-    /// The user's pending action (live or expired) and last action.
-    func state(userID: Int64) throws -> ConversationState {
+    /// The user's pending action (live or expired), last action and, when `includingExpired` and
+    /// there is no pending action, the tombstone of the one the cleanup job removed.
+    func state(userID: Int64, includingExpired: Bool) throws -> ConversationState {
         var state = ConversationState()
         if let row = try Row.fetchOne(selectPending, arguments: [userID]) {
             state.pending = PendingAction(userID: userID, action: try Self.action(row[0]),
                                           createdAt: try Self.date(row[1]), expiresAt: try Self.date(row[2]))
+        } else if includingExpired {
+            // Only a location reads it, and only without a pending action: off the common path.
+            let statement = try db.cachedStatement(sql: "SELECT action, expired_at FROM expired_pending_actions WHERE user_id = ?")
+            if let row = try Row.fetchOne(statement, arguments: [userID]) {
+                let expiredAt = try Self.date(row[1])
+                state.expired = PendingAction(userID: userID, action: try Self.action(row[0]),
+                                              createdAt: expiredAt, expiresAt: expiredAt)
+            }
         }
         if let row = try Row.fetchOne(selectLastAction, arguments: [userID]) {
             state.lastAction = LastAction(userID: userID, action: try Self.action(row[0]), site: row[1],
@@ -86,34 +97,38 @@ struct UpdateTransaction {
             switch effect {
             case .openPendingAction(let pending):
                 try upsertPending.execute(arguments: [
-                    pending.userID, pending.action.rawValue, stored(pending.createdAt), stored(pending.expiresAt),
+                    pending.userID, pending.action.rawValue, try stored(pending.createdAt), try stored(pending.expiresAt),
                 ])
+                try deleteExpiredPending.execute(arguments: [pending.userID])
             case .closePendingAction(let userID):
                 try deletePending.execute(arguments: [userID])
+                try deleteExpiredPending.execute(arguments: [userID])
             case .enqueueRow(let row):
                 let cells = String(decoding: try cellsEncoder.encode(row.cells), as: UTF8.self)
-                try insertOutboxRow.execute(arguments: [row.updateID, cells, stored(now)])
+                try insertOutboxRow.execute(arguments: [row.updateID, cells, try stored(now)])
             case .recordLastAction(let last):
                 try upsertLastAction.execute(arguments: [
-                    last.userID, last.action.rawValue, last.site, last.distanceMetres, stored(last.recordedAt),
+                    last.userID, last.action.rawValue, last.site, last.distanceMetres, try stored(last.recordedAt),
                 ])
             }
         }
         for reply in step.replies {
             let markup = try reply.replyMarkup.map { try stored($0) } ?? .null
-            try insertMessage.execute(arguments: [reply.chatID, reply.text, markup, stored(now)])
+            try insertMessage.execute(arguments: [reply.chatID, reply.text, markup, try stored(now)])
         }
         if let answer = step.callbackAnswer {
             // Rare (presses on old inline buttons): prepared on first use, then cached.
             try db.cachedStatement(sql: """
                 INSERT INTO callback_answers (callback_query_id, text, created_at, attempts) VALUES (?, ?, ?, 0)
                 ON CONFLICT DO NOTHING
-                """).execute(arguments: [answer.callbackQueryID, answer.text, stored(now)])
+                """).execute(arguments: [answer.callbackQueryID, answer.text, try stored(now)])
         }
     }
 
-    private mutating func stored(_ date: Date) -> DatabaseValue {
+    /// The date as stored; throws for a date the store could not read back (`StoredDate`).
+    private mutating func stored(_ date: Date) throws -> DatabaseValue {
         if let known = storedDates.first(where: { $0.date == date }) { return known.value }
+        guard StoredDate.isStorable(date) else { throw UnstorableDate(date: date) }
         let value = date.databaseValue
         if storedDates.count == 8 { storedDates.removeFirst() }
         storedDates.append((date, value))

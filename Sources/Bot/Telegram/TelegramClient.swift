@@ -91,22 +91,33 @@ public struct TelegramClient: Sendable {
     ///   - timeout: the long-poll timeout in seconds; the call's deadline is this plus the client's `timeout`.
     ///   - allowedUpdates: update kinds wanted (`["message", "callback_query"]`); nil keeps the previous setting.
     /// - Returns: the updates, in order. An update whose content cannot be decoded is returned with
-    ///   only its `updateID`, so that the caller can confirm it and polling does not stall on it.
-    public func getUpdates(offset: Int64?, limit: Int = 100, timeout: Int, allowedUpdates: [String]? = nil) async throws -> [Update] {
-        let lossy = try await call(
+    ///   only its `updateID` and the reason (and its JSON, re-serialized), so that the caller can
+    ///   dead-letter and confirm it and polling does not stall on it.
+    public func getUpdates(offset: Int64?, limit: Int = 100, timeout: Int, allowedUpdates: [String]? = nil) async throws -> [ReceivedUpdate] {
+        let (lossy, answer) = try await callKeepingBody(
             "getUpdates",
             GetUpdates(offset: offset, limit: limit, timeout: timeout, allowedUpdates: allowedUpdates),
             returning: [LossyUpdate].self,
             longPoll: .seconds(max(timeout, 0))
         )
-        return lossy.map { element in
-            if let failure = element.failure {
-                logger.warning("update content could not be decoded; passing on its id only", metadata: [
-                    "update_id": "\(element.update.updateID)", "reason": "\(failure)",
-                ])
-            }
-            return element.update
+        return lossy.enumerated().map { index, element in
+            guard let failure = element.failure else { return ReceivedUpdate(element.update) }
+            logger.warning("update content could not be decoded; passing on its id only", metadata: [
+                "update_id": "\(element.update.updateID)", "reason": "\(failure)",
+            ])
+            return ReceivedUpdate(element.update, rawJSON: Self.element(index, ofResultIn: Data(answer.readableBytesView)),
+                                  undecodable: failure)
         }
+    }
+
+    /// The `index`th element of the `result` array in a Bot API answer, as JSON text (re-serialized,
+    /// so key order and spacing may differ from the original).
+    static func element(_ index: Int, ofResultIn answer: Data) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: answer) as? [String: Any],
+              let result = object["result"] as? [Any], result.indices.contains(index),
+              let data = try? JSONSerialization.data(withJSONObject: result[index], options: [.sortedKeys])
+        else { return nil }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// `setWebhook`: asks Telegram to deliver updates to `url`, with `secretToken` in the
@@ -155,6 +166,16 @@ public struct TelegramClient: Sendable {
         returning: Result.Type,
         longPoll: Duration = .zero
     ) async throws -> Result {
+        try await callKeepingBody(method, parameters, returning: Result.self, longPoll: longPoll).result
+    }
+
+    /// `call`, also returning the answer's body.
+    private func callKeepingBody<Parameters: Encodable & Sendable, Result: Decodable>(
+        _ method: String,
+        _ parameters: Parameters,
+        returning: Result.Type,
+        longPoll: Duration = .zero
+    ) async throws -> (result: Result, body: ByteBuffer) {
         var request = HTTPClientRequest(url: "\(baseURL)/bot\(token)/\(method)")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -189,7 +210,7 @@ public struct TelegramClient: Sendable {
             ])
             let result = try decode(response, method: method, as: Result.self)
             metrics.telegramRequest(method: method, duration: ContinuousClock.now - started)
-            return result
+            return (result, response.body)
         } catch let error as TelegramError {
             metrics.telegramRequest(method: method, duration: ContinuousClock.now - started, errorCode: error.metricsCode)
             throw error
@@ -360,18 +381,19 @@ private struct LossyUpdate: Decodable {
     var update: Update
     var failure: String?
 
-    private struct IDOnly: Decodable {
-        var updateID: Int64
-        enum CodingKeys: String, CodingKey { case updateID = "update_id" }
-    }
-
     init(from decoder: any Decoder) throws {
         do {
             update = try Update(from: decoder)
         } catch let error as DecodingError {
             // Without an update_id the batch is unusable: let the error propagate.
-            update = Update(updateID: try IDOnly(from: decoder).updateID)
+            update = Update(updateID: try UpdateIDOnly(from: decoder).updateID)
             failure = error.fieldSummary
         }
     }
+}
+
+/// The `update_id` of an update whose content does not decode.
+struct UpdateIDOnly: Decodable {
+    var updateID: Int64
+    enum CodingKeys: String, CodingKey { case updateID = "update_id" }
 }

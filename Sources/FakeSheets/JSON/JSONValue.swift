@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// A JSON document as the fake reads and writes it: request bodies are decoded into this so that
 /// every wrong type can be answered with a precise, Google-shaped error instead of a decoding
@@ -12,10 +13,12 @@ enum JSONValue: Sendable, Hashable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses `data`; `nil` when it is not JSON. (Foundation's `JSONSerialization`: on a request
-    /// body it costs about half of `JSONDecoder` into typed structs, provided the conversion
-    /// below is done in the right order.)
+    /// Parses `data`; `nil` when it is not JSON, or nested deeper than
+    /// `JSONNestingGuard.maximumDepth` (which never reaches Foundation's parser). (Foundation's
+    /// `JSONSerialization`: on a request body it costs about half of `JSONDecoder` into typed
+    /// structs, provided the conversion below is done in the right order.)
     static func parse(_ data: Data) -> JSONValue? {
+        guard !JSONNestingGuard.isTooDeep(data) else { return nil }
         guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return nil }
         return JSONValue(foundation: object)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import MetroSupport
 
 /// The control API (`/control/…`): inject user actions and updates, read transcripts, the call
 /// journal and update states, manage faults and webhook outages, reset. Routes take `?bot=<id>`;
@@ -88,6 +89,9 @@ struct ControlRoutes: Sendable {
         router.post("/control/faults") { request, context in
             try await handle {
                 let buffer = try await request.body.collect(upTo: 1 << 20)
+                if JSONNestingGuard.isTooDeep(buffer.readableBytesView) {
+                    throw ControlError.bad("invalid fault rule: the JSON is nested deeper than \(JSONNestingGuard.maximumDepth) levels")
+                }
                 let rule: FaultRule
                 do {
                     rule = try JSONDecoder().decode(FaultRule.self, from: Data(buffer.readableBytesView))

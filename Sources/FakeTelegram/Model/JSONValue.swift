@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// A JSON value as the Bot API sends and receives it: what the fake stores for update payloads,
 /// reply markups and recorded call parameters.
@@ -129,9 +130,12 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
-    /// Parses JSON text; `nil` when it is not valid JSON. Uses `JSONSerialization`, which on
-    /// Linux is several times faster than decoding this enum through `JSONDecoder`.
+    /// Parses JSON text; `nil` when it is not valid JSON, or nested deeper than
+    /// `JSONNestingGuard.maximumDepth` (which never reaches Foundation's parser). Uses
+    /// `JSONSerialization`, which on Linux is several times faster than decoding this enum
+    /// through `JSONDecoder`.
     public static func parse(_ data: Data) -> JSONValue? {
+        guard !JSONNestingGuard.isTooDeep(data) else { return nil }
         guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return nil }
         return JSONValue(foundation: object)
     }
