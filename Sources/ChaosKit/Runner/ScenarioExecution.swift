@@ -36,6 +36,7 @@ final class ScenarioExecution {
     var injectedUpdates: [Int64] = []
     var steps: [StepJournal] = []
     var faults: [FaultJournal] = []
+    var slowloris: [SlowlorisSwarm] = []
 
     init(scenario: Scenario, seed: UInt64, endpoints: FakeEndpoints, botExecutable: URL?, workspace: ScenarioWorkspace, http: HTTPClient) throws {
         self.scenario = scenario
@@ -91,6 +92,7 @@ final class ScenarioExecution {
         } catch {
             failure = "\(error)"
         }
+        for swarm in slowloris { await swarm.stop() }
         if let bot, bot.isRunning { _ = await bot.stop(signal: .term, timeout: .seconds(5)) }
         await recordFaultsFired()
         return ScenarioJournal(
@@ -170,6 +172,10 @@ final class ScenarioExecution {
             return try await waitUntil(condition, timeout: timeout)
         case .http(let request):
             return try await sendHTTP(request)
+        case .slowloris(let step):
+            let swarm = SlowlorisSwarm(step: step, port: port)
+            slowloris.append(swarm)
+            return "\(step.connections) slow connections to the bot, a byte every \(DurationText.format(step.interval))"
         }
     }
 
@@ -262,8 +268,18 @@ final class ScenarioExecution {
             let prefix = #"{"update_id":1,"message":{"text":""#, suffix = #""}}"#
             body = Data((prefix + String(repeating: "x", count: max(0, Int(size) - prefix.count - suffix.count)) + suffix).utf8)
         }
-        let answer = try await botClient.send(request.method, request.path, body: body, headers: headers)
-        let detail = "\(request.method) \(request.path) (credential \(request.credential.rawValue), \(body?.count ?? 0) bytes) → \(answer.status)"
+        if let depth = request.bodyNesting {
+            body = Data(String(repeating: "[", count: depth).utf8)
+        }
+        let client = switch request.target {
+        case .bot: botClient
+        case .telegram: ControlClient(http: http, baseURL: endpoints.telegramBaseURL, timeout: .seconds(3))
+        case .sheets: ControlClient(http: http, baseURL: endpoints.sheetsBaseURL, timeout: .seconds(3))
+        }
+        if request.target != .bot { headers = [("Content-Type", "application/json")] }
+        let answer = try await client.send(request.method, request.path, body: body, headers: headers)
+        let server = request.target == .bot ? "" : "\(request.target.rawValue) "
+        let detail = "\(request.method) \(server)\(request.path) (credential \(request.credential.rawValue), \(body?.count ?? 0) bytes) → \(answer.status)"
         if let expected = request.expectStatus, expected != answer.status {
             throw StepFailure(message: "\(detail); expected \(expected). Body: \(answer.text.prefix(200))")
         }
@@ -314,6 +330,9 @@ final class ScenarioExecution {
             case .botListening:
                 let answer = try await botClient.send("GET", "/health")
                 return (true, "/health answered \(answer.status)")
+            case .slowlorisClosed:
+                guard !slowloris.isEmpty else { return (false, "no slowloris step ran") }
+                return (slowloris.allSatisfy(\.allClosed), slowloris.map(\.summary).joined(separator: "; "))
             case .health(let checks):
                 let answer = try await botClient.send("GET", "/health")
                 let json = answer.json

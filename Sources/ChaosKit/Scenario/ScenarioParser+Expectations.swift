@@ -2,17 +2,18 @@ import Foundation
 import Yams
 
 extension ScenarioParser {
-    static let conditionKeywords = ["health", "log", "calls", "update", "sheet_rows", "sent", "held", "bot"]
+    static let conditionKeywords = ["health", "log", "calls", "update", "sheet_rows", "sent", "held", "bot", "slowloris"]
     static let expectationKeywords = ["bot", "health", "calls", "sheet_rows", "sent", "log", "peak_rss", "updates", "update"]
     static let updateStates = ["queued", "delivered", "confirmed"]
-    static let matcherKeys = ["equals", "not", "at_least", "at_most", "one_of"]
+    static let matcherKeys = ["equals", "not", "at_least", "at_most", "one_of", "contains"]
 
     /// Every field `/health` reports (DESIGN.md "HTTP endpoints"), as dotted paths.
     public static let healthFields = [
         "status", "mode", "uptime_s", "version", "memory.rss_bytes", "memory.limit_bytes", "memory.percent",
         "cpu_percent", "disk_percent", "pending_actions", "outbox.queued", "outbox.oldest_age_s",
         "telegram.webhook_set", "telegram.last_error", "sheets.status", "sheets.circuit", "location.sites",
-        "cleanup.last_run", "cleanup.removed_total",
+        "cleanup.last_run", "cleanup.removed_total", "reasons", "dead_letters.count", "dead_letters.last_at",
+        "dead_letters.last_reason", "intake.retrying", "intake.oldest_update_id", "intake.failing_since", "intake.last_error",
     ]
 
     // MARK: wait_until
@@ -61,6 +62,8 @@ extension ScenarioParser {
                   let method = f["method"].flatMap({ readMethod($0, target: target, reader: reader) })
             else { return nil }
             condition = .held(target: target, method: method)
+        case "slowloris":
+            condition = reader.oneOf(value, "wait_until.slowloris", ["closed"]).map { _ in .slowlorisClosed }
         default: // bot
             guard let state = reader.oneOf(value, "wait_until.bot", ["exited", "listening"]) else { return nil }
             condition = state == "exited" ? .botExited : .botListening
@@ -129,6 +132,7 @@ extension ScenarioParser {
         case "not": return reader.scalar(value, "\(what).not").map(ValueMatcher.notEquals)
         case "at_least": return reader.double(value, "\(what).at_least").map(ValueMatcher.atLeast)
         case "at_most": return reader.double(value, "\(what).at_most").map(ValueMatcher.atMost)
+        case "contains": return reader.scalar(value, "\(what).contains").map(ValueMatcher.contains)
         default: return reader.stringList(value, "\(what).one_of").map(ValueMatcher.oneOf)
         }
     }

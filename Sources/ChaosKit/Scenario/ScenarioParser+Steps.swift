@@ -4,7 +4,7 @@ import Yams
 extension ScenarioParser {
     static let stepKeywords = [
         "start_bot", "stop_bot", "restart_bot", "signal", "send", "fault", "clear_faults",
-        "webhook_outage", "flood", "memory_limit", "sleep", "wait_until", "http",
+        "webhook_outage", "flood", "memory_limit", "sleep", "wait_until", "http", "slowloris",
     ]
 
     static func readStep(_ node: Node, reader: NodeReader, context: inout StepContext) -> ScenarioStep? {
@@ -80,6 +80,11 @@ extension ScenarioParser {
             return readWait(node, reader: reader, context: context)
         case "http":
             return readHTTP(node, reader: reader).map(StepAction.http)
+        case "slowloris":
+            guard let fields = reader.mapping(node, "slowloris", allowed: ["connections", "interval"], required: ["connections"]) else { return nil }
+            guard let connections = fields["connections"].flatMap({ reader.int($0, "slowloris.connections", range: 1...2_000) }) else { return nil }
+            let interval = fields["interval"].flatMap { reader.duration($0, "slowloris.interval") } ?? .seconds(1)
+            return .slowloris(SlowlorisStep(connections: connections, interval: interval))
         default:
             return nil
         }
@@ -238,16 +243,20 @@ extension ScenarioParser {
     }
 
     static func readHTTP(_ node: Node, reader: NodeReader) -> HTTPStep? {
-        guard let fields = reader.mapping(node, "http", allowed: ["method", "path", "credential", "body", "body_size", "expect_status"], required: ["path"]) else { return nil }
+        guard let fields = reader.mapping(node, "http", allowed: ["method", "path", "credential", "body", "body_size", "body_nesting", "expect_status", "target"], required: ["path"]) else { return nil }
         let method = fields["method"].flatMap { reader.oneOf($0, "http.method", ["GET", "POST"]) } ?? "POST"
         guard let path = fields["path"].flatMap({ reader.string($0, "http.path") }) else { return nil }
         if !path.hasPrefix("/") { reader.error(fields["path"]!, "expected http.path to start with '/', found '\(path)'"); return nil }
-        if fields["body"] != nil, fields["body_size"] != nil { reader.error(node, "http takes 'body' or 'body_size', not both") }
+        if [fields["body"], fields["body_size"], fields["body_nesting"]].compactMap({ $0 }).count > 1 {
+            reader.error(node, "http takes one of 'body', 'body_size' and 'body_nesting'")
+        }
         return HTTPStep(
             method: method, path: path,
             credential: fields["credential"].flatMap { reader.choice($0, "http.credential", HTTPStep.Credential.self) } ?? .valid,
             body: fields["body"].flatMap { reader.scalar($0, "http.body") },
             bodySize: fields["body_size"].flatMap { reader.bytes($0, "http.body_size") },
-            expectStatus: fields["expect_status"].flatMap { reader.int($0, "http.expect_status", range: 100...599) })
+            bodyNesting: fields["body_nesting"].flatMap { reader.int($0, "http.body_nesting", range: 1...100_000) },
+            expectStatus: fields["expect_status"].flatMap { reader.int($0, "http.expect_status", range: 100...599) },
+            target: fields["target"].flatMap { reader.choice($0, "http.target", HTTPTarget.self) } ?? .bot)
     }
 }

@@ -42,9 +42,12 @@ public enum StepAction: Sendable {
     case sleep(Duration)
     /// Polls `condition` until it holds; the step fails when `timeout` passes first.
     case waitUntil(WaitCondition, timeout: Duration)
-    /// Sends an HTTP request straight to the bot (its webhook, `/health`, `/shutdown`) and checks
-    /// the status code.
+    /// Sends an HTTP request straight to the bot (its webhook, `/health`, `/shutdown`) or to a
+    /// fake, and checks the status code.
     case http(HTTPStep)
+    /// Opens slow connections to the bot in the background (`wait_until: {slowloris: closed}`
+    /// waits for the bot to have closed them all).
+    case slowloris(SlowlorisStep)
 
     /// The step's key in a scenario file.
     public var keyword: String {
@@ -62,13 +65,14 @@ public enum StepAction: Sendable {
         case .sleep: "sleep"
         case .waitUntil: "wait_until"
         case .http: "http"
+        case .slowloris: "slowloris"
         }
     }
 
     /// Whether the step disturbs the system; `steady_state` runs before the first of these.
     public var injectsFault: Bool {
         switch self {
-        case .fault, .webhookOutage, .signal, .stopBot, .restartBot, .memoryLimit, .flood: true
+        case .fault, .webhookOutage, .signal, .stopBot, .restartBot, .memoryLimit, .flood, .slowloris: true
         default: false
         }
     }
@@ -181,16 +185,50 @@ public struct HTTPStep: Sendable, Equatable {
     public var body: String?
     /// Instead of `body`: that many bytes of a JSON string, to test size limits.
     public var bodySize: Int64?
+    /// Instead of `body`: that many `[` and nothing else, to test the JSON nesting guard (513
+    /// crashed Foundation's parser).
+    public var bodyNesting: Int?
     /// The status code the bot must answer; the step fails otherwise. Defaults to any.
     public var expectStatus: Int?
+    /// Who gets the request: the bot, or one of the fakes (`telegram`, `sheets`), whose control
+    /// and API routes are then addressed by `path`. Defaults to the bot.
+    public var target: HTTPTarget
 
     /// Creates an HTTP step.
-    public init(method: String = "POST", path: String, credential: Credential = .valid, body: String? = nil, bodySize: Int64? = nil, expectStatus: Int? = nil) {
+    public init(method: String = "POST", path: String, credential: Credential = .valid, body: String? = nil, bodySize: Int64? = nil,
+                bodyNesting: Int? = nil, expectStatus: Int? = nil, target: HTTPTarget = .bot) {
         self.method = method
         self.path = path
         self.credential = credential
         self.body = body
         self.bodySize = bodySize
+        self.bodyNesting = bodyNesting
         self.expectStatus = expectStatus
+        self.target = target
+    }
+}
+
+/// The server an `http` step talks to.
+public enum HTTPTarget: String, Sendable, CaseIterable {
+    /// The bot under test.
+    case bot
+    /// The fake Telegram.
+    case telegram
+    /// The fake Sheets.
+    case sheets
+}
+
+/// `slowloris`: connections to the bot that send a request head a byte at a time and never
+/// finish it, held in the background until the bot closes them or the scenario ends.
+public struct SlowlorisStep: Sendable, Equatable {
+    /// How many connections.
+    public var connections: Int
+    /// Time between the bytes each connection trickles. Defaults to 1 second.
+    public var interval: Duration
+
+    /// Creates the step.
+    public init(connections: Int, interval: Duration = .seconds(1)) {
+        self.connections = connections
+        self.interval = interval
     }
 }

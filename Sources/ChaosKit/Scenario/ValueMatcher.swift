@@ -10,6 +10,8 @@ public enum ValueMatcher: Sendable, Equatable, CustomStringConvertible {
     case atMost(Double)
     /// One of these scalars.
     case oneOf([String])
+    /// Text that contains this (a reason, a list rendered as JSON).
+    case contains(String)
 
     /// Whether `actual` (the value's text, or nil when it is absent) satisfies the matcher.
     public func matches(_ actual: String?) -> Bool {
@@ -20,6 +22,7 @@ public enum ValueMatcher: Sendable, Equatable, CustomStringConvertible {
         case .atLeast(let bound): return Double(actual).map { $0 >= bound } ?? false
         case .atMost(let bound): return Double(actual).map { $0 <= bound } ?? false
         case .oneOf(let values): return values.contains { Self.same(actual, $0) }
+        case .contains(let part): return actual.contains(part)
         }
     }
 
@@ -37,6 +40,7 @@ public enum ValueMatcher: Sendable, Equatable, CustomStringConvertible {
         case .atLeast(let value): ">= \(Self.number(value))"
         case .atMost(let value): "<= \(Self.number(value))"
         case .oneOf(let values): "one of [\(values.joined(separator: ", "))]"
+        case .contains(let part): "contains \"\(part)\""
         }
     }
 

@@ -18,4 +18,6 @@ public enum WaitCondition: Sendable, Equatable {
     case botExited
     /// The bot answers `/health` at all (any status).
     case botListening
+    /// The bot has closed every connection of the scenario's `slowloris` steps.
+    case slowlorisClosed
 }
