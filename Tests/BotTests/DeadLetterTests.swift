@@ -196,6 +196,43 @@ import Testing
         #expect(Poller.offset(after: ids, dispositions: dispositions) == expected)
     }
 
+    @Test("/health is degraded, with the reason, while a dead letter is newer than a day or the intake is stuck")
+    func healthVerdict() {
+        let calm = HealthReport.verdict(pressure: .normal, outbox: .init(queued: 0, oldestAgeSeconds: nil), circuit: "closed",
+                                        telegramError: nil, pollingAsFallback: false)
+        #expect(calm.status == .ok && calm.reasons.isEmpty)
+        let dead = HealthReport.verdict(pressure: .normal, outbox: .init(queued: 0, oldestAgeSeconds: nil), circuit: "closed",
+                                        telegramError: nil, pollingAsFallback: false, recentDeadLetter: "invalid_date: message.date")
+        #expect(dead.status == .degraded)
+        #expect(dead.reasons == ["dead letter in the last day: invalid_date: message.date"])
+        let stuck = HealthReport.verdict(pressure: .normal, outbox: .init(queued: 0, oldestAgeSeconds: nil), circuit: "closed",
+                                         telegramError: nil, pollingAsFallback: false, stalledIntake: "the intake is stuck: update 5")
+        #expect(stuck.status == .degraded)
+        #expect(stuck.reasons == ["the intake is stuck: update 5"])
+    }
+
+    @Test("/health reports a failing update at once, and calls the intake stuck only past INTAKE_STALL_AFTER")
+    func stuckIntake() async throws {
+        try await Self.withIntake { intake, database in
+            let reporter = HealthReporter(
+                version: "test", database: database, status: RuntimeStatus(),
+                resources: ResourceMonitor(configuration: .init(), logger: Logger(label: "test"), onCritical: {}),
+                outbox: OutboxStatus(), circuitBreaker: CircuitBreaker(), cleanup: CleanupStatus(), siteCount: 1,
+                retrying: intake.retrying, intakeStallAfter: .seconds(120))
+            _ = intake.retrying.recordFailure(updateID: 5, error: "disk I/O error", now: Date().addingTimeInterval(-60))
+            let fresh = await reporter.report()
+            #expect(fresh.intake.retrying == 1)
+            #expect(fresh.intake.oldestUpdateID == 5)
+            #expect(!fresh.reasons.contains { $0.contains("stuck") }, "\(fresh.reasons)")
+
+            _ = intake.retrying.recordFailure(updateID: 4, error: "disk I/O error", now: Date().addingTimeInterval(-300))
+            let stuck = await reporter.report()
+            #expect(stuck.status == .degraded)
+            #expect(stuck.intake.oldestUpdateID == 4)
+            #expect(stuck.reasons.contains { $0.hasPrefix("the intake is stuck: update 4 has failed 1 times") }, "\(stuck.reasons)")
+        }
+    }
+
     // MARK: Stores from before the checks
 
     @Test("a store poisoned by a year-10000 date before v4 is repaired on open: the user can check in again")
