@@ -68,7 +68,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
-            resources: [.copy("Resources/sites.example.json")],
+            resources: [.copy("Location/sites.example.json")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

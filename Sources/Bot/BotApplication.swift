@@ -6,15 +6,13 @@ import NIOCore
 import NIOPosix
 import Hummingbird
 import ServiceLifecycle
-import Synchronization
 import UnixSignals
 
 /// The bot, built from a `BotConfiguration`: opens and migrates the store, builds the clients and
 /// services, and runs them in one `ServiceGroup` until SIGTERM/SIGINT.
 ///
-/// `Sources/metro-bot/main.swift` only reads the environment and calls `run()`. Issue 5 adds the
-/// HTTP server, the webhook supervisor, health and the resource monitor as more services in
-/// `BotServices.all`.
+/// `Sources/metro-bot/main.swift` only reads the environment and calls `run()`; the parts are
+/// built by `BotServices`, which also fixes their order.
 public struct BotApplication: Sendable {
     /// The validated configuration.
     public let configuration: BotConfiguration
@@ -42,29 +40,21 @@ public struct BotApplication: Sendable {
     /// - Parameter gracefulShutdownSignals: Defaults to SIGTERM and SIGINT; tests pass none and
     ///   cancel the task instead.
     public func run(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) async throws {
-        let trigger = ShutdownTrigger()
-        try await withServices(requestShutdown: { await trigger.fire() }) { services in
-            var all = services.all
+        try await withServices { services in
+            var all = services.configurations
             if !gracefulShutdownSignals.isEmpty {
-                all.insert(SecondSignalExit(signals: gracefulShutdownSignals, logger: logger), at: 0)
+                all.insert(.init(service: SecondSignalExit(signals: gracefulShutdownSignals, logger: logger)), at: 0)
             }
             var groupConfiguration = ServiceGroupConfiguration(
-                services: all.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-                gracefulShutdownSignals: gracefulShutdownSignals,
-                logger: logger
-            )
+                services: all, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger)
             groupConfiguration.maximumGracefulShutdownDuration = configuration.timing.shutdownGrace
-            let group = ServiceGroup(configuration: groupConfiguration)
-            trigger.arm(group)
-            try await group.run()
+            try await ServiceGroup(configuration: groupConfiguration).run()
         }
     }
 
     /// Opens the store, builds the services, passes them to `body` and, once `body` returned or
     /// threw, shuts the HTTP client down and closes the store.
-    /// - Parameter requestShutdown: what `POST /shutdown` calls.
-    public func withServices<T>(requestShutdown: @escaping @Sendable () async -> Void = {},
-                                _ body: (BotServices) async throws -> T) async throws -> T {
+    public func withServices<T>(_ body: (BotServices) async throws -> T) async throws -> T {
         let database = try BotDatabase(path: configuration.store.databasePath)
         var clientConfiguration = HTTPClient.Configuration(timeout: .init(connect: .init(configuration.timing.httpTimeout)))
         // A connection to Telegram for each chat the reply sender serves at once, and one for the
@@ -77,7 +67,7 @@ public struct BotApplication: Sendable {
         let result: Result<T, any Error>
         do {
             let services = try BotServices(configuration: configuration, database: database, httpClient: httpClient,
-                                           logger: logger, requestShutdown: requestShutdown)
+                                           logger: logger)
             result = .success(try await body(services))
         } catch {
             result = .failure(error)
@@ -120,12 +110,12 @@ public struct BotServices: Sendable {
     public let health: HealthReporter
     /// The webhook, health, metrics, shutdown and dashboard endpoints.
     public let httpServer: any Service
+    /// `POST /shutdown`'s way into the group.
+    public let shutdownRequests: ShutdownRequests
     private let stoppingFlag: StoppingFlag
 
     /// Builds every part; nothing runs until the services' `run()`.
-    /// - Parameter requestShutdown: starts a graceful shutdown (used by `POST /shutdown`).
-    public init(configuration: BotConfiguration, database: BotDatabase, httpClient: HTTPClient, logger: Logger,
-                requestShutdown: @escaping @Sendable () async -> Void = {}) throws {
+    public init(configuration: BotConfiguration, database: BotDatabase, httpClient: HTTPClient, logger: Logger) throws {
         self.database = database
         let timeout = configuration.timing.httpTimeout
         let status = RuntimeStatus()
@@ -182,13 +172,15 @@ public struct BotServices: Sendable {
         supervisor = WebhookSupervisor(
             configuration: .init(setup: setup, watchdogInterval: webhook.watchdogInterval),
             telegram: telegram, status: status, metrics: metrics, logger: logger,
-            poll: { try await poller.run() })
+            poll: { try await poller.poll() })
 
         let health = HealthReporter(
             version: BotVersion.current, database: database, status: status, resources: resourceMonitor,
             outbox: outboxWorker.status, circuitBreaker: circuitBreaker, cleanup: cleanupJob.status,
             siteCount: configuration.location.sites.count)
         self.health = health
+        let shutdownRequests = ShutdownRequests()
+        self.shutdownRequests = shutdownRequests
         // Concurrent deliveries share a transaction (group commit); each is still answered 200
         // only once its own update is stored.
         let deliveries = DeliveryBatcher { updates in
@@ -200,7 +192,7 @@ public struct BotServices: Sendable {
                 secretToken: webhook.secret,
                 isStopping: { status.isStopping },
                 accept: { received in await intake.receive(received) { try await deliveries.accept($0) } }),
-            admin: AdminEndpoint(adminToken: configuration.admin.token, shutdown: { await requestShutdown() }),
+            admin: AdminEndpoint(adminToken: configuration.admin.token, shutdown: { shutdownRequests.request() }),
             deadLetters: DeadLetterEndpoint(database: database, retry: { received in
                 await intake.receive(received) { try await intake.handle([$0], acceptingNewPendingActions: !resourceMonitor.isShedding) }
             }),
@@ -221,7 +213,16 @@ public struct BotServices: Sendable {
 
     /// The services in start order.
     public var all: [any Service] {
-        [outboxWorker, replySender, cleanupJob, resourceMonitor, supervisor, httpServer, stoppingFlag]
+        [shutdownRequests, outboxWorker, replySender, cleanupJob, resourceMonitor, supervisor, httpServer, stoppingFlag]
+    }
+
+    /// `all`, as the group runs them: `shutdownRequests` returning shuts the group down gracefully.
+    public var configurations: [ServiceGroupConfiguration.ServiceConfiguration] {
+        all.map { service in
+            service is ShutdownRequests
+                ? .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)
+                : .init(service: service)
+        }
     }
 
     static func webhookURL(base: URL, path: String) -> String {
@@ -234,17 +235,4 @@ public struct BotServices: Sendable {
 /// The bot's version, shown by `/health`.
 public enum BotVersion {
     public static let current = "0.1.0"
-}
-
-/// Lets `POST /shutdown` start the graceful shutdown of a group that is created after the router.
-final class ShutdownTrigger: Sendable {
-    private let group = Mutex<ServiceGroup?>(nil)
-
-    func arm(_ group: ServiceGroup) {
-        self.group.withLock { $0 = group }
-    }
-
-    func fire() async {
-        await group.withLock { $0 }?.triggerGracefulShutdown()
-    }
 }

@@ -71,14 +71,9 @@ struct BotWorld: Sendable {
                 logger.logLevel = .notice
                 let application = BotApplication(configuration: configuration, logger: logger)
                 let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
-                let running = Mutex<ServiceGroup?>(nil)
                 do {
-                    try await application.withServices(requestShutdown: {
-                        await running.withLock { $0 }?.triggerGracefulShutdown()
-                    }) { services in
-                        let group = ServiceGroup(configuration: .init(
-                            services: services.all.map { .init(service: $0) }, logger: logger))
-                        running.withLock { $0 = group }
+                    try await application.withServices { services in
+                        let group = ServiceGroup(configuration: .init(services: services.configurations, logger: logger))
                         try await withThrowingTaskGroup(of: Void.self) { tasks in
                             tasks.addTask { try await group.run() }
                             let world = BotWorld(telegram: telegram, sheets: sheets, spreadsheetID: spreadsheetID, botPort: port,

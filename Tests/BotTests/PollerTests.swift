@@ -38,7 +38,7 @@ import Testing
                 let result = await capture {
                     try await testGracefulShutdown { trigger in
                         try await withThrowingTaskGroup(of: Void.self) { group in
-                            group.addTask { try await poller.run() }
+                            group.addTask { try await poller.poll() }
                             try await eventually("both updates recorded") {
                                 try await database.isProcessed(updateID: second.updateID)
                             }

@@ -40,8 +40,9 @@ struct RuntimeIntegrationTests {
                     && metrics.contains(#"bot_sheets_request_duration_seconds_count{operation="append"} 1"#)
             }
             let metrics = try await world.request("/metrics").body
-            #expect(metrics.contains(#"bot_updates_total{kind="/checkin",outcome="pending action opened"} 1"#), "\(metrics)")
-            #expect(metrics.contains(#"bot_updates_total{kind="location",outcome="row queued"} 1"#))
+            // The labels BotMetrics documents: the kind of update and handled / duplicate / shed / ignored / failed.
+            #expect(metrics.contains(#"bot_updates_total{kind="command",outcome="handled"} 1"#), "\(metrics)")
+            #expect(metrics.contains(#"bot_updates_total{kind="location",outcome="handled"} 1"#))
             #expect(metrics.contains(#"bot_telegram_request_duration_seconds_count{method="setWebhook"} 1"#))
             #expect(metrics.contains(#"bot_telegram_request_duration_seconds_count{method="sendMessage"}"#))
             #expect(metrics.contains(#"bot_sheets_request_duration_seconds_count{operation="token"} 1"#))
@@ -87,8 +88,9 @@ struct RuntimeIntegrationTests {
             #expect(statuses == Array(repeating: 200, count: 10))
             try await eventually("the /help answer") { try await world.sentTexts(to: 2001).count == 2 }
             let metrics = try await world.request("/metrics").body
-            #expect(metrics.contains(#"bot_updates_total{kind="/checkin",outcome="pending action opened"} 40"#), "\(metrics)")
-            #expect(metrics.contains(#"bot_updates_total{kind="/help",outcome="duplicate"} 9"#), "\(metrics)")
+            // 40 /checkin and one /help handled; the nine copies of /help were duplicates.
+            #expect(metrics.contains(#"bot_updates_total{kind="command",outcome="handled"} 41"#), "\(metrics)")
+            #expect(metrics.contains(#"bot_updates_total{kind="command",outcome="duplicate"} 9"#), "\(metrics)")
             #expect(try await world.sentTexts(to: 2001).count == 2, "the copies of /help were not answered again")
         }
     }

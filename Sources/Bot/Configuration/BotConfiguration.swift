@@ -14,7 +14,7 @@ public struct BotConfiguration: Sendable {
         public var apiBaseURL: URL
     }
 
-    /// Webhook mode (issue 5 runs it; without `url` the bot polls).
+    /// Webhook mode (without `url` the bot polls).
     public struct Webhook: Sendable {
         /// `WEBHOOK_URL`, else `https://RENDER_APP_NAME.onrender.com`, else `nil` (polling).
         public var url: URL?
@@ -103,7 +103,7 @@ public struct BotConfiguration: Sendable {
         public var shutdownGrace: Duration
     }
 
-    /// Resource monitoring (issue 5).
+    /// Resource monitoring.
     public struct Resources: Sendable {
         /// `RESOURCE_LOG_INTERVAL`. Defaults to 5 minutes.
         public var logInterval: Duration

@@ -18,9 +18,10 @@ public struct Conversation: Sendable {
     }
 
     /// Decides what `input` does given the user's `state` at `now`.
-    /// - Parameter acceptingNewPendingActions: `false` while the bot sheds load (memory critical,
-    ///   issue 5): `/checkin` and `/checkout` are refused with "busy, try again in a minute" and no
-    ///   pending action is opened. Locations for pending actions already open are still handled.
+    /// - Parameter acceptingNewPendingActions: `false` while the bot sheds load (the resource
+    ///   monitor finds memory critical): `/checkin` and `/checkout` are refused with "busy, try
+    ///   again in a minute" and no pending action is opened. Locations for pending actions already
+    ///   open are still handled.
     ///
     /// A callback query (a press on an inline button, which the bot itself never sends) gets a
     /// `callbackAnswer` saying the button is no longer active, whatever the user's state, so that
@@ -54,12 +55,13 @@ public struct Conversation: Sendable {
         case .command(.checkin), .command(.checkout):
             let action: AttendanceAction = input.event == .command(.checkin) ? .checkIn : .checkOut
             guard acceptingNewPendingActions else {
-                return ConversationStep(replies: [reply(Replies.busy, Keyboards.main)])
+                return ConversationStep(replies: [reply(Replies.busy, Keyboards.main)], outcome: .shed)
             }
             let pending = PendingAction(userID: user.id, action: action, createdAt: now,
                                         expiresAt: now.addingTimeInterval(pendingActionTTL.timeInterval))
             return ConversationStep(effects: [.openPendingAction(pending)],
-                                    replies: [reply(Replies.askLocation(action, ttl: pendingActionTTL), Keyboards.requestLocation)])
+                                    replies: [reply(Replies.askLocation(action, ttl: pendingActionTTL), Keyboards.requestLocation)],
+                                    outcome: .pendingActionOpened)
         case .command(.cancel):
             guard let pending = state.pending, pending.isLive(at: now) else {
                 let effects: [ConversationEffect] = state.pending == nil ? [] : [.closePendingAction(userID: user.id)]
@@ -97,7 +99,8 @@ public struct Conversation: Sendable {
                                   distanceMetres: resolution.distanceMetres, recordedAt: sentAt)
             return ConversationStep(
                 effects: [.closePendingAction(userID: user.id), .enqueueRow(row), .recordLastAction(last)],
-                replies: [reply(Replies.confirmation(pending.action, resolution), Keyboards.main)]
+                replies: [reply(Replies.confirmation(pending.action, resolution), Keyboards.main)],
+                outcome: .rowQueued
             )
         }
     }

@@ -37,15 +37,46 @@ public struct ConversationStep: Sendable, Equatable {
     public var replies: [OutgoingReply]
     /// The answer to the input's callback query, if it came from an inline button.
     public var callbackAnswer: CallbackAnswer?
+    /// What the step did, as the conversation decided it: the intake's log line and metrics say it.
+    public var outcome: ConversationOutcome
 
     /// Creates a step.
-    /// - Parameter callbackAnswer: Defaults to `nil` (the input was no callback query).
-    public init(effects: [ConversationEffect] = [], replies: [OutgoingReply] = [], callbackAnswer: CallbackAnswer? = nil) {
+    /// - Parameters:
+    ///   - callbackAnswer: Defaults to `nil` (the input was no callback query).
+    ///   - outcome: Defaults to `.answered`.
+    public init(effects: [ConversationEffect] = [], replies: [OutgoingReply] = [], callbackAnswer: CallbackAnswer? = nil,
+                outcome: ConversationOutcome = .answered) {
         self.effects = effects
         self.replies = replies
         self.callbackAnswer = callbackAnswer
+        self.outcome = outcome
     }
 
     /// Nothing to do: silence.
-    public static let silence = ConversationStep()
+    public static let silence = ConversationStep(outcome: .ignored)
+}
+
+/// What a conversation step did, in the words of the log (`rawValue`) and of `bot_updates_total`
+/// (`metricLabel`).
+public enum ConversationOutcome: String, Sendable, Equatable, CaseIterable {
+    /// A check-in or check-out was started: the bot now waits for the location.
+    case pendingActionOpened = "pending action opened"
+    /// A location completed a flow: its row is in the outbox.
+    case rowQueued = "row queued"
+    /// A reply (or a callback answer) and no attendance change: help, status, a cancel, an
+    /// expired request, a stray or invalid location.
+    case answered
+    /// A new check-in or check-out refused while the bot sheds load.
+    case shed
+    /// Silence: edited messages, other update kinds, messages without a user.
+    case ignored
+
+    /// The `outcome` label of `bot_updates_total`: `handled`, `shed` or `ignored`.
+    public var metricLabel: String {
+        switch self {
+        case .pendingActionOpened, .rowQueued, .answered: "handled"
+        case .shed: "shed"
+        case .ignored: "ignored"
+        }
+    }
 }

@@ -127,6 +127,7 @@ public struct UpdateIntake: Sendable {
             retrying.settle(CollectionOfOne(update.updateID))
             if isNew {
                 metrics.deadLettered(reason: rejection.code.rawValue)
+                metrics.updateHandled(kind: ConversationInput(update: update).metricKind, outcome: "failed")
                 logger.warning("update dead-lettered", metadata: metadata)
                 if chatID != nil { replyDoorbell.ring() }
             } else {
@@ -152,8 +153,8 @@ public struct UpdateIntake: Sendable {
     /// Handles a batch of updates in one transaction and returns once it is durable, with one
     /// outcome per update in order.
     /// - Parameter acceptingNewPendingActions: The shedding seam: `false` refuses new check-ins
-    ///   and check-outs with "busy, try again in a minute" (the resource monitor of issue 5 sets
-    ///   it while memory is critical). Defaults to `true`.
+    ///   and check-outs with "busy, try again in a minute" (the resource monitor sets it while
+    ///   memory is critical). Defaults to `true`.
     @discardableResult
     public func handle(_ updates: [Update], acceptingNewPendingActions: Bool = true) async throws -> [BotDatabase.UpdateOutcome] {
         guard !updates.isEmpty else { return [] }
@@ -166,30 +167,37 @@ public struct UpdateIntake: Sendable {
         var queuedRows = false
         var queuedReplies = false
         for (input, outcome) in zip(inputs, outcomes) {
-            var metadata: Logger.Metadata = ["update_id": "\(input.updateID)"]
+            var metadata: Logger.Metadata = ["update_id": "\(input.updateID)", "input": "\(input.event.logName)"]
             if let userID = input.user?.id { metadata["user_id"] = "\(userID)" }
             switch outcome {
             case .duplicate:
                 logger.info("update already handled, ignored", metadata: metadata)
-                metrics.updateHandled(kind: input.event.logName, outcome: "duplicate")
+                metrics.updateHandled(kind: input.metricKind, outcome: "duplicate")
             case .recorded(let step):
-                metadata["input"] = "\(input.event.logName)"
-                if step.effects.contains(where: { if case .enqueueRow = $0 { true } else { false } }) {
-                    queuedRows = true
-                    metadata["outcome"] = "row queued"
-                } else if step.effects.contains(where: { if case .openPendingAction = $0 { true } else { false } }) {
-                    metadata["outcome"] = "pending action opened"
-                } else {
-                    metadata["outcome"] = step.replies.isEmpty && step.callbackAnswer == nil ? "ignored" : "answered"
-                }
+                metadata["outcome"] = "\(step.outcome.rawValue)"
+                if step.outcome == .rowQueued { queuedRows = true }
                 if !step.replies.isEmpty || step.callbackAnswer != nil { queuedReplies = true }
                 logger.info("update handled", metadata: metadata)
-                metrics.updateHandled(kind: input.event.logName, outcome: "\(metadata["outcome"] ?? "handled")")
+                metrics.updateHandled(kind: input.metricKind, outcome: step.outcome.metricLabel)
             }
         }
         if queuedRows { outboxDoorbell.ring() }
         if queuedReplies { replyDoorbell.ring() }
         return outcomes
+    }
+}
+
+extension ConversationInput {
+    /// The `kind` label of `bot_updates_total`: `command`, `location`, `message`,
+    /// `callback_query`, `edited_message` or `other`.
+    var metricKind: String {
+        switch event {
+        case .command: "command"
+        case .location: "location"
+        case .unknownText, .unsupportedMessage: "message"
+        case .editedMessage: "edited_message"
+        case .other: callbackQueryID == nil ? "other" : "callback_query"
+        }
     }
 }
 

@@ -4,7 +4,7 @@ import MetroSupport
 /// Reads and validates the sites JSON file (`SITES_FILE`):
 /// `[{"name": "...", "latitude": .., "longitude": .., "radius_m": ..}]`.
 public enum SitesFile {
-    /// The example file shipped in the package (`Sources/Bot/Resources/sites.example.json`), used
+    /// The example file shipped in the package (`Sources/Bot/Location/sites.example.json`), used
     /// when `SITES_FILE` is unset.
     public static var example: URL {
         Bundle.module.url(forResource: "sites.example", withExtension: "json")!

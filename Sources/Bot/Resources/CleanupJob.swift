@@ -58,7 +58,7 @@ public struct CleanupJob: Service {
         }
     }
 
-    /// One cleanup pass (the resource monitor of issue 5 also calls it at critical memory).
+    /// One cleanup pass (the resource monitor also calls it at critical memory).
     /// - Returns: how many pending actions were deleted.
     @discardableResult
     public func runOnce() async throws -> Int {

@@ -28,7 +28,7 @@ public struct OutboxWorker: Service {
     public let doorbell: Doorbell
     /// Delays between failed attempts.
     public let backoff: Backoff
-    /// Shared with `/health` (issue 5), which shows its state.
+    /// Shared with `/health`, which shows its state.
     public let circuitBreaker: CircuitBreaker
     /// Rows per append call. Defaults to 100.
     public let batchSize: Int

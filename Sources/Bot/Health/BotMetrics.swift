@@ -17,7 +17,8 @@ public struct BotMetrics: Sendable {
     }
 
     /// An update went through the intake. `kind`: message, location, command, callback_query,
-    /// edited_message, other; `outcome`: handled, duplicate, shed, ignored, failed.
+    /// edited_message, other; `outcome`: handled, duplicate, shed, ignored, or failed (it became
+    /// a dead letter, counted by reason in `bot_dead_letters_total`).
     public func updateHandled(kind: String, outcome: String) {
         Counter(label: "bot_updates_total", dimensions: [("kind", kind), ("outcome", outcome)], factory: factory).increment()
     }

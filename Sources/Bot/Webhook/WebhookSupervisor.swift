@@ -4,7 +4,8 @@ import ServiceLifecycle
 
 /// Decides how the bot receives updates, and keeps it receiving them.
 ///
-/// With no webhook URL it polls from the start. Otherwise it registers the webhook
+/// With no webhook URL it removes any webhook a previous deployment left and polls. Otherwise it
+/// registers the webhook
 /// (`WebhookSetup`), then checks delivery health every `WEBHOOK_WATCHDOG_INTERVAL`
 /// (`WebhookWatchdog`). When setup fails or deliveries fail it deletes the webhook (keeping the
 /// pending updates, which `getUpdates` then returns), long-polls for a while and tries the webhook
@@ -13,8 +14,9 @@ import ServiceLifecycle
 /// Updates read by a cancelled poll but not confirmed are redelivered by Telegram and
 /// de-duplicated by the intake, so the switch neither loses nor doubles one.
 ///
-/// On graceful shutdown it enters `stopping` (deliveries get 503) and stops polling; the webhook
-/// stays registered so that Telegram keeps the updates for the next instance.
+/// It is the one place that deletes the webhook. On graceful shutdown it stops polling; the
+/// webhook stays registered so that Telegram keeps the updates for the next instance. (The bot
+/// enters `stopping` in `StoppingFlag`, the first service to hear of the shutdown.)
 public final class WebhookSupervisor: Service, Sendable {
     /// How the supervisor behaves; see DESIGN.md's configuration table.
     public struct Configuration: Sendable {
@@ -64,12 +66,7 @@ public final class WebhookSupervisor: Service, Sendable {
 
     public func run() async throws {
         do {
-            try await withGracefulShutdownHandler {
-                try await cancelWhenGracefulShutdown { try await self.supervise() }
-            } onGracefulShutdown: {
-                self.status.enter(.stopping)
-                self.metrics.modeChanged(to: .stopping)
-            }
+            try await cancelWhenGracefulShutdown { try await self.supervise() }
         } catch is CancellationError {
             // Shutting down.
         }
@@ -77,6 +74,7 @@ public final class WebhookSupervisor: Service, Sendable {
 
     private func supervise() async throws {
         guard let setup = configuration.setup else {
+            try await removeWebhook()
             enter(.polling)
             logger.info("no WEBHOOK_URL: polling for updates")
             try await poll()

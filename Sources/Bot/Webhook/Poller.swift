@@ -10,11 +10,12 @@ import ServiceLifecycle
 /// recorded. An update whose storing failed (and has tries left) holds the offset: it is fetched
 /// again after a backoff, while the updates after it in the batch are stored all the same, so one
 /// bad update costs the others a redelivery, never their processing; after
-/// `POISON_UPDATE_ATTEMPTS` tries it is a dead letter and the offset moves on. At start the
-/// poller removes any webhook (Telegram answers 409 to `getUpdates` while one is set). 429 waits
-/// for `retry_after`; 409, 5xx, timeouts and transport errors back off. On graceful shutdown the in-flight long poll is cancelled, a batch being recorded is
+/// `POISON_UPDATE_ATTEMPTS` tries it is a dead letter and the offset moves on. 429 waits for
+/// `retry_after`; 409, 5xx, timeouts and transport errors back off. It is no service of its own:
+/// `WebhookSupervisor` runs it, and only after it removed any webhook (Telegram answers 409 to
+/// `getUpdates` while one is set). On graceful shutdown the in-flight long poll is cancelled, a batch being recorded is
 /// finished, and the last offset is confirmed.
-public struct Poller: Service {
+public struct Poller: Sendable {
     /// The Bot API client.
     public let telegram: TelegramClient
     /// Where updates go.
@@ -25,7 +26,7 @@ public struct Poller: Service {
     public let batchLimit: Int
     /// Delays between failed calls.
     public let backoff: Backoff
-    /// The shedding seam (issue 5): returns `false` while new pending actions are refused.
+    /// The shedding seam: returns `false` while the resource monitor refuses new pending actions.
     /// Defaults to always accepting.
     public let acceptsNewPendingActions: @Sendable () -> Bool
     /// Event log.
@@ -49,8 +50,7 @@ public struct Poller: Service {
     }
 
     /// Polls until graceful shutdown or cancellation.
-    public func run() async throws {
-        guard await removeWebhook() else { return }
+    public func poll() async throws {
         logger.info("polling for updates", metadata: ["mode": "polling"])
         var offset: Int64?
         var unconfirmed = false
@@ -99,21 +99,6 @@ public struct Poller: Service {
         let settled = zip(updateIDs, dispositions).prefix { $0.1.isSettled }.map(\.0)
         guard let last = settled.max() else { return nil }
         return last == .max ? last : last + 1
-    }
-
-    /// Deletes a webhook left set, retrying with backoff; false when shutting down first.
-    private func removeWebhook() async -> Bool {
-        var attempt = 0
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            do {
-                try await telegram.deleteWebhook(dropPendingUpdates: false)
-                return true
-            } catch {
-                attempt += 1
-                guard await wait(after: error, attempt: attempt) else { return false }
-            }
-        }
-        return false
     }
 
     /// Logs `error` and sleeps as it asks; false when graceful shutdown interrupted the wait.
