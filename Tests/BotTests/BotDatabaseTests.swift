@@ -252,3 +252,16 @@ import Testing
         }
     }
 }
+
+@Suite struct InMemoryStoreTests {
+    @Test("the store runs on any GRDB writer: an in-memory queue migrates, de-duplicates and reads back as a file does")
+    func inMemoryQueue() async throws {
+        let database = try BotDatabase(writer: try DatabaseQueue())
+        #expect(try await database.appliedMigrations().count == BotMigrations.migrator.migrations.count)
+        let input = ConversationInput(updateID: 1, user: User(id: 7, firstName: "Ana"), chatID: 7, sentAt: nil, event: .command(.start))
+        let step = ConversationStep(replies: [OutgoingReply(chatID: 7, text: "hi")])
+        #expect(try await database.recordUpdates([input, input], now: Date()) { _, _ in step } == [.recorded(step), .duplicate])
+        #expect(try await database.queuedMessages(limit: 10).map(\.text) == ["hi"])
+        try database.close()
+    }
+}

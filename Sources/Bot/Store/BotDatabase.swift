@@ -1,16 +1,13 @@
 import Foundation
 import GRDB
 
-/// The bot's durable store: one SQLite file in WAL mode, opened once per process, migrated on
-/// open and never erased. Each invariant is kept inside one `write { db in }` transaction:
-/// de-duplicating an update, the conversation step, its outbox row, its replies and its callback
-/// answer commit together.
+/// The bot's durable store: SQLite, migrated on open and never erased. In production one file in
+/// WAL mode (`init(path:)`); tests may pass any GRDB writer, an in-memory queue included. Each
+/// invariant is kept inside one `write { db in }` transaction: de-duplicating an update, the
+/// conversation step, its outbox row, its replies and its callback answer commit together.
 public final class BotDatabase: Sendable {
-    /// The pool every read and write goes through.
-    let writer: DatabasePool
-
-    /// Where the file lives.
-    public let path: String
+    /// The writer every read and write goes through.
+    let writer: any DatabaseWriter
 
     /// What `recordUpdates` did with one update.
     public enum UpdateOutcome: Sendable, Equatable {
@@ -20,25 +17,28 @@ public final class BotDatabase: Sendable {
         case duplicate
     }
 
-    /// Opens (creating if needed) the database at `path`, creating its directory, and runs the
-    /// migrations that are not applied yet.
-    public init(path: String) throws {
+    /// Runs the migrations that are not applied yet on `writer`, and keeps it.
+    public init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try BotMigrations.migrator.migrate(writer)
+    }
+
+    /// Opens (creating if needed) the database at `path` as a WAL pool, creating its directory,
+    /// and runs the migrations that are not applied yet.
+    public convenience init(path: String) throws {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
-        writer = try DatabasePool(path: path, configuration: configuration)
-        // Durability: WAL with `synchronous = NORMAL`, which GRDB's pool sets when it enables WAL
-        // (a `FULL` set in `prepareDatabase` is overridden, so the bot always ran with NORMAL).
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        // Durability: WAL with `synchronous = NORMAL`, which GRDB's pool sets when it enables WAL.
         // A commit is in the log file when `write` returns, so an acknowledged update survives
         // SIGKILL or any crash of the process; what NORMAL gives up is the last commits before a
         // power loss or kernel crash, which `FULL` would keep at the price of an `fdatasync` per
-        // transaction, serialized on the writer: measured ~8 ms each on the shared disk
-        // (docs/BENCHMARKS.md, "Bot core"), i.e. about 125 webhook deliveries/s. Set explicitly
-        // so that the choice is visible and tested; `FULL` here would restore power-loss safety.
-        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        self.path = path
-        try BotMigrations.migrator.migrate(writer)
+        // transaction, serialized on the writer (docs/BENCHMARKS.md, "Decisions the figures
+        // support"). Set explicitly so that the choice is visible and tested.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        try self.init(writer: pool)
     }
 
     /// The identifiers of the applied migrations, oldest first.
