@@ -4,9 +4,15 @@ import Logging
 
 // Reads the environment into a `BotConfiguration` and runs the bot; nothing else lives here.
 
-if CommandLine.arguments.dropFirst().contains(where: { $0 == "--help" || $0 == "-h" }) {
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.contains(where: { $0 == "--help" || $0 == "-h" }) {
     print(ConfigurationVariable.helpText)
     exit(0)
+}
+// The bot takes no arguments: a mistyped subcommand must not start a second bot.
+if let unknown = arguments.first {
+    FileHandle.standardError.write(Data("metro-bot: unknown argument '\(unknown)'\n\(ConfigurationVariable.usage)\n".utf8))
+    exit(64)  // EX_USAGE
 }
 
 let configuration: BotConfiguration

@@ -45,4 +45,14 @@ import Testing
         #expect(result.stdout.contains("[30m]"))
         #expect(result.stdout.contains("DATABASE_PATH"))
     }
+
+    @Test("an argument metro-bot does not know exits 64 with the usage, before it reads any variable",
+          .enabled(if: isBuilt), arguments: [["incident", "expotr"], ["--port", "8080"], ["serve"]])
+    func unknownArgument(arguments: [String]) throws {
+        // Were the argument ignored, the bot would read this environment and exit 78 on it.
+        let result = try Self.run(arguments, environment: ["TELEGRAM_BOT_TOKEN": "123:abc", "PATH": "/usr/bin:/bin"])
+        #expect(result.status == 64)
+        #expect(result.stderr.hasPrefix("metro-bot: unknown argument '\(arguments[0])'\nUsage: metro-bot"), "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
 }

@@ -46,14 +46,19 @@ public struct ConfigurationVariable: Sendable, Equatable {
         .init(name: "LOG_DIR", defaultValue: "logs", meaning: "directory of bot.log (rotated)"),
     ]
 
+    /// The usage lines, which `metro-bot` also prints (exit 64) for an argument it does not know.
+    public static let usage = """
+        Usage: metro-bot            (configured entirely by environment variables)
+               metro-bot --help     (every variable, with its default)
+        """
+
     /// The help text `metro-bot --help` prints: usage and one line per variable.
     public static var helpText: String {
         let width = all.map(\.name.count).max() ?? 0
         var lines = [
             "metro-bot — the Metropolitan check-in bot.",
             "",
-            "Usage: metro-bot            (configured entirely by environment variables)",
-            "       metro-bot --help     (this text)",
+            usage,
             "",
             "Durations are written 250ms, 15s, 30m, 2h or 7d. A bad value stops the bot with exit code 78.",
             "",
