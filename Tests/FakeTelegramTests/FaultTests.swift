@@ -135,4 +135,20 @@ import Testing
             #expect(badDelay.status == 400)
         }
     }
+
+    @Test("a fault rule with an unknown key is refused with the key named, where it once matched every method",
+          arguments: [
+            (JSONValue.object(["match": .object(["operation": "append"]), "respond": .object(["status": .int(503)])]), "unknown key 'operation' in match; expected method"),
+            (.object(["match": .object(["method": "getMe"]), "respond": .object(["status": .int(503), "retry-after": .int(1)])]), "unknown key 'retry-after' in respond"),
+            (.object(["respond": .object(["status": .int(503)]), "count": .int(2)]), "unknown key 'count' in the fault rule"),
+          ])
+    func unknownKeys(rule: JSONValue, message: String) async throws {
+        try await withFake { fake, bot, client in
+            let refused = try await client.control(.POST, "/control/faults", rule)
+            #expect(refused.status == 400)
+            #expect(refused.json["error"]?.stringValue?.contains(message) == true, "\(refused.json)")
+            #expect(try await client.call(bot.token, "getMe").status == 200, "no rule was installed")
+            #expect(try await fake.removeFaults() == false, "no rule was installed")
+        }
+    }
 }

@@ -17,6 +17,16 @@ public struct FaultRule: Sendable, Hashable, Codable {
 
         /// Creates a match. - Parameter method: defaults to `nil` (every Bot API method).
         public init(method: String? = nil) { self.method = method }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case method
+        }
+
+        public init(from decoder: any Decoder) throws {
+            // An unknown key (Sheets' `operation`, say) must not leave a rule that matches every method.
+            try rejectUnknownKeys(in: decoder, allowed: CodingKeys.self, of: "match")
+            method = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .method)
+        }
     }
 
     /// A canned answer.
@@ -40,9 +50,18 @@ public struct FaultRule: Sendable, Hashable, Codable {
             self.retryAfter = retryAfter
         }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case status, body, description
             case retryAfter = "retry_after"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try rejectUnknownKeys(in: decoder, allowed: CodingKeys.self, of: "respond")
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            status = try container.decode(Int.self, forKey: .status)
+            body = try container.decodeIfPresent(String.self, forKey: .body)
+            description = try container.decodeIfPresent(String.self, forKey: .description)
+            retryAfter = try container.decodeIfPresent(Int.self, forKey: .retryAfter)
         }
     }
 
@@ -87,11 +106,12 @@ public struct FaultRule: Sendable, Hashable, Codable {
         self.probability = probability
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case match, respond, delay, action, times, after, probability
     }
 
     public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(in: decoder, allowed: CodingKeys.self, of: "the fault rule")
         let container = try decoder.container(keyedBy: CodingKeys.self)
         match = try container.decodeIfPresent(Match.self, forKey: .match) ?? .init()
         respond = try container.decodeIfPresent(Response.self, forKey: .respond)
@@ -160,6 +180,28 @@ public struct FaultRule: Sendable, Hashable, Codable {
         }
         return wanted == lowercasedMethod
     }
+}
+
+/// Throws `DecodingError.dataCorrupted` naming the first key of the object that `allowed` does not
+/// list, and the keys it does: a rule with a misspelt or foreign key is refused, never guessed at.
+private func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(
+    in decoder: any Decoder, allowed: Keys.Type, of what: String
+) throws {
+    let known = Set(Keys.allCases.map(\.stringValue))
+    let keys = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).sorted()
+    if let unknown = keys.first(where: { !known.contains($0) }) {
+        throw DecodingError.dataCorrupted(.init(
+            codingPath: decoder.codingPath,
+            debugDescription: "unknown key '\(unknown)' in \(what); expected \(known.sorted().joined(separator: ", "))"))
+    }
+}
+
+/// Any key of a JSON object, to see the keys a `CodingKeys` enum would drop.
+private struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }
 
 /// Durations written as `250ms`, `2s`, `30m`, `2h`.
