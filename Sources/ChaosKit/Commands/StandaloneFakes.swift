@@ -16,9 +16,10 @@ public enum StandaloneFakes {
         public var sheetsPort = 0
         /// `--env-file`: also write the environment here. Defaults to none.
         public var envFile: String?
-        /// `--credentials-file`: where the service-account key goes. Defaults to
-        /// `chaos-service-account.json` in the current directory.
-        public var credentialsFile = "chaos-service-account.json"
+        /// `--credentials-file`: where the service-account key goes, kept after the stop.
+        /// Defaults to `nil`: a temporary directory of its own, removed at the stop (the key is
+        /// valid only for this run of the fakes).
+        public var credentialsFile: String?
 
         /// Creates options with the defaults above.
         public init() {}
@@ -51,7 +52,15 @@ public enum StandaloneFakes {
                 try await FakeSheets.withRunning(FakeSheets.Configuration(port: options.sheetsPort)) { sheets in
                     let bot = await telegram.registerBot()
                     let spreadsheetID = try await sheets.createSpreadsheet(sheets: ["Attendance"])
-                    let credentialsURL = URL(fileURLWithPath: options.credentialsFile).standardizedFileURL
+                    let temporary = options.credentialsFile == nil
+                        ? FileManager.default.temporaryDirectory.appendingPathComponent("chaos-fakes-\(UUID().uuidString)") : nil
+                    if let temporary {
+                        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true,
+                                                                attributes: [.posixPermissions: 0o700])
+                    }
+                    defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
+                    let credentialsURL = options.credentialsFile.map { URL(fileURLWithPath: $0).standardizedFileURL }
+                        ?? temporary!.appendingPathComponent("service-account.json")
                     try await sheets.serviceAccountKeyJSON().write(to: credentialsURL)
                     try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: credentialsURL.path)
                     let lines = environmentLines(telegramBaseURL: "\(telegram.baseURL)", sheetsBaseURL: "\(sheets.baseURL)", token: bot.token,

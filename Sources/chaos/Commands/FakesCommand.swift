@@ -16,8 +16,8 @@ struct FakesCommand: AsyncParsableCommand {
     @Option(help: "Also write the bot's environment (NAME=value lines) to this file.")
     var envFile: String?
 
-    @Option(help: "Where to write the service-account key.")
-    var credentialsFile: String = "chaos-service-account.json"
+    @Option(help: "Where to write the service-account key, kept after the stop (default: a temporary directory, removed at the stop).")
+    var credentialsFile: String?
 
     func run() async throws {
         var options = StandaloneFakes.Options()
