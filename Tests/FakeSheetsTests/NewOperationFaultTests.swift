@@ -13,6 +13,9 @@ struct NewOperationFaultTests {
         (.batchUpdateValues, { client, id, token in
             try await client.batchUpdateValues(id, ["valueInputOption": "RAW", "data": [["range": "Attendance!A1", "values": [["new"]]]]], token: token)
         }),
+        (.batchUpdate, { client, id, token in
+            try await client.batchUpdate(id, [["updateSheetProperties": ["properties": ["sheetId": 0, "title": "Renamed"], "fields": "title"]]], token: token)
+        }),
     ]
 
     @Test("a 503 fault on each new operation answers 503, changes nothing, and is journaled under its name",

@@ -197,7 +197,16 @@ struct SheetsAPIRoutes: Sendable {
                                                  render: try parameters.enumeration("valueRenderOption", proto: "value_render_option", type: "ValueRenderOption", default: .formattedValue),
                                                  account: account))
             }
-            return HTTPMessages.encode(try await state.getSpreadsheet(call.spreadsheetID, account: account, baseURL: baseURL()))
+            var fields: FieldMask?
+            if let text = parameters.first("fields"), !text.isEmpty {
+                // Google answers a mask it cannot read, or one naming a field the resource lacks,
+                // with its generic 400.
+                guard let mask = FieldMask.parse(text), mask.unknownPath(in: .spreadsheet) == nil else {
+                    throw GoogleError.standard(code: 400)
+                }
+                fields = mask
+            }
+            return HTTPMessages.encode(try await state.getSpreadsheet(call.spreadsheetID, account: account, baseURL: baseURL(), fields: fields))
         case .batchGet:
             return HTTPMessages.encode(try await state.batchGetValues(call.spreadsheetID, ranges: parameters.all("ranges"),
                                                   dimension: try parameters.enumeration("majorDimension", proto: "major_dimension", type: "Dimension", default: .rows),

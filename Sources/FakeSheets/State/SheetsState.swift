@@ -267,17 +267,18 @@ actor SheetsState {
     }
 
     /// `spreadsheets.get`.
-    func getSpreadsheet(_ id: String, account: ServiceAccount, baseURL: String) throws(GoogleError) -> JSONValue {
+    func getSpreadsheet(_ id: String, account: ServiceAccount, baseURL: String, fields: FieldMask? = nil) throws(GoogleError) -> JSONValue {
         let spreadsheet = try spreadsheet(id, for: account)
-        return .object([
+        let answer = JSONValue.object([
             "spreadsheetId": .string(spreadsheet.id),
             "properties": .object([
                 "title": .string(spreadsheet.title), "locale": .string("en_US"), "autoRecalc": .string("ON_CHANGE"),
-                "timeZone": .string("Etc/GMT"),
+                "timeZone": .string(spreadsheet.timeZone),
             ]),
             "sheets": .array(spreadsheet.sheets.map { .object(["properties": $0.propertiesJSON]) }),
             "spreadsheetUrl": .string("\(baseURL)/spreadsheets/d/\(spreadsheet.id)/edit"),
         ])
+        return fields?.apply(to: answer) ?? answer
     }
 
     /// `spreadsheets.values.get` (and each range of `batchGet`).
@@ -467,40 +468,18 @@ actor SheetsState {
         return out
     }
 
-    /// `spreadsheets.batchUpdate`: `addSheet` requests, applied all or nothing.
+    /// `spreadsheets.batchUpdate`: every request is read first, then all are carried out on a
+    /// copy of the spreadsheet, which is kept only when every one succeeded (Google: "If any
+    /// request is not valid, no requests will be applied").
     func batchUpdate(_ id: String, requests: [JSONValue], account: ServiceAccount) throws(GoogleError) -> JSONValue {
         var spreadsheet = try spreadsheet(id, for: account)
-        var replies: [JSONValue] = []
+        var parsed: [BatchUpdateRequest] = []
         for (i, request) in requests.enumerated() {
-            guard case .object(let object) = request else {
-                throw GoogleError.invalidArgument("Invalid value at 'requests[\(i)]' (type.googleapis.com/google.apps.sheets.v4.Request), \(request.excerpt)", field: "requests[\(i)]")
-            }
-            guard object.count == 1, let (kind, body) = object.first else {
-                throw GoogleError.invalidArgument("Invalid requests[\(i)]: A request must have exactly one kind of request set.")
-            }
-            guard kind == "addSheet" else {
-                throw GoogleError.invalidArgument("Invalid requests[\(i)]: the fake implements only addSheet, not \(kind).")
-            }
-            let properties = body["properties"]?.objectValue ?? [:]
-            let title = properties["title"]?.stringValue ?? "Sheet\(spreadsheet.sheets.count + 1)"
-            if spreadsheet.sheetIndex(titled: title) != nil {
-                throw GoogleError.invalidArgument("Invalid requests[\(i)].addSheet: A sheet with the name \"\(title)\" already exists. Please enter another name.")
-            }
-            let sheetID = properties["sheetId"]?.intValue ?? nextSheetID(existing: spreadsheet.sheets)
-            if spreadsheet.sheets.contains(where: { $0.sheetID == sheetID }) {
-                throw GoogleError.invalidArgument("Invalid requests[\(i)].addSheet: Sheet with id \(sheetID) already exists.")
-            }
-            let grid = properties["gridProperties"]?.objectValue
-            let rowCount = grid?["rowCount"]?.intValue ?? SheetGrid.defaultRowCount
-            let columnCount = grid?["columnCount"]?.intValue ?? SheetGrid.defaultColumnCount
-            guard rowCount >= 1, columnCount >= 1, rowCount * columnCount <= 10_000_000 else {
-                throw GoogleError.invalidArgument("Invalid requests[\(i)].addSheet: grid size must be at least 1×1 and at most 10,000,000 cells.")
-            }
-            let position = min(max(properties["index"]?.intValue ?? spreadsheet.sheets.count, 0), spreadsheet.sheets.count)
-            let sheet = SheetGrid(sheetID: sheetID, title: title, index: position, rowCount: rowCount, columnCount: columnCount)
-            spreadsheet.sheets.insert(sheet, at: position)
-            for k in spreadsheet.sheets.indices { spreadsheet.sheets[k].index = k }
-            replies.append(.object(["addSheet": .object(["properties": spreadsheet.sheets[position].propertiesJSON])]))
+            parsed.append(try BatchUpdateRequest.parse(request, index: i))
+        }
+        var replies: [JSONValue] = []
+        for (i, request) in parsed.enumerated() {
+            replies.append(try request.apply(to: &spreadsheet, index: i, newSheetID: { existing in nextSheetID(existing: existing) }))
         }
         if !requests.isEmpty {
             do { try database?.saveSpreadsheet(spreadsheet) } catch { throw GoogleError.standard(code: 500) }
