@@ -53,6 +53,23 @@ struct TableDetectionTests {
         }
     }
 
+    // The same rule on metro-bot's own request (RAW, INSERT_ROWS, Attendance!A:J): a user
+    // without a username leaves column C empty in every row so far, so Google finds the table
+    // D1:J1 and shifts the next row right by three columns. The fake shows it as Google would.
+    @Test("a column empty in every row shifts a bot-shaped append to the right, as on Google")
+    func botShapedShift() async throws {
+        try await withSpreadsheet { _, client, token, id in
+            let row = ["2024-05-01T08:00:00Z", "1301", "", "Ivo", "check_in", "40.4168", "-3.7038", "Madrid HQ", "12", "1"]
+            let first = try await client.append(id, "Attendance!A:J", [row], token: token,
+                                                query: "valueInputOption=RAW&insertDataOption=INSERT_ROWS")
+            #expect((first.json["updates"] as? [String: Any])?["updatedRange"] as? String == "Attendance!A1:J1")
+            let second = try await client.append(id, "Attendance!A:J", [row], token: token,
+                                                 query: "valueInputOption=RAW&insertDataOption=INSERT_ROWS")
+            #expect(second.json["tableRange"] as? String == "Attendance!D1:J1")
+            #expect((second.json["updates"] as? [String: Any])?["updatedRange"] as? String == "Attendance!D2:M2")
+        }
+    }
+
     @Test("a cell that bridges two tables merges them for the next append")
     func bridgedTables() async throws {
         try await withSpreadsheet(sheets: ["Sheet1"]) { _, client, token, id in
