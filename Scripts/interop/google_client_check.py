@@ -6,7 +6,10 @@ Usage: google_client_check.py BASE_URL [SPREADSHEET_ID]
 Loads the service-account key from BASE_URL/control/credentials, authorizes with
 google.oauth2.service_account.Credentials (token_uri taken from the key file), builds the
 discovery-based Sheets v4 client pointed at BASE_URL, appends two rows, reads them back with
-values.get and batchGet, adds a sheet with a quoted name and reads a percent-encoded range.
+values.get and batchGet, adds a sheet with a quoted name and reads a percent-encoded range,
+clears a range (values.clear), writes two ranges (values.batchUpdate), inserts a row, renames the
+sheet, appends columns and retitles the spreadsheet in one spreadsheets.batchUpdate, reads the
+spreadsheet with a fields mask, and checks that an unknown request kind is a 400.
 Exits non-zero on any mismatch.
 """
 import json
@@ -62,6 +65,45 @@ values.update(spreadsheetId=spreadsheet_id, range="'Bob''s Sheet'!B2", valueInpu
 batch = values.batchGet(spreadsheetId=spreadsheet_id, ranges=["Attendance!A1:B1", "'Bob''s Sheet'!A1:C2"]).execute()
 print("batchGet:", json.dumps(batch, sort_keys=True))
 assert batch["valueRanges"][1]["values"] == [[], ["", "raw", "007"]], batch
+
+cleared = values.clear(spreadsheetId=spreadsheet_id, range="'Bob''s Sheet'!B2:B2", body={}).execute()
+print("values.clear:", json.dumps(cleared, sort_keys=True))
+assert cleared["clearedRange"] == "'Bob''s Sheet'!B2", cleared
+after_clear = values.get(spreadsheetId=spreadsheet_id, range="'Bob''s Sheet'!A1:C2").execute()
+assert after_clear["values"] == [[], ["", "", "007"]], after_clear
+
+written = values.batchUpdate(spreadsheetId=spreadsheet_id, body={
+    "valueInputOption": "RAW",
+    "data": [{"range": "'Bob''s Sheet'!A1:A2", "majorDimension": "COLUMNS", "values": [["a", "b"]]},
+             {"range": "'Bob''s Sheet'!B1", "values": [[None, "skipped"]]}]}).execute()
+print("values.batchUpdate:", json.dumps(written, sort_keys=True))
+assert (written["totalUpdatedCells"], written["totalUpdatedRows"], written["totalUpdatedColumns"]) == (3, 2, 2), written
+after_batch = values.get(spreadsheetId=spreadsheet_id, range="'Bob''s Sheet'!A1:C2").execute()
+assert after_batch["values"] == [["a", "", "skipped"], ["b", "", "007"]], after_batch
+
+bob_id = reply["replies"][0]["addSheet"]["properties"]["sheetId"]
+structure = sheets.spreadsheets().batchUpdate(spreadsheetId=spreadsheet_id, body={"requests": [
+    {"insertDimension": {"range": {"sheetId": bob_id, "dimension": "ROWS", "startIndex": 0, "endIndex": 1}}},
+    {"updateSheetProperties": {"properties": {"sheetId": bob_id, "title": "Bob"}, "fields": "title"}},
+    {"appendDimension": {"sheetId": bob_id, "dimension": "COLUMNS", "length": 2}},
+    {"updateSpreadsheetProperties": {"properties": {"title": "Interop"}, "fields": "title"}},
+]}).execute()
+print("batchUpdate structure:", json.dumps(structure, sort_keys=True))
+assert structure["replies"] == [{}, {}, {}, {}], structure
+moved = values.get(spreadsheetId=spreadsheet_id, range="Bob!A1:C3").execute()
+assert moved["values"] == [[], ["a", "", "skipped"], ["b", "", "007"]], moved
+masked = sheets.spreadsheets().get(spreadsheetId=spreadsheet_id, fields="properties.title,sheets.properties").execute()
+print("get spreadsheet (fields):", json.dumps(masked, sort_keys=True))
+assert masked["properties"] == {"title": "Interop"}, masked
+assert [s["properties"]["gridProperties"] for s in masked["sheets"]][1] == {"rowCount": 1001, "columnCount": 28}, masked
+
+try:
+    sheets.spreadsheets().batchUpdate(spreadsheetId=spreadsheet_id, body={"requests": [{"fooBar": {}}]}).execute()
+    raise SystemExit("expected an HttpError for an unknown request kind")
+except HttpError as error:
+    print("HttpError as expected: status=%s reason=%r" % (error.resp.status, error._get_reason()))
+    assert error.resp.status == 400
+    assert "Unknown name \"fooBar\" at 'requests[0]'" in error._get_reason(), error._get_reason()
 
 meta = sheets.spreadsheets().get(spreadsheetId=spreadsheet_id).execute()
 print("get spreadsheet: sheets=%s" % [s["properties"]["title"] for s in meta["sheets"]])

@@ -60,10 +60,11 @@ struct AnswerShapeTests {
                 let table = i == 0 ? "" : #""tableRange":"Attendance!A1:C1","#
                 #expect(answer.text == #"{"spreadsheetId":"shape",\#(table)"updates":{"spreadsheetId":"shape","updatedCells":3,"updatedColumns":3,"updatedRange":"Attendance!A\#(i + 1):C\#(i + 1)","updatedRows":1}}"#)
             }
-            // Fields set to null are unset; null cells are empty; JSON numbers and booleans keep their kind.
+            // Fields set to null are unset; a null cell is skipped (not written, not counted: the
+            // ValueRange reference, "Null values will be skipped"); JSON numbers and booleans keep their kind.
             let nulls = #"{"range":null,"majorDimension":null,"values":[[null,7,true,2.5]]}"#
             let answer = try await client.send(.POST, path, body: Data(nulls.utf8), bearer: token)
-            #expect(answer.text == #"{"spreadsheetId":"shape","tableRange":"Attendance!A1:C2","updates":{"spreadsheetId":"shape","updatedCells":4,"updatedColumns":4,"updatedRange":"Attendance!A3:D3","updatedRows":1}}"#)
+            #expect(answer.text == #"{"spreadsheetId":"shape","tableRange":"Attendance!A1:C2","updates":{"spreadsheetId":"shape","updatedCells":3,"updatedColumns":3,"updatedRange":"Attendance!B3:D3","updatedRows":1}}"#)
             let stored = try await client.get("shape", "Attendance!A3:D3", token: token, query: "valueRenderOption=UNFORMATTED_VALUE")
             #expect(stored.text == #"{"majorDimension":"ROWS","range":"Attendance!A3:D3","values":[["",7,true,2.5]]}"#)
             // RAW keeps "12" as text.

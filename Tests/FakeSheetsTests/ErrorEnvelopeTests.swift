@@ -54,8 +54,8 @@ struct ErrorEnvelopeTests {
         Case(name: "write beyond the named range", method: .PUT, path: "/v4/spreadsheets/ID/values/A1:B1?valueInputOption=RAW",
              body: #"{"values": [["a","b","c"]]}"#, code: 400, status: "INVALID_ARGUMENT",
              message: "Requested writing within range [A1:B1], but tried writing to column [C]"),
-        Case(name: "unknown batchUpdate request", method: .POST, path: "/v4/spreadsheets/ID:batchUpdate", body: #"{"requests": [{"deleteSheet": {"sheetId": 0}}]}"#,
-             code: 400, status: "INVALID_ARGUMENT", message: "Invalid requests[0]: the fake implements only addSheet, not deleteSheet."),
+        Case(name: "unknown batchUpdate request", method: .POST, path: "/v4/spreadsheets/ID:batchUpdate", body: #"{"requests": [{"fooBar": {}}]}"#,
+             code: 400, status: "INVALID_ARGUMENT", message: #"Invalid JSON payload received. Unknown name "fooBar" at 'requests[0]': Cannot find field."#),
         Case(name: "unknown method", method: .DELETE, path: "/v4/spreadsheets/ID", code: 404, status: "NOT_FOUND", message: "Method not found."),
     ]
 

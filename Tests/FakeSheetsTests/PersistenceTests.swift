@@ -57,6 +57,38 @@ struct PersistenceTests {
         }
     }
 
+    @Test("sheets deleted, renamed, resized and cleared by the batch calls stay so after a restart")
+    func batchChangesSurviveRestart() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("sheets.sqlite").path
+            let id = try await FakeSheets.withRunning(.testing(databasePath: path)) { fake in
+                let client = SheetsTestClient(fake: fake)
+                let id = try await fake.createSpreadsheet(sheets: ["Attendance", "Other"])
+                let token = try await client.accessToken()
+                _ = try await client.update(id, "Attendance!A1", [["a", "b"], ["c", "d"]], token: token)
+                _ = try await client.update(id, "Other!A1", [["x"]], token: token)
+                let other = try #require(try await client.sheetProperties(id, token: token).last?["sheetId"] as? Int)
+                let answer = try await client.batchUpdate(id, [
+                    ["deleteSheet": ["sheetId": other]],
+                    ["updateSheetProperties": ["properties": ["sheetId": 0, "title": "Other", "gridProperties": ["rowCount": 10]],
+                                               "fields": "title,gridProperties.rowCount"]],
+                    ["insertDimension": ["range": ["sheetId": 0, "dimension": "ROWS", "startIndex": 0, "endIndex": 1]]],
+                ], token: token)
+                #expect(answer.status == 200, "\(answer.text)")
+                #expect(try await client.batchClear(id, ["Other!B:B"], token: token).status == 200)
+                return id
+            }
+            try await FakeSheets.withRunning(.testing(databasePath: path)) { fake in
+                let client = SheetsTestClient(fake: fake)
+                let token = try await client.accessToken()
+                let properties = try await client.sheetProperties(id, token: token)
+                #expect(properties.map { $0["title"] as? String } == ["Other"])
+                #expect((properties.first?["gridProperties"] as? [String: Any])?["rowCount"] as? Int == 11)
+                #expect(try await fake.rows(spreadsheetID: id, sheet: "Other") == [[], ["a"], ["c"]])
+            }
+        }
+    }
+
     @Test("an in-memory fake (the default) forgets everything on restart")
     func inMemory() async throws {
         let id = try await FakeSheets.withRunning(.testing()) { fake in try await fake.createSpreadsheet(id: "gone") }

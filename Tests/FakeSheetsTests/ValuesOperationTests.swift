@@ -134,7 +134,10 @@ struct ValuesOperationTests {
         ([["h1", "h2"], ["a", "b"]], "Attendance!A1", "Attendance!A1:B2", "Attendance!A3:B3"),
         ([["h1", "h2"], ["a", "b"]], "Attendance", "Attendance!A1:B2", "Attendance!A3:B3"),
         ([["h1", "h2"], ["a", "b"]], "Attendance!A:B", "Attendance!A1:B2", "Attendance!A3:B3"),
-        ([["", "h2", "h3"], ["", "b", "c"]], "Attendance!A1", "Attendance!B1:C2", "Attendance!B3:C3"),
+        ([["", "h2", "h3"], ["", "b", "c"]], "Attendance!B1", "Attendance!B1:C2", "Attendance!B3:C3"),
+        // An empty single cell is in no table, even beside one (guide "Append values": "A4 would
+        // also start writing at A4").
+        ([["", "h2", "h3"], ["", "b", "c"]], "Attendance!A1", nil, "Attendance!A1:B1"),
         ([["h1"], [], ["after-gap"]], "Attendance!A1", "Attendance!A1", "Attendance!A2:B2"),
         ([], "Attendance!C5", nil, "Attendance!C5:D5"),
     ] as [([[String]], String, String?, String)])

@@ -25,8 +25,14 @@ public struct FaultRule: Sendable, Hashable {
         case update
         /// `GET …/values:batchGet`.
         case batchGet
-        /// `POST …:batchUpdate`.
+        /// `POST …:batchUpdate` (`spreadsheets.batchUpdate`: sheets, rows and columns).
         case batchUpdate
+        /// `POST …/values/{range}:clear`.
+        case clear
+        /// `POST …/values:batchClear`.
+        case batchClear
+        /// `POST …/values:batchUpdate` (`spreadsheets.values.batchUpdate`).
+        case batchUpdateValues
     }
 
     /// What a fired rule does instead of answering normally.

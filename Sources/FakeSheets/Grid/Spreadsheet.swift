@@ -2,9 +2,17 @@
 struct Spreadsheet: Sendable {
     var id: String
     var title: String
+    /// `properties.timeZone`; Google's default for a spreadsheet created by the API. Kept in
+    /// memory only (the database does not store it).
+    var timeZone = "Etc/GMT"
     var sheets: [SheetGrid]
     /// Service-account emails the spreadsheet is shared with; `nil` = every account the fake issued.
     var sharedWith: Set<String>?
+
+    /// The index in `sheets` of the sheet with id `sheetID`.
+    func sheetIndex(id sheetID: Int) -> Int? {
+        sheets.firstIndex { $0.sheetID == sheetID }
+    }
 
     func sheetIndex(titled title: String) -> Int? {
         sheets.firstIndex { $0.title == title }

@@ -69,6 +69,12 @@ struct GoogleError: Error, Sendable {
         invalidArgument("Unable to parse range: \(text)")
     }
 
+    /// 400 for a range that reaches past a sheet's rows or columns, as Google words it:
+    /// "Range ('My Sheet'!A1001) exceeds grid limits. Max rows: 1000, max columns: 26".
+    static func exceedsGridLimits(_ grid: SheetGrid, rows: Range<Int>, columns: Range<Int>) -> GoogleError {
+        invalidArgument("Range (\(grid.a1Range(rows: rows, columns: columns))) exceeds grid limits. Max rows: \(grid.rowCount), max columns: \(grid.columnCount)")
+    }
+
     static let notFound = GoogleError(code: 404, message: "Requested entity was not found.", status: "NOT_FOUND")
 
     static func errorInfo(reason: String, metadata: [String: String]) -> JSONValue {

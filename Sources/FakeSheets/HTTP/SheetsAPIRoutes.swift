@@ -50,10 +50,20 @@ struct SheetsAPIRoutes: Sendable {
                         allowedQuery: Query.getSpreadsheet)
         }
         let id = idSegment
-        if segments.count == 2, segments[1] == "values:batchGet" {
-            guard method == .get else { return nil }
-            return Call(operation: .batchGet, rpcMethod: "BatchGetValues", spreadsheetID: id, isWrite: false,
-                        allowedQuery: Query.batchGet)
+        if segments.count == 2 {
+            switch (method, segments[1]) {
+            case (.get, "values:batchGet"):
+                return Call(operation: .batchGet, rpcMethod: "BatchGetValues", spreadsheetID: id, isWrite: false,
+                            allowedQuery: Query.batchGet)
+            case (.post, "values:batchClear"):
+                return Call(operation: .batchClear, rpcMethod: "BatchClearValues", spreadsheetID: id, isWrite: true,
+                            allowedQuery: Query.none)
+            case (.post, "values:batchUpdate"):
+                return Call(operation: .batchUpdateValues, rpcMethod: "BatchUpdateValues", spreadsheetID: id, isWrite: true,
+                            allowedQuery: Query.none)
+            default:
+                if segments[1].hasPrefix("values:") { return nil }
+            }
         }
         guard segments.count >= 3, segments[1] == "values" else { return nil }
         guard let range = decoded(segments[2...].joined(separator: "/")), !range.isEmpty else { return nil }
@@ -61,6 +71,9 @@ struct SheetsAPIRoutes: Sendable {
         case .post where range.hasSuffix(":append"):
             return Call(operation: .append, rpcMethod: "AppendValues", spreadsheetID: id, range: String(range.dropLast(":append".count)),
                         isWrite: true, allowedQuery: Query.append)
+        case .post where range.hasSuffix(":clear"):
+            return Call(operation: .clear, rpcMethod: "ClearValues", spreadsheetID: id, range: String(range.dropLast(":clear".count)),
+                        isWrite: true, allowedQuery: Query.none)
         case .put:
             return Call(operation: .update, rpcMethod: "UpdateValues", spreadsheetID: id, range: range, isWrite: true, allowedQuery: Query.update)
         case .get:
@@ -184,7 +197,16 @@ struct SheetsAPIRoutes: Sendable {
                                                  render: try parameters.enumeration("valueRenderOption", proto: "value_render_option", type: "ValueRenderOption", default: .formattedValue),
                                                  account: account))
             }
-            return HTTPMessages.encode(try await state.getSpreadsheet(call.spreadsheetID, account: account, baseURL: baseURL()))
+            var fields: FieldMask?
+            if let text = parameters.first("fields"), !text.isEmpty {
+                // Google answers a mask it cannot read, or one naming a field the resource lacks,
+                // with its generic 400.
+                guard let mask = FieldMask.parse(text), mask.unknownPath(in: .spreadsheet) == nil else {
+                    throw GoogleError.standard(code: 400)
+                }
+                fields = mask
+            }
+            return HTTPMessages.encode(try await state.getSpreadsheet(call.spreadsheetID, account: account, baseURL: baseURL(), fields: fields))
         case .batchGet:
             return HTTPMessages.encode(try await state.batchGetValues(call.spreadsheetID, ranges: parameters.all("ranges"),
                                                   dimension: try parameters.enumeration("majorDimension", proto: "major_dimension", type: "Dimension", default: .rows),
@@ -209,6 +231,15 @@ struct SheetsAPIRoutes: Sendable {
                 requests = array
             }
             return HTTPMessages.encode(try await state.batchUpdate(call.spreadsheetID, requests: requests, account: account))
+        case .clear:
+            _ = try ValueBatchBodies.object(try await HTTPMessages.body(request), known: [])
+            return HTTPMessages.encode(try await state.clearValues(call.spreadsheetID, range: call.range ?? "", account: account))
+        case .batchClear:
+            let body = try ValueBatchBodies.batchClear(try await HTTPMessages.body(request))
+            return HTTPMessages.encode(try await state.batchClearValues(call.spreadsheetID, ranges: body, account: account))
+        case .batchUpdateValues:
+            let body = try ValueBatchBodies.batchUpdate(try await HTTPMessages.body(request))
+            return HTTPMessages.encode(try await state.batchUpdateValues(call.spreadsheetID, data: body.data, options: body.options, account: account))
         case .token:
             throw GoogleError.notFound
         }
@@ -269,31 +300,37 @@ enum ValueRangeBody {
            let unknown = object.keys.sorted().first(where: { !fields.contains($0) }) {
             throw GoogleError.invalidArgument("Invalid JSON payload received. Unknown name \"\(unknown)\": Cannot find field.")
         }
+        return try parse(object, urlRange: urlRange, path: "data")
+    }
+
+    /// A `ValueRange` object already decoded; `path` names it in errors (`data`, `data[2]`).
+    /// `urlRange` is the range in the URL that a `range` field must match, `nil` in a batch.
+    static func parse(_ object: [String: JSONValue], urlRange: String?, path: String) throws(GoogleError) -> ValueRangeInput {
         // A field set to `null` is unset, as in Google's JSON mapping of protobuf.
         var input = ValueRangeInput(range: nil, majorDimension: .rows, values: [])
         if let range = object["range"], range != .null {
             guard let text = range.stringValue else {
-                throw GoogleError.invalidArgument("Invalid value at 'data.range' (TYPE_STRING), \(range.excerpt)", field: "data.range")
+                throw GoogleError.invalidArgument("Invalid value at '\(path).range' (TYPE_STRING), \(range.excerpt)", field: "\(path).range")
             }
-            if A1Range.parse(text) != A1Range.parse(urlRange) {
+            if let urlRange, A1Range.parse(text) != A1Range.parse(urlRange) {
                 throw GoogleError.invalidArgument("Requested range [\(text)] does not match the range in the URL [\(urlRange)].")
             }
             input.range = text
         }
         if let dimension = object["majorDimension"], dimension != .null {
             guard let text = dimension.stringValue, let parsed = MajorDimension(rawValue: text) else {
-                throw GoogleError.invalidArgument("Invalid value at 'data.major_dimension' (type.googleapis.com/google.apps.sheets.v4.Dimension), \(dimension.excerpt)", field: "data.major_dimension")
+                throw GoogleError.invalidArgument("Invalid value at '\(path).major_dimension' (type.googleapis.com/google.apps.sheets.v4.Dimension), \(dimension.excerpt)", field: "\(path).major_dimension")
             }
             input.majorDimension = parsed
         }
         if let values = object["values"], values != .null {
             guard case .array(let rows) = values else {
-                throw GoogleError.invalidArgument("Invalid value at 'data.values' (type.googleapis.com/google.protobuf.ListValue), \(values.excerpt)", field: "data.values")
+                throw GoogleError.invalidArgument("Invalid value at '\(path).values' (type.googleapis.com/google.protobuf.ListValue), \(values.excerpt)", field: "\(path).values")
             }
             input.values.reserveCapacity(rows.count)
             for (i, row) in rows.enumerated() {
                 guard case .array(let cells) = row else {
-                    throw GoogleError.invalidArgument("Invalid value at 'data.values[\(i)]' (type.googleapis.com/google.protobuf.ListValue), \(row.excerpt)", field: "data.values[\(i)]")
+                    throw GoogleError.invalidArgument("Invalid value at '\(path).values[\(i)]' (type.googleapis.com/google.protobuf.ListValue), \(row.excerpt)", field: "\(path).values[\(i)]")
                 }
                 input.values.append(cells)
             }

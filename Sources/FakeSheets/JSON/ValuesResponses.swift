@@ -29,3 +29,28 @@ struct ValueRange: Encodable, Sendable, Equatable {
     var majorDimension: String
     var values: [[JSONValue]]?
 }
+
+/// The answer of `values.clear`.
+struct ClearValuesResponse: Encodable, Sendable, Equatable {
+    var spreadsheetId: String
+    /// The range cleared, clamped to the grid (`Sheet1!A1:Z1000` for `Sheet1`).
+    var clearedRange: String
+}
+
+/// The answer of `values.batchClear`.
+struct BatchClearValuesResponse: Encodable, Sendable, Equatable {
+    var spreadsheetId: String
+    /// Each range cleared, in the order asked; absent when none was asked.
+    var clearedRanges: [String]?
+}
+
+/// The answer of `values.batchUpdate`: totals over every range, then one
+/// `UpdateValuesResponse` per range.
+struct BatchUpdateValuesResponse: Encodable, Sendable, Equatable {
+    var spreadsheetId: String
+    var totalUpdatedRows: Int?
+    var totalUpdatedColumns: Int?
+    var totalUpdatedCells: Int?
+    var totalUpdatedSheets: Int?
+    var responses: [UpdateValuesResponse]?
+}

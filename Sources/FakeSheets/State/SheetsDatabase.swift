@@ -73,9 +73,12 @@ final class SheetsDatabase: Sendable {
         }
     }
 
-    /// Writes a whole spreadsheet (creation, a new sheet).
+    /// Writes a whole spreadsheet (creation, and every change of `spreadsheets.batchUpdate` or a
+    /// batch of values): its sheets and rows are replaced, so a deleted sheet leaves nothing behind.
     func saveSpreadsheet(_ spreadsheet: Spreadsheet) throws {
         try writer.write { db in
+            try db.execute(sql: "DELETE FROM sheetRow WHERE spreadsheetID = ?", arguments: [spreadsheet.id])
+            try db.execute(sql: "DELETE FROM sheet WHERE spreadsheetID = ?", arguments: [spreadsheet.id])
             let shared = spreadsheet.sharedWith.map { String(decoding: JSONValue.array($0.sorted().map { .string($0) }).serialized(), as: UTF8.self) }
             try db.execute(sql: "INSERT OR REPLACE INTO spreadsheet (id, title, sharedWith) VALUES (?, ?, ?)",
                            arguments: [spreadsheet.id, spreadsheet.title, shared])

@@ -5,13 +5,15 @@ import Foundation
 /// Swift API see the same state and each operation is atomic (a failed append writes nothing).
 actor SheetsState {
     let configuration: FakeSheets.Configuration
-    private let database: SheetsDatabase?
+    /// The SQLite file behind the state, when `Configuration.databasePath` is set.
+    let database: SheetsDatabase?
     private var random: SeededGenerator
 
     private var accounts: [ServiceAccount] = []
     private var accountsByEmail: [String: ServiceAccount] = [:]
     private var tokens: [String: AccessToken] = [:]
-    private var spreadsheets: [String: Spreadsheet] = [:]
+    /// Every spreadsheet, by id.
+    var spreadsheets: [String: Spreadsheet] = [:]
     private var faults: [(id: String, rule: FaultRule, seen: Int, fired: Int)] = []
     private var nextFaultID = 1
     private var journal: [RecordedCall] = []
@@ -228,7 +230,7 @@ actor SheetsState {
         return "1" + String((0..<43).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
     }
 
-    private func nextSheetID(existing: [SheetGrid]) -> Int {
+    func nextSheetID(existing: [SheetGrid]) -> Int {
         while true {
             let candidate = Int(random.next() % 2_000_000_000) + 1
             if !existing.contains(where: { $0.sheetID == candidate }) { return candidate }
@@ -249,13 +251,15 @@ actor SheetsState {
 
     // MARK: Sheets API operations
 
-    private func spreadsheet(_ id: String, for account: ServiceAccount) throws(GoogleError) -> Spreadsheet {
+    /// The spreadsheet `id`, if `account` may use it.
+    func spreadsheet(_ id: String, for account: ServiceAccount) throws(GoogleError) -> Spreadsheet {
         guard let spreadsheet = spreadsheets[id] else { throw GoogleError.notFound }
         if let shared = spreadsheet.sharedWith, !shared.contains(account.clientEmail) { throw GoogleError.notShared }
         return spreadsheet
     }
 
-    private func resolve(_ text: String, in spreadsheet: Spreadsheet) throws(GoogleError) -> (Int, A1Range) {
+    /// The sheet index and range `text` names in `spreadsheet`.
+    func resolve(_ text: String, in spreadsheet: Spreadsheet) throws(GoogleError) -> (Int, A1Range) {
         guard let parsed = A1Range.parse(text), let resolved = spreadsheet.resolve(parsed) else {
             throw GoogleError.unableToParseRange(text)
         }
@@ -263,17 +267,18 @@ actor SheetsState {
     }
 
     /// `spreadsheets.get`.
-    func getSpreadsheet(_ id: String, account: ServiceAccount, baseURL: String) throws(GoogleError) -> JSONValue {
+    func getSpreadsheet(_ id: String, account: ServiceAccount, baseURL: String, fields: FieldMask? = nil) throws(GoogleError) -> JSONValue {
         let spreadsheet = try spreadsheet(id, for: account)
-        return .object([
+        let answer = JSONValue.object([
             "spreadsheetId": .string(spreadsheet.id),
             "properties": .object([
                 "title": .string(spreadsheet.title), "locale": .string("en_US"), "autoRecalc": .string("ON_CHANGE"),
-                "timeZone": .string("Etc/GMT"),
+                "timeZone": .string(spreadsheet.timeZone),
             ]),
             "sheets": .array(spreadsheet.sheets.map { .object(["properties": $0.propertiesJSON]) }),
             "spreadsheetUrl": .string("\(baseURL)/spreadsheets/d/\(spreadsheet.id)/edit"),
         ])
+        return fields?.apply(to: answer) ?? answer
     }
 
     /// `spreadsheets.values.get` (and each range of `batchGet`).
@@ -300,8 +305,8 @@ actor SheetsState {
         let (index, range) = try resolve(text, in: spreadsheet)
         let grid = spreadsheet.sheets[index]
         guard let rect = grid.clampedForRead(range) else {
-            throw GoogleError.invalidArgument(
-                "Range (\(grid.rangeTitle)!\(A1Range.columnLetters(range.startColumn ?? 0))\((range.startRow ?? 0) + 1)) exceeds grid limits. Max rows: \(grid.rowCount), max columns: \(grid.columnCount)")
+            let (r0, c0) = (range.startRow ?? 0, range.startColumn ?? 0)
+            throw GoogleError.exceedsGridLimits(grid, rows: r0..<(r0 + 1), columns: c0..<(c0 + 1))
         }
         let cells = dimension == .rows ? grid.values(in: rect) : grid.columnValues(in: rect)
         var out: [String: JSONValue] = [
@@ -313,12 +318,12 @@ actor SheetsState {
     }
 
     /// Converts request values to cells, rejecting nested arrays/objects as Google does.
-    private func cells(_ input: ValueRangeInput, option: ValueInputOption) throws(GoogleError) -> [[CellValue?]] {
+    func cells(_ input: ValueRangeInput, option: ValueInputOption) throws(GoogleError) -> [[CellWrite]] {
         let rows = input.rowMajor
-        var out: [[CellValue?]] = []
+        var out: [[CellWrite]] = []
         out.reserveCapacity(rows.count)
         for (r, row) in rows.enumerated() {
-            var line: [CellValue?] = []
+            var line: [CellWrite] = []
             line.reserveCapacity(row.count)
             for (c, value) in row.enumerated() {
                 switch value {
@@ -337,7 +342,7 @@ actor SheetsState {
     /// The sheet index and resolved range a request addresses, checked for access. Returns plain
     /// values so that no copy of the spreadsheet outlives the lookup (the grid is then mutated in
     /// place, without copying its rows).
-    private func locate(_ id: String, _ text: String, account: ServiceAccount) throws(GoogleError) -> (Int, A1Range) {
+    func locate(_ id: String, _ text: String, account: ServiceAccount) throws(GoogleError) -> (Int, A1Range) {
         let spreadsheet = try spreadsheet(id, for: account)
         return try resolve(text, in: spreadsheet)
     }
@@ -367,6 +372,13 @@ actor SheetsState {
                 account: ServiceAccount) throws(GoogleError) -> UpdateValuesResponse {
         let (index, range) = try locate(id, text, account: account)
         let values = try cells(input, option: options.valueInputOption)
+        return try writeValues(values, spreadsheetID: id, sheet: index, range: range, text: text, options: options).answer
+    }
+
+    /// Writes `values` at `range` of sheet `index` as `values.update` and each range of
+    /// `values.batchUpdate` do: within the range's explicit end and within the grid.
+    func writeValues(_ values: [[CellWrite]], spreadsheetID id: String, sheet index: Int, range: A1Range, text: String,
+                     options: WriteOptions) throws(GoogleError) -> (answer: UpdateValuesResponse, written: WrittenCells?) {
         let r0 = range.startRow ?? 0
         let c0 = range.startColumn ?? 0
         let height = values.count
@@ -379,29 +391,36 @@ actor SheetsState {
                 throw GoogleError.invalidArgument("Requested writing within range [\(text)], but tried writing to column [\(A1Range.columnLetters(c0 + width - 1))]")
             }
         }
-        guard height > 0, width > 0 else {
-            return UpdateValuesResponse(spreadsheetId: id, updatedRange: spreadsheets[id]!.sheets[index].a1Range(rows: r0..<(r0 + 1), columns: c0..<(c0 + 1)))
+        let grid = spreadsheets[id]!.sheets[index]
+        if r0 >= grid.rowCount || c0 >= grid.columnCount {
+            throw GoogleError.exceedsGridLimits(grid, rows: r0..<(r0 + 1), columns: c0..<(c0 + 1))
+        }
+        if height > 0, width > 0, r0 + height > grid.rowCount || c0 + width > grid.columnCount {
+            throw GoogleError.exceedsGridLimits(grid, rows: r0..<(r0 + height), columns: c0..<(c0 + width))
+        }
+        guard let written = WrittenCells(values, row: r0, column: c0) else {
+            return (UpdateValuesResponse(spreadsheetId: id, updatedRange: grid.a1Range(rows: r0..<(r0 + 1), columns: c0..<(c0 + 1))), nil)
         }
         // Keeping the old grid costs a copy of its rows, so only when a database write can fail.
-        let before = database == nil ? nil : spreadsheets[id]!.sheets[index]
-        spreadsheets[id]!.sheets[index].write(values, row: r0, column: c0, nullsClear: false)
+        let before = database == nil ? nil : grid
+        spreadsheets[id]!.sheets[index].write(values, row: r0, column: c0)
         do {
             try persist(id, sheet: spreadsheets[id]!.sheets[index], rows: r0..<(r0 + height))
         } catch {
             if let before { spreadsheets[id]!.sheets[index] = before }
             throw error
         }
-        let written = SheetGrid.Rectangle(rows: r0..<(r0 + height), columns: c0..<(c0 + width))
-        return updateSummary(grid: spreadsheets[id]!.sheets[index], rect: written, values: values, options: options, id: id)
+        return (updateSummary(grid: spreadsheets[id]!.sheets[index], written: written, options: options, id: id), written)
     }
 
-    /// `spreadsheets.values.append`.
+    /// `spreadsheets.values.append`: finds the table (`TableDetection.swift`), writes below it,
+    /// and grows the grid when the values reach past it, as Google does ("adding data to the end
+    /// of the sheet will still insert new rows or columns so the data can be written").
     func append(_ id: String, range text: String, input: ValueRangeInput, options: WriteOptions,
                 account: ServiceAccount) throws(GoogleError) -> AppendValuesResponse {
         let (index, range) = try locate(id, text, account: account)
         let values = try cells(input, option: options.valueInputOption)
-        spreadsheets[id]!.sheets[index].prepareSummary()
-        let table = spreadsheets[id]!.sheets[index].detectTable(in: range)
+        let table = spreadsheets[id]!.sheets[index].appendTable(for: range)
         let startRow = table.map { $0.rows.upperBound } ?? (range.startRow ?? 0)
         let startColumn = table.map { $0.columns.lowerBound } ?? (range.startColumn ?? 0)
         let height = values.count
@@ -410,13 +429,15 @@ actor SheetsState {
         if let table {
             out.tableRange = spreadsheets[id]!.sheets[index].a1Range(rows: table.rows, columns: table.columns)
         }
-        guard height > 0, width > 0 else { return out }
+        guard height > 0, width > 0, let written = WrittenCells(values, row: startRow, column: startColumn) else { return out }
         let rowCountBefore = spreadsheets[id]!.sheets[index].rowCount
+        let columnCountBefore = spreadsheets[id]!.sheets[index].columnCount
         let storedBefore = spreadsheets[id]!.sheets[index].rows.count
         if options.insertDataOption == .insertRows {
             spreadsheets[id]!.sheets[index].insertRows(at: startRow, count: height)
         }
-        spreadsheets[id]!.sheets[index].write(values, row: startRow, column: startColumn, nullsClear: true)
+        spreadsheets[id]!.sheets[index].grow(rowCount: startRow + height, columnCount: startColumn + width)
+        spreadsheets[id]!.sheets[index].write(values, row: startRow, column: startColumn)
         let changed = options.insertDataOption == .insertRows ? startRow..<Int.max : startRow..<(startRow + height)
         do {
             try persist(id, sheet: spreadsheets[id]!.sheets[index], rows: changed)
@@ -426,61 +447,39 @@ actor SheetsState {
             if storedBefore <= startRow && options.insertDataOption == .overwrite {
                 spreadsheets[id]!.sheets[index].rows.removeLast(spreadsheets[id]!.sheets[index].rows.count - storedBefore)
                 spreadsheets[id]!.sheets[index].rowCount = rowCountBefore
+                spreadsheets[id]!.sheets[index].columnCount = columnCountBefore
+                spreadsheets[id]!.sheets[index].forgetTables()
             }
             throw error
         }
-        let written = SheetGrid.Rectangle(rows: startRow..<(startRow + height), columns: startColumn..<(startColumn + width))
-        out.updates = updateSummary(grid: spreadsheets[id]!.sheets[index], rect: written, values: values, options: options, id: id)
+        out.updates = updateSummary(grid: spreadsheets[id]!.sheets[index], written: written, options: options, id: id)
         return out
     }
 
-    private func updateSummary(grid: SheetGrid, rect: SheetGrid.Rectangle, values: [[CellValue?]], options: WriteOptions,
-                               id: String) -> UpdateValuesResponse {
-        let range = grid.a1Range(rows: rect.rows, columns: rect.columns)
-        var out = UpdateValuesResponse(spreadsheetId: id, updatedRange: range, updatedRows: rect.rows.count,
-                                       updatedColumns: rect.columns.count, updatedCells: values.reduce(0) { $0 + $1.count })
+    func updateSummary(grid: SheetGrid, written: WrittenCells, options: WriteOptions, id: String) -> UpdateValuesResponse {
+        let range = grid.a1Range(rows: written.bounds.rows, columns: written.bounds.columns)
+        var out = UpdateValuesResponse(spreadsheetId: id, updatedRange: range, updatedRows: written.rowCount,
+                                       updatedColumns: written.columnCount, updatedCells: written.cellCount)
         if options.includeValuesInResponse {
-            let stored = grid.values(in: rect)
+            let stored = grid.values(in: written.bounds)
             out.updatedData = ValueRange(range: range, majorDimension: MajorDimension.rows.rawValue,
                                          values: stored.isEmpty ? nil : stored.map { $0.map(options.responseValueRenderOption.render) })
         }
         return out
     }
 
-    /// `spreadsheets.batchUpdate`: `addSheet` requests, applied all or nothing.
+    /// `spreadsheets.batchUpdate`: every request is read first, then all are carried out on a
+    /// copy of the spreadsheet, which is kept only when every one succeeded (Google: "If any
+    /// request is not valid, no requests will be applied").
     func batchUpdate(_ id: String, requests: [JSONValue], account: ServiceAccount) throws(GoogleError) -> JSONValue {
         var spreadsheet = try spreadsheet(id, for: account)
-        var replies: [JSONValue] = []
+        var parsed: [BatchUpdateRequest] = []
         for (i, request) in requests.enumerated() {
-            guard case .object(let object) = request else {
-                throw GoogleError.invalidArgument("Invalid value at 'requests[\(i)]' (type.googleapis.com/google.apps.sheets.v4.Request), \(request.excerpt)", field: "requests[\(i)]")
-            }
-            guard object.count == 1, let (kind, body) = object.first else {
-                throw GoogleError.invalidArgument("Invalid requests[\(i)]: A request must have exactly one kind of request set.")
-            }
-            guard kind == "addSheet" else {
-                throw GoogleError.invalidArgument("Invalid requests[\(i)]: the fake implements only addSheet, not \(kind).")
-            }
-            let properties = body["properties"]?.objectValue ?? [:]
-            let title = properties["title"]?.stringValue ?? "Sheet\(spreadsheet.sheets.count + 1)"
-            if spreadsheet.sheetIndex(titled: title) != nil {
-                throw GoogleError.invalidArgument("Invalid requests[\(i)].addSheet: A sheet with the name \"\(title)\" already exists. Please enter another name.")
-            }
-            let sheetID = properties["sheetId"]?.intValue ?? nextSheetID(existing: spreadsheet.sheets)
-            if spreadsheet.sheets.contains(where: { $0.sheetID == sheetID }) {
-                throw GoogleError.invalidArgument("Invalid requests[\(i)].addSheet: Sheet with id \(sheetID) already exists.")
-            }
-            let grid = properties["gridProperties"]?.objectValue
-            let rowCount = grid?["rowCount"]?.intValue ?? SheetGrid.defaultRowCount
-            let columnCount = grid?["columnCount"]?.intValue ?? SheetGrid.defaultColumnCount
-            guard rowCount >= 1, columnCount >= 1, rowCount * columnCount <= 10_000_000 else {
-                throw GoogleError.invalidArgument("Invalid requests[\(i)].addSheet: grid size must be at least 1×1 and at most 10,000,000 cells.")
-            }
-            let position = min(max(properties["index"]?.intValue ?? spreadsheet.sheets.count, 0), spreadsheet.sheets.count)
-            let sheet = SheetGrid(sheetID: sheetID, title: title, index: position, rowCount: rowCount, columnCount: columnCount)
-            spreadsheet.sheets.insert(sheet, at: position)
-            for k in spreadsheet.sheets.indices { spreadsheet.sheets[k].index = k }
-            replies.append(.object(["addSheet": .object(["properties": spreadsheet.sheets[position].propertiesJSON])]))
+            parsed.append(try BatchUpdateRequest.parse(request, index: i))
+        }
+        var replies: [JSONValue] = []
+        for (i, request) in parsed.enumerated() {
+            replies.append(try request.apply(to: &spreadsheet, index: i, newSheetID: { existing in nextSheetID(existing: existing) }))
         }
         if !requests.isEmpty {
             do { try database?.saveSpreadsheet(spreadsheet) } catch { throw GoogleError.standard(code: 500) }
@@ -489,7 +488,7 @@ actor SheetsState {
         return .object(["spreadsheetId": .string(id), "replies": .array(replies)])
     }
 
-    private func persist(_ spreadsheetID: String, sheet: SheetGrid, rows: Range<Int>) throws(GoogleError) {
+    func persist(_ spreadsheetID: String, sheet: SheetGrid, rows: Range<Int>) throws(GoogleError) {
         guard let database else { return }
         do {
             try database.saveSheet(spreadsheetID: spreadsheetID, sheet: sheet, rows: rows)

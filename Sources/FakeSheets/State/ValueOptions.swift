@@ -3,8 +3,12 @@ enum ValueInputOption: String, Sendable {
     case raw = "RAW"
     case userEntered = "USER_ENTERED"
 
-    func cell(_ json: JSONValue) -> CellValue? {
-        self == .raw ? CellValue.raw(json) : CellValue.userEntered(json)
+    /// What a request value asks of its cell: `null` keeps it, `""` empties it, anything else
+    /// is stored as this option reads it.
+    func cell(_ json: JSONValue) -> CellWrite {
+        if json == .null { return .keep }
+        let value = self == .raw ? CellValue.raw(json) : CellValue.userEntered(json)
+        return value.map(CellWrite.set) ?? .clear
     }
 }
 

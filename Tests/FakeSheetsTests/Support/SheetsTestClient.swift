@@ -126,6 +126,39 @@ struct SheetsTestClient: Sendable {
     func get(_ id: String, _ range: String, token: String, query: String = "") async throws -> HTTPAnswer {
         try await send(.GET, "/v4/spreadsheets/\(id)/values/\(SheetsTestClient.encodePath(range))\(query.isEmpty ? "" : "?" + query)", bearer: token)
     }
+
+    /// `values.clear`: `POST …/values/{range}:clear` with an empty `ClearValuesRequest`.
+    func clear(_ id: String, _ range: String, token: String) async throws -> HTTPAnswer {
+        try await send(.POST, "/v4/spreadsheets/\(id)/values/\(SheetsTestClient.encodePath(range)):clear", body: json([String: Any]()), bearer: token)
+    }
+
+    /// `values.batchClear`: `POST …/values:batchClear` `{"ranges": […]}`.
+    func batchClear(_ id: String, _ ranges: [String], token: String) async throws -> HTTPAnswer {
+        try await send(.POST, "/v4/spreadsheets/\(id)/values:batchClear", body: json(["ranges": ranges]), bearer: token)
+    }
+
+    /// `values.batchUpdate`: `POST …/values:batchUpdate` with `body` as given.
+    func batchUpdateValues(_ id: String, _ body: [String: Any], token: String) async throws -> HTTPAnswer {
+        try await send(.POST, "/v4/spreadsheets/\(id)/values:batchUpdate", body: json(body), bearer: token)
+    }
+
+    /// `spreadsheets.batchUpdate`: `POST …:batchUpdate` `{"requests": […]}`.
+    func batchUpdate(_ id: String, _ requests: [[String: Any]], token: String) async throws -> HTTPAnswer {
+        try await send(.POST, "/v4/spreadsheets/\(id):batchUpdate", body: json(["requests": requests]), bearer: token)
+    }
+
+    /// `spreadsheets.get`, with a `fields` mask when given (percent-encoded).
+    func spreadsheet(_ id: String, token: String, fields: String? = nil) async throws -> HTTPAnswer {
+        let query = fields.map { "?fields=" + SheetsTestClient.encodePath($0) } ?? ""
+        return try await send(.GET, "/v4/spreadsheets/\(id)\(query)", bearer: token)
+    }
+
+    /// `sheets[].properties` of `spreadsheets.get`, in tab order.
+    func sheetProperties(_ id: String, token: String) async throws -> [[String: Any]] {
+        let answer = try await spreadsheet(id, token: token)
+        let sheets = try #require(answer.json["sheets"] as? [[String: Any]], "spreadsheets.get failed: \(answer.text)")
+        return sheets.compactMap { $0["properties"] as? [String: Any] }
+    }
 }
 
 /// One RSA key for the whole test process: generating a 2048-bit key per fake (in a debug build of
