@@ -132,7 +132,18 @@ private final class OffsetClock: @unchecked Sendable {
 
             let appends = await sheets.calls("append")
             #expect(appends.count == 4)
-            #expect(appends.allSatisfy { $0.path == "/v4/spreadsheets/\(sheets.spreadsheetID)/values/'Attendance'!A:J:append" }, "\(appends.map(\.path))")
+            #expect(appends.allSatisfy { $0.path == "/v4/spreadsheets/\(sheets.spreadsheetID)/values/'Attendance'!A1:append" }, "\(appends.map(\.path))")
+        }
+    }
+
+    @Test("rows whose username column is empty in every row still land from column A, as Google places them")
+    func emptyColumnDoesNotShiftRows() async throws {
+        try await withSheets { sheets in
+            // No user has a username: column C is empty in every row, which splits A:J into two tables.
+            let noUsername = { (key: Int64) in ["2026-11-29T04:31:00Z", "1301", "", "Ivo", "check_in", "40.4", "-3.7", "Sol", "12", "\(key)"] }
+            for key in Int64(1)...3 { try await sheets.client.appendRows([noUsername(key)]) }
+            #expect(try await sheets.rows() == (Int64(1)...3).map(noUsername))
+            #expect(try await sheets.client.existingRowKeys(among: [1, 2, 3]) == [1, 2, 3])
         }
     }
 

@@ -2,15 +2,15 @@ import Foundation
 
 /// A1-notation ranges of the attendance sheet, as the Sheets API expects them in a URL path.
 ///
-/// The sheet name is always quoted (`'Attendance'!A:J`), a quote inside it doubled
-/// (`'Ana''s log'!A:J`), and the whole range percent-encoded as one path segment, keeping the
+/// The sheet name is always quoted (`'Attendance'!A1`), a quote inside it doubled
+/// (`'Ana''s log'!J:J`), and the whole range percent-encoded as one path segment, keeping the
 /// characters a path segment allows (`'`, `!`, `:`) so the common case reads as written.
 struct SheetRange: Sendable, Equatable {
     var sheetName: String
-    /// Columns such as `A:J` or `J:J`.
+    /// The cells: a cell such as `A1`, or columns such as `J:J`.
     var columns: String
 
-    /// `'Sheet name'!A:J`.
+    /// `'Sheet name'!A1`.
     var a1: String {
         "'" + sheetName.replacingOccurrences(of: "'", with: "''") + "'!" + columns
     }

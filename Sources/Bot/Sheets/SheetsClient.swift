@@ -21,7 +21,6 @@ public struct SheetsClient: SheetRowAppending {
     private let tokens: AccessTokenProvider
     private let httpClient: HTTPClient
     private let timeout: Duration
-    private let lastColumn: String
     private let keyColumn: String
     private let retryBackoff: Backoff
     private let maxAttempts: Int
@@ -38,7 +37,6 @@ public struct SheetsClient: SheetRowAppending {
     ///   - tokens: the access-token source, shared with other clients of the same account.
     ///   - httpClient: the shared client.
     ///   - timeout: the deadline of each request (`HTTP_TIMEOUT`).
-    ///   - lastColumn: the last column of a row. Defaults to `J` (ten columns).
     ///   - keyColumn: the column holding each row's key (the `update_id`). Defaults to `J`.
     ///   - retryBackoff: delays between internal retries. Defaults to 0.5 s doubling up to 8 s.
     ///   - maxAttempts: attempts per call for the retries described above (at least 1). Defaults to 3.
@@ -52,7 +50,6 @@ public struct SheetsClient: SheetRowAppending {
         tokens: AccessTokenProvider,
         httpClient: HTTPClient,
         timeout: Duration,
-        lastColumn: String = "J",
         keyColumn: String = "J",
         retryBackoff: Backoff = Backoff(base: .milliseconds(500), maximum: .seconds(8)),
         maxAttempts: Int = 3,
@@ -66,7 +63,6 @@ public struct SheetsClient: SheetRowAppending {
         self.tokens = tokens
         self.httpClient = httpClient
         self.timeout = timeout
-        self.lastColumn = lastColumn
         self.keyColumn = keyColumn
         self.retryBackoff = retryBackoff
         self.maxAttempts = max(maxAttempts, 1)
@@ -78,11 +74,17 @@ public struct SheetsClient: SheetRowAppending {
     /// Appends `rows` after the last row of the sheet (`values.append` with `RAW` input and
     /// `INSERT_ROWS`), in order, in one request. Returns once Sheets confirmed it.
     ///
+    /// The range is `A1`, not `A:J`: for a range of several columns Google appends after the table
+    /// that holds the range's last filled cell, and a column left empty in every row (no user with a
+    /// username yet) splits the rows into two tables, so the next row would land shifted to the
+    /// right (`D2:M2`). For one cell Google uses the table that holds that cell, and column A (the
+    /// timestamp) is never empty (docs/FakeSheets.md, "Table detection").
+    ///
     /// - Throws: `SheetsError`; when its `mayHaveBeenApplied` is true the rows may be in the
     ///   sheet. `CancellationError` when the calling task is cancelled (outcome unknown, as for a timeout).
     public func appendRows(_ rows: [[String]]) async throws {
         guard !rows.isEmpty else { return }
-        let range = SheetRange(sheetName: sheetName, columns: "A:\(lastColumn)")
+        let range = SheetRange(sheetName: sheetName, columns: "A1")
         let url = "\(valuesURL(range)):append?valueInputOption=RAW&insertDataOption=INSERT_ROWS&includeValuesInResponse=false"
         struct ValueRange: Encodable {
             var range: String
