@@ -10,8 +10,7 @@ public enum FaultTarget: String, Sendable, CaseIterable, Codable {
 public struct FaultRule: Sendable, Equatable {
     /// Which fake gets the rule.
     public var target: FaultTarget
-    /// Telegram: a Bot API method or `delivery`; Sheets: `token`, `get`, `append`, `update`,
-    /// `batchGet` or `batchUpdate`.
+    /// Telegram: a Bot API method or `delivery`; Sheets: one of `sheetsOperations`.
     public var match: String
     /// The status to answer instead of the real one. Defaults to none (the real answer).
     public var status: Int?
@@ -51,7 +50,7 @@ public struct FaultRule: Sendable, Equatable {
         "editMessageText", "answerCallbackQuery", "setMyCommands", "deleteMessage", "delivery",
     ]
     /// Sheets operations a rule may match.
-    public static let sheetsOperations = ["token", "get", "append", "update", "batchGet", "batchUpdate"]
+    public static let sheetsOperations = ["token", "get", "append", "update", "clear", "batchGet", "batchClear", "batchUpdateValues", "batchUpdate"]
 
     /// The rule as the fakes' control API takes it (`POST /control/faults`).
     public func controlJSON() -> [String: Any] {
