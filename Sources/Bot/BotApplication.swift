@@ -48,7 +48,23 @@ public struct BotApplication: Sendable {
             var groupConfiguration = ServiceGroupConfiguration(
                 services: all, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger)
             groupConfiguration.maximumGracefulShutdownDuration = configuration.timing.shutdownGrace
-            try await ServiceGroup(configuration: groupConfiguration).run()
+            services.journal.record(JournalEvent(.started, fields: [
+                "version": BotVersion.current, "webhook": configuration.webhook.url == nil ? "none" : "configured",
+            ]))
+            let outcome: Result<Void, any Error>
+            do {
+                try await ServiceGroup(configuration: groupConfiguration).run()
+                outcome = .success(())
+            } catch {
+                outcome = .failure(error)
+            }
+            // The journal's service has returned: the stop is written directly.
+            let stopped = switch outcome {
+            case .success: JournalEvent(.stopped, fields: ["exit_code": "0"])
+            case .failure(let error): JournalEvent(.stopped, severity: .error, fields: ["exit_code": "1", "error": "\(error)"])
+            }
+            try? await services.database.appendJournal(events: [stopped], updates: [])
+            try outcome.get()
         }
     }
 
@@ -112,6 +128,8 @@ public struct BotServices: Sendable {
     public let httpServer: any Service
     /// `POST /shutdown`'s way into the group.
     public let shutdownRequests: ShutdownRequests
+    /// What happened, for the dashboard and incident bundles.
+    public let journal: EventJournal
     private let stoppingFlag: StoppingFlag
 
     /// Builds every part; nothing runs until the services' `run()`.
@@ -119,7 +137,9 @@ public struct BotServices: Sendable {
         self.database = database
         let timeout = configuration.timing.httpTimeout
         let status = RuntimeStatus()
-        let metrics = BotMetrics()
+        let journal = EventJournal(database: database, logger: logger)
+        self.journal = journal
+        let metrics = BotMetrics(journal: journal)
         self.status = status
         self.metrics = metrics
         telegram = TelegramClient(token: configuration.telegram.token, baseURL: configuration.telegram.apiBaseURL.absoluteString,
@@ -135,7 +155,8 @@ public struct BotServices: Sendable {
                                         pendingActionTTL: configuration.store.pendingActionTTL)
         let intake = UpdateIntake(database: database, conversation: conversation, outboxDoorbell: outboxDoorbell,
                                   replyDoorbell: replyDoorbell, logger: logger, metrics: metrics,
-                                  retrying: RetryingUpdates(maximumAttempts: configuration.intake.poisonUpdateAttempts))
+                                  retrying: RetryingUpdates(maximumAttempts: configuration.intake.poisonUpdateAttempts),
+                                  journal: journal)
         self.intake = intake
         let circuitBreaker = CircuitBreaker()
         outboxWorker = OutboxWorker(database: database, sheets: sheets, doorbell: outboxDoorbell,
@@ -143,7 +164,7 @@ public struct BotServices: Sendable {
                                     logger: logger)
         replySender = ReplySender(database: database, telegram: telegram, doorbell: replyDoorbell, logger: logger)
         let cleanupJob = CleanupJob(database: database, interval: configuration.store.cleanupInterval,
-                                    deadLetterRetention: configuration.intake.updateRetention, logger: logger, metrics: metrics)
+                                    updateRetention: configuration.intake.updateRetention, logger: logger, metrics: metrics)
         self.cleanupJob = cleanupJob
 
         let resources = configuration.resources
@@ -194,7 +215,9 @@ public struct BotServices: Sendable {
                 accept: { received in await intake.receive(received) { try await deliveries.accept($0) } }),
             admin: AdminEndpoint(adminToken: configuration.admin.token, shutdown: { shutdownRequests.request() }),
             deadLetters: DeadLetterEndpoint(database: database, retry: { received in
-                await intake.receive(received) { try await intake.handle([$0], acceptingNewPendingActions: !resourceMonitor.isShedding) }
+                await intake.receive(received, source: nil) {
+                    try await intake.handle([$0], acceptingNewPendingActions: !resourceMonitor.isShedding)
+                }
             }),
             metrics: metrics,
             health: { await health.report() })
@@ -213,7 +236,7 @@ public struct BotServices: Sendable {
 
     /// The services in start order.
     public var all: [any Service] {
-        [shutdownRequests, outboxWorker, replySender, cleanupJob, resourceMonitor, supervisor, httpServer, stoppingFlag]
+        [shutdownRequests, journal, outboxWorker, replySender, cleanupJob, resourceMonitor, supervisor, httpServer, stoppingFlag]
     }
 
     /// `all`, as the group runs them: `shutdownRequests` returning shuts the group down gracefully.

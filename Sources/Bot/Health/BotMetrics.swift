@@ -4,16 +4,23 @@ import Prometheus
 /// The bot's metrics, named for the events they count; `/metrics` renders them.
 ///
 /// They are made through the factory passed in rather than the global `MetricsSystem`, so each
-/// bot (and each test) has its own registry.
+/// bot (and each test) has its own registry. The events among them that belong on an operator's
+/// timeline — mode changes, webhook set-up, failed Telegram and Sheets calls, dead letters,
+/// cleanup runs — also go to the event journal, when there is one: every part that reports to the
+/// metrics so reports to the journal, through one seam.
 public struct BotMetrics: Sendable {
     /// The registry `/metrics` renders.
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
+    private let journal: EventJournal?
 
-    /// - Parameter registry: where the metrics live. Defaults to a new, empty registry.
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    /// - Parameters:
+    ///   - registry: where the metrics live. Defaults to a new, empty registry.
+    ///   - journal: where timeline events go too. Defaults to none.
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), journal: EventJournal? = nil) {
         self.registry = registry
         self.factory = PrometheusMetricsFactory(registry: registry)
+        self.journal = journal
     }
 
     /// An update went through the intake. `kind`: message, location, command, callback_query,
@@ -24,8 +31,10 @@ public struct BotMetrics: Sendable {
     }
 
     /// An update became a dead letter; `reason` is `UpdateRejection.Code`'s label.
-    public func deadLettered(reason: String) {
+    public func deadLettered(reason: String, updateID: Int64? = nil, detail: String? = nil) {
         Counter(label: "bot_dead_letters_total", dimensions: [("reason", reason)], factory: factory).increment()
+        journal?.record(JournalEvent(.deadLetter, severity: .warning, updateID: updateID,
+                                     fields: ["reason": reason, "detail": detail ?? ""]))
     }
 
     /// A webhook delivery was answered with `status`.
@@ -34,7 +43,11 @@ public struct BotMetrics: Sendable {
     }
 
     /// The bot entered `mode`: its gauge is 1, every other mode's 0.
-    public func modeChanged(to mode: RuntimeMode) {
+    /// - Parameter reason: why, for the journal. Defaults to none.
+    public func modeChanged(to mode: RuntimeMode, reason: String? = nil) {
+        var fields = ["mode": mode.rawValue]
+        if let reason { fields["reason"] = reason }
+        journal?.record(JournalEvent(.modeChanged, severity: reason == nil ? .info : .warning, fields: fields))
         for candidate in [RuntimeMode.starting, .webhook, .polling, .stopping] {
             Gauge(label: "bot_mode", dimensions: [("mode", candidate.rawValue)], factory: factory)
                 .record(candidate == mode ? 1 : 0)
@@ -42,7 +55,9 @@ public struct BotMetrics: Sendable {
     }
 
     /// One `setWebhook` try ended with `outcome` (success, failure).
-    public func webhookSetupAttempt(outcome: String) {
+    public func webhookSetupAttempt(outcome: String, error: String? = nil) {
+        journal?.record(JournalEvent(.webhookSet, severity: error == nil ? .info : .warning,
+                                     fields: ["outcome": outcome, "error": error ?? ""]))
         Counter(label: "bot_webhook_setup_attempts_total", dimensions: [("outcome", outcome)], factory: factory).increment()
     }
 
@@ -53,7 +68,14 @@ public struct BotMetrics: Sendable {
 
     /// A Telegram Bot API call finished after `duration`; `errorCode` is the HTTP or Bot API
     /// error code when it failed ("timeout" or "transport" when there was none).
-    public func telegramRequest(method: String, duration: Duration, errorCode: String? = nil) {
+    /// - Parameters:
+    ///   - retryAfter: Telegram's `retry_after`, for the journal. Defaults to none.
+    ///   - detail: the error, for the journal (never with the token). Defaults to none.
+    public func telegramRequest(method: String, duration: Duration, errorCode: String? = nil,
+                                retryAfter: Duration? = nil, detail: String? = nil) {
+        if let errorCode {
+            journal?.record(Self.failure(.telegramFailure, "method", method, errorCode, duration, retryAfter, detail))
+        }
         Timer(label: "bot_telegram_request_duration_seconds", dimensions: [("method", method)], factory: factory)
             .recordNanoseconds(duration.nanoseconds)
         if let errorCode {
@@ -63,7 +85,11 @@ public struct BotMetrics: Sendable {
     }
 
     /// A Google call (`token`, `append`, `get`) finished after `duration`.
-    public func sheetsRequest(operation: String, duration: Duration, errorCode: String? = nil) {
+    public func sheetsRequest(operation: String, duration: Duration, errorCode: String? = nil,
+                              retryAfter: Duration? = nil, detail: String? = nil) {
+        if let errorCode {
+            journal?.record(Self.failure(.sheetsFailure, "operation", operation, errorCode, duration, retryAfter, detail))
+        }
         Timer(label: "bot_sheets_request_duration_seconds", dimensions: [("operation", operation)], factory: factory)
             .recordNanoseconds(duration.nanoseconds)
         if let errorCode {
@@ -81,8 +107,20 @@ public struct BotMetrics: Sendable {
 
     /// A cleanup run removed `removed` expired pending actions.
     public func cleanupRan(removed: Int) {
+        journal?.record(JournalEvent(.cleanupRan, fields: ["removed": "\(removed)"]))
         Counter(label: "bot_cleanup_runs_total", factory: factory).increment()
         Counter(label: "bot_cleanup_removed_total", factory: factory).increment(by: Int64(removed))
+    }
+}
+
+extension BotMetrics {
+    /// The journal's record of a failed call.
+    static func failure(_ kind: JournalEvent.Kind, _ key: String, _ name: String, _ code: String, _ duration: Duration,
+                        _ retryAfter: Duration?, _ detail: String?) -> JournalEvent {
+        var fields = [key: name, "code": code, "duration_ms": "\(duration.nanoseconds / 1_000_000)"]
+        if let retryAfter { fields["retry_after_s"] = "\(retryAfter.components.seconds)" }
+        if let detail { fields["error"] = detail }
+        return JournalEvent(kind, severity: .warning, fields: fields)
     }
 }
 

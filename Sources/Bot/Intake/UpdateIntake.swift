@@ -27,15 +27,18 @@ public struct UpdateIntake: Sendable {
     public let metrics: BotMetrics
     /// The updates whose storing is failing, and how many tries each gets.
     public let retrying: RetryingUpdates
+    /// Where each update's arrival is journaled; `nil` keeps none.
+    public let journal: EventJournal?
 
     /// Creates the intake.
     /// - Parameters:
     ///   - now: The clock. Defaults to the system clock.
     ///   - metrics: Where updates are counted. Defaults to a registry of its own.
     ///   - retrying: Defaults to five tries per update (`POISON_UPDATE_ATTEMPTS`).
+    ///   - journal: Defaults to none.
     public init(database: BotDatabase, conversation: Conversation, outboxDoorbell: Doorbell, replyDoorbell: Doorbell,
                 logger: Logger, now: @escaping @Sendable () -> Date = { Date() }, metrics: BotMetrics = BotMetrics(),
-                retrying: RetryingUpdates = RetryingUpdates()) {
+                retrying: RetryingUpdates = RetryingUpdates(), journal: EventJournal? = nil) {
         self.database = database
         self.conversation = conversation
         self.outboxDoorbell = outboxDoorbell
@@ -44,6 +47,7 @@ public struct UpdateIntake: Sendable {
         self.now = now
         self.metrics = metrics
         self.retrying = retrying
+        self.journal = journal
     }
 
     // MARK: The whole path
@@ -53,6 +57,10 @@ public struct UpdateIntake: Sendable {
     /// in order.
     /// - Parameter acceptingNewPendingActions: see `handle(_:acceptingNewPendingActions:)`.
     public func receive(_ batch: [ReceivedUpdate], acceptingNewPendingActions: Bool = true) async -> [UpdateDisposition] {
+        if let journal {
+            let now = now()
+            for received in batch { journal.recordArrival(of: received, from: .polling, at: now) }
+        }
         var dispositions = [UpdateDisposition?](repeating: nil, count: batch.count)
         var valid: [Int] = []
         for (index, received) in batch.enumerated() {
@@ -70,7 +78,7 @@ public struct UpdateIntake: Sendable {
             } catch {
                 // One update the store refuses must not fail the others that shared its transaction.
                 for index in valid {
-                    dispositions[index] = await receive(batch[index]) { update in
+                    dispositions[index] = await receive(batch[index], source: nil) { update in
                         try await handle([update], acceptingNewPendingActions: acceptingNewPendingActions)
                     }
                 }
@@ -80,8 +88,13 @@ public struct UpdateIntake: Sendable {
     }
 
     /// Receives one update (a webhook delivery), storing it with `store` when it is valid.
-    /// - Parameter store: stores the update durably, or throws (the webhook's group commit).
-    public func receive(_ received: ReceivedUpdate, store: (Update) async throws -> Void) async -> UpdateDisposition {
+    /// - Parameters:
+    ///   - source: where it came from, for the journal; `nil` (a retried dead letter) journals
+    ///     no arrival. Defaults to the webhook.
+    ///   - store: stores the update durably, or throws (the webhook's group commit).
+    public func receive(_ received: ReceivedUpdate, source: ReceivedUpdateRecord.Source? = .webhook,
+                        store: (Update) async throws -> Void) async -> UpdateDisposition {
+        if let journal, let source { journal.recordArrival(of: received, from: source, at: now()) }
         if let rejection = Self.rejection(of: received) {
             return await deadLetter(received, rejection)
         }
@@ -126,7 +139,7 @@ public struct UpdateIntake: Sendable {
                 now: now())
             retrying.settle(CollectionOfOne(update.updateID))
             if isNew {
-                metrics.deadLettered(reason: rejection.code.rawValue)
+                metrics.deadLettered(reason: rejection.code.rawValue, updateID: update.updateID, detail: rejection.detail)
                 metrics.updateHandled(kind: ConversationInput(update: update).metricKind, outcome: "failed")
                 logger.warning("update dead-lettered", metadata: metadata)
                 if chatID != nil { replyDoorbell.ring() }

@@ -6,8 +6,9 @@ import Synchronization
 /// Deletes abandoned pending actions: at start and then every `CLEANUP_INTERVAL`, pending actions
 /// past their expiry (`created_at + PENDING_ACTION_TTL`) are removed (leaving a tombstone a day, so
 /// that a late location still hears its request expired), and so are de-duplication records older
-/// than a day and dead letters older than `UPDATE_RETENTION`. Each run is logged with its count
-/// and kept in `status` for `/health`.
+/// than a day, and dead letters, journaled events and received updates older than
+/// `UPDATE_RETENTION` (the journal also beyond `EventJournal.maximumRows`). Each run is logged
+/// with its count and kept in `status` for `/health`.
 public struct CleanupJob: Service {
     /// The store.
     public let database: BotDatabase
@@ -15,9 +16,9 @@ public struct CleanupJob: Service {
     public let interval: Duration
     /// How long processed update ids are kept for de-duplication. Defaults to one day.
     public let processedUpdateRetention: Duration
-    /// How long dead letters are kept after they were last refused (`UPDATE_RETENTION`). Defaults
-    /// to 7 days.
-    public let deadLetterRetention: Duration
+    /// How long dead letters, journaled events and received updates are kept (`UPDATE_RETENTION`).
+    /// Defaults to 7 days.
+    public let updateRetention: Duration
     /// Last run and totals.
     public let status: CleanupStatus
     /// Event log.
@@ -29,13 +30,13 @@ public struct CleanupJob: Service {
 
     /// Creates the job. `metrics` defaults to a registry of its own.
     public init(database: BotDatabase, interval: Duration, processedUpdateRetention: Duration = .seconds(86_400),
-                deadLetterRetention: Duration = .seconds(7 * 86_400),
+                updateRetention: Duration = .seconds(7 * 86_400),
                 status: CleanupStatus = CleanupStatus(), logger: Logger, metrics: BotMetrics = BotMetrics(),
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
         self.interval = interval
         self.processedUpdateRetention = processedUpdateRetention
-        self.deadLetterRetention = deadLetterRetention
+        self.updateRetention = updateRetention
         self.status = status
         self.logger = logger
         self.metrics = metrics
@@ -65,12 +66,14 @@ public struct CleanupJob: Service {
         let now = now()
         let removed = try await database.deleteExpiredPendingActions(now: now)
         let pruned = try await database.pruneProcessedUpdates(olderThan: now.addingTimeInterval(-processedUpdateRetention.timeInterval))
-        let deadLettersPruned = try await database.pruneDeadLetters(olderThan: now.addingTimeInterval(-deadLetterRetention.timeInterval))
+        let retentionCutoff = now.addingTimeInterval(-updateRetention.timeInterval)
+        let deadLettersPruned = try await database.pruneDeadLetters(olderThan: retentionCutoff)
+        let journalPruned = try await database.pruneJournal(olderThan: retentionCutoff)
         status.record(run: now, removed: removed)
         metrics.cleanupRan(removed: removed)
         logger.info("cleanup ran", metadata: [
             "expired_pending_actions_removed": "\(removed)", "processed_updates_pruned": "\(pruned)",
-            "dead_letters_pruned": "\(deadLettersPruned)",
+            "dead_letters_pruned": "\(deadLettersPruned)", "journal_rows_pruned": "\(journalPruned)",
             "removed_total": "\(status.removedTotal)",
         ])
         return removed

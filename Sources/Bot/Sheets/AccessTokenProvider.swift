@@ -205,7 +205,7 @@ public actor AccessTokenProvider {
             return token
         } catch let error as SheetsError {
             metrics.sheetsRequest(operation: SheetsOperation.token.rawValue, duration: ContinuousClock.now - started,
-                                  errorCode: error.metricsCode)
+                                  errorCode: error.metricsCode, detail: error.description)
             throw error
         }
     }

@@ -199,7 +199,7 @@ public struct SheetsClient: SheetRowAppending {
                 failure = SheetsError(error, operation: operation)
             }
             metrics.sheetsRequest(operation: operation.rawValue, duration: ContinuousClock.now - started,
-                                  errorCode: failure.metricsCode)
+                                  errorCode: failure.metricsCode, retryAfter: retryAfter, detail: failure.description)
             guard attempt < maxAttempts, mayRetry(failure, operation: operation) else {
                 throw failure
             }

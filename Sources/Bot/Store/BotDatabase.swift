@@ -158,6 +158,54 @@ public final class BotDatabase: Sendable {
         }
     }
 
+    // MARK: Event journal
+
+    /// Appends events and received updates in one transaction; an update already recorded keeps
+    /// its first arrival.
+    public func appendJournal(events: [JournalEvent], updates: [ReceivedUpdateRecord]) async throws {
+        try await writer.write { db in
+            for event in events { try event.insert(db) }
+            for update in updates { try update.insert(db, onConflict: .ignore) }
+        }
+    }
+
+    /// The events from `start` up to `end`, oldest first.
+    /// - Parameter limit: Defaults to all.
+    public func events(from start: Date, to end: Date = .distantFuture, limit: Int? = nil) async throws -> [JournalEvent] {
+        try await writer.read { db in
+            try JournalEvent.filter(JournalEvent.Columns.at >= start && JournalEvent.Columns.at <= end)
+                .order(JournalEvent.Columns.at, Column.rowID).limit(limit ?? Int.max).fetchAll(db)
+        }
+    }
+
+    /// The updates that arrived from `start` up to `end`, in order of arrival.
+    public func receivedUpdates(from start: Date, to end: Date = .distantFuture) async throws -> [ReceivedUpdateRecord] {
+        try await writer.read { db in
+            try ReceivedUpdateRecord.filter(ReceivedUpdateRecord.Columns.receivedAt >= start && ReceivedUpdateRecord.Columns.receivedAt <= end)
+                .order(ReceivedUpdateRecord.Columns.receivedAt, Column("update_id")).fetchAll(db)
+        }
+    }
+
+    /// Deletes events and received updates older than `cutoff`, then the oldest of each beyond
+    /// `maximumRows`; returns how many rows were deleted.
+    @discardableResult
+    public func pruneJournal(olderThan cutoff: Date, keepingAtMost maximumRows: Int = EventJournal.maximumRows) async throws -> Int {
+        try await writer.write { db in
+            var deleted = try JournalEvent.filter(JournalEvent.Columns.at < cutoff).deleteAll(db)
+            deleted += try ReceivedUpdateRecord.filter(ReceivedUpdateRecord.Columns.receivedAt < cutoff).deleteAll(db)
+            try db.execute(sql: """
+                DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?)
+                """, arguments: [maximumRows])
+            deleted += db.changesCount
+            try db.execute(sql: """
+                DELETE FROM received_updates WHERE rowid IN (
+                  SELECT rowid FROM received_updates ORDER BY received_at DESC, update_id DESC LIMIT -1 OFFSET ?)
+                """, arguments: [maximumRows])
+            deleted += db.changesCount
+            return deleted
+        }
+    }
+
     // MARK: Pending actions
 
     /// The user's pending action and last action.

@@ -86,6 +86,25 @@ enum BotMigrations {
             try db.execute(sql: "DELETE FROM last_actions WHERE julianday(recorded_at) IS NULL")
             try db.execute(sql: "DELETE FROM pending_actions WHERE julianday(created_at) IS NULL OR julianday(expires_at) IS NULL")
         }
+        migrator.registerMigration("v5: event journal and received updates") { db in
+            // What happened and when (docs/Incidents.md): kept UPDATE_RETENTION and at most
+            // `EventJournal.maximumRows` rows, pruned by the cleanup job.
+            try db.create(table: "events") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("at", .datetime).notNull().indexed().check(sql: "julianday(at) IS NOT NULL")
+                t.column("kind", .text).notNull().check { length($0) > 0 }
+                t.column("severity", .text).notNull().check { ["info", "warning", "error"].contains($0) }
+                t.column("update_id", .integer)
+                t.column("fields", .jsonText).notNull().check(sql: "json_valid(fields) AND json_type(fields) = 'object'")
+            }
+            // Each update as it arrived, for incident bundles.
+            try db.create(table: "received_updates") { t in
+                t.primaryKey("update_id", .integer)
+                t.column("received_at", .datetime).notNull().indexed().check(sql: "julianday(received_at) IS NOT NULL")
+                t.column("source", .text).notNull().check { ["webhook", "polling"].contains($0) }
+                t.column("raw", .text).notNull()
+            }
+        }
         return migrator
     }
 }

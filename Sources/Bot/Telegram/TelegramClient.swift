@@ -212,7 +212,8 @@ public struct TelegramClient: Sendable {
             metrics.telegramRequest(method: method, duration: ContinuousClock.now - started)
             return (result, response.body)
         } catch let error as TelegramError {
-            metrics.telegramRequest(method: method, duration: ContinuousClock.now - started, errorCode: error.metricsCode)
+            metrics.telegramRequest(method: method, duration: ContinuousClock.now - started, errorCode: error.metricsCode,
+                                    retryAfter: error.retryAfter, detail: error.description)
             throw error
         }
     }

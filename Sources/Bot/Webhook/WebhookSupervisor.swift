@@ -84,6 +84,7 @@ public final class WebhookSupervisor: Service, Sendable {
         var consecutiveFallbacks = 0
         while true {
             try Task.checkCancellation()
+            var fallbackReason = ""
             do {
                 try await setup.register(with: telegram, using: &jitter) { attempt in self.report(attempt, of: setup) }
                 status.setWebhookSet(true)
@@ -93,15 +94,17 @@ public final class WebhookSupervisor: Service, Sendable {
                 let (reason, healthyChecks) = try await watchDeliveries(of: setup)
                 if healthyChecks > 0 { consecutiveFallbacks = 0 }
                 logger.warning("webhook deliveries failing: falling back to polling", metadata: ["reason": "\(reason)"])
+                fallbackReason = "webhook deliveries failing: \(reason)"
             } catch let error as TelegramError {
                 status.setLastTelegramError(error.description)
                 logger.error("webhook setup failed: falling back to polling", metadata: [
                     "attempts": "\(setup.attempts)", "error": "\(error)",
                 ])
+                fallbackReason = "webhook setup failed after \(setup.attempts) attempts: \(error)"
             }
             metrics.fellBackToPolling()
             try await removeWebhook()
-            enter(.polling, asFallback: true)
+            enter(.polling, asFallback: true, reason: fallbackReason)
             consecutiveFallbacks += 1
             let pollingTime = configuration.webhookRetry.ceiling(forAttempt: consecutiveFallbacks)
             logger.info("polling; the webhook is tried again later", metadata: ["mode": "polling", "retry_in": "\(pollingTime)"])
@@ -172,14 +175,14 @@ public final class WebhookSupervisor: Service, Sendable {
         }
     }
 
-    private func enter(_ mode: RuntimeMode, asFallback: Bool = false) {
+    private func enter(_ mode: RuntimeMode, asFallback: Bool = false, reason: String? = nil) {
         if status.enter(mode, asFallback: asFallback) {
-            metrics.modeChanged(to: mode)
+            metrics.modeChanged(to: mode, reason: reason)
         }
     }
 
     private func report(_ attempt: WebhookSetup.Attempt, of setup: WebhookSetup) {
-        metrics.webhookSetupAttempt(outcome: attempt.error == nil ? "success" : "failure")
+        metrics.webhookSetupAttempt(outcome: attempt.error == nil ? "success" : "failure", error: attempt.error.map { "\($0)" })
         guard let error = attempt.error else { return }
         var metadata: Logger.Metadata = ["attempt": "\(attempt.number)/\(setup.attempts)", "error": "\(error)"]
         if let delay = attempt.nextDelay { metadata["retry_in"] = "\(delay)" }

@@ -1,0 +1,85 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The bot's event journal: events and received updates, written to the store in batches by this
+/// service, off the path of the update that caused them.
+///
+/// `record` never waits: an entry joins a buffer (beyond `bufferLimit` the newest are dropped and
+/// counted) and rings a doorbell; `run()` takes everything that has gathered and writes it in one
+/// transaction. The journal is the group's second service, so it is shut down after the others
+/// and writes their last events, the stop included, before it returns. It is diagnostic, not a
+/// source of truth: entries buffered when the process is killed are lost; the updates they
+/// describe are not.
+public final class EventJournal: Service, Sendable {
+    /// Rows kept per table beyond which the cleanup job prunes the oldest, whatever their age.
+    public static let maximumRows = 100_000
+
+    private struct Buffer {
+        var events: [JournalEvent] = []
+        var updates: [ReceivedUpdateRecord] = []
+        var dropped = 0
+        var count: Int { events.count + updates.count }
+    }
+
+    private let database: BotDatabase
+    private let logger: Logger
+    private let bufferLimit: Int
+    private let buffer = Mutex(Buffer())
+    private let doorbell = Doorbell()
+
+    /// - Parameter bufferLimit: Entries held while the writer is busy. Defaults to 10,000.
+    public init(database: BotDatabase, logger: Logger, bufferLimit: Int = 10_000) {
+        self.database = database
+        self.logger = logger
+        self.bufferLimit = max(bufferLimit, 1)
+    }
+
+    /// Records `event`; returns at once.
+    public func record(_ event: JournalEvent) {
+        let accepted = buffer.withLock { buffer in
+            guard buffer.count < bufferLimit else { buffer.dropped += 1; return false }
+            buffer.events.append(event)
+            return true
+        }
+        if accepted { doorbell.ring() }
+    }
+
+    /// Records that `received` arrived at `now` from `source`; returns at once.
+    public func recordArrival(of received: ReceivedUpdate, from source: ReceivedUpdateRecord.Source, at now: Date = Date()) {
+        let record = ReceivedUpdateRecord(updateID: received.update.updateID, receivedAt: now, source: source,
+                                          raw: received.deadLetterJSON)
+        let accepted = buffer.withLock { buffer in
+            guard buffer.count < bufferLimit else { buffer.dropped += 1; return false }
+            buffer.updates.append(record)
+            return true
+        }
+        if accepted { doorbell.ring() }
+    }
+
+    /// Writes what gathers until graceful shutdown, then what is left, and returns.
+    public func run() async {
+        for await _ in doorbell.rings.cancelOnGracefulShutdown() {
+            await flush()
+        }
+        await flush()
+    }
+
+    /// Writes everything recorded so far in one transaction.
+    func flush() async {
+        let taken = buffer.withLock { buffer in
+            defer { buffer = Buffer() }
+            return buffer
+        }
+        if taken.dropped > 0 {
+            logger.warning("event journal: buffer full, entries dropped", metadata: ["dropped": "\(taken.dropped)"])
+        }
+        guard taken.count > 0 else { return }
+        do {
+            try await database.appendJournal(events: taken.events, updates: taken.updates)
+        } catch {
+            logger.warning("event journal: could not write entries", metadata: ["count": "\(taken.count)", "error": "\(error)"])
+        }
+    }
+}
