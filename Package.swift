@@ -73,7 +73,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "metro-bot",
-            dependencies: ["Bot"],
+            dependencies: ["Bot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -219,6 +219,7 @@ public struct BotServices: Sendable {
                     try await intake.handle([$0], acceptingNewPendingActions: !resourceMonitor.isShedding)
                 }
             }),
+            incident: IncidentEndpoint(database: database, environment: configuration.environment),
             metrics: metrics,
             health: { await health.report() })
         let server = configuration.server

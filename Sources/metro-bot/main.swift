@@ -1,10 +1,15 @@
+import ArgumentParser
 import Bot
 import Foundation
 import Logging
 
-// Reads the environment into a `BotConfiguration` and runs the bot; nothing else lives here.
+// Reads the environment into a `BotConfiguration` and runs the bot; `metro-bot incident …` is
+// `IncidentCommand`. Nothing else lives here.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "incident" {
+    await IncidentCommand.run(arguments: Array(arguments.dropFirst()))
+}
 if arguments.contains(where: { $0 == "--help" || $0 == "-h" }) {
     print(ConfigurationVariable.helpText)
     exit(0)

@@ -88,3 +88,69 @@ import Testing
         }
     }
 }
+
+@Suite struct IncidentBundleTests {
+    static let start = Date(timeIntervalSince1970: 1_800_000_000)
+    static let raw = #"{"update_id":7,"message":{"message_id":1,"date":1800000000,"chat":{"id":1001,"type":"private","first_name":"Ana","username":"ana"},"from":{"id":1001,"is_bot":false,"first_name":"Ana","last_name":"Pérez","username":"ana"},"location":{"latitude":40.41687,"longitude":-3.70379}}}"#
+
+    static func withJournal(_ body: (BotDatabase) async throws -> Void) async throws {
+        let database = try BotDatabase(writer: try DatabaseQueue())
+        defer { try? database.close() }
+        try await database.appendJournal(
+            events: [JournalEvent(.sheetsFailure, at: start.addingTimeInterval(10), severity: .warning, fields: ["operation": "append", "code": "503"])],
+            updates: [ReceivedUpdateRecord(updateID: 7, receivedAt: start.addingTimeInterval(5), source: .webhook, raw: raw)])
+        try await body(database)
+    }
+
+    @Test("a bundle holds the window's updates and events, the configuration without secrets, and its versions")
+    func plainExport() async throws {
+        try await Self.withJournal { database in
+            let environment = ["TELEGRAM_BOT_TOKEN": "123:secret-token-value", "ADMIN_TOKEN": "admin-secret-0123456789",
+                               "SHEET_NAME": "Attendance", "NOT_OURS": "x"]
+            let bundle = try await IncidentBundle.export(from: database, since: Self.start, until: Self.start.addingTimeInterval(60),
+                                                         environment: environment, now: Self.start.addingTimeInterval(120))
+            #expect(bundle.format == "metropolitan-incident" && bundle.formatVersion == 1)
+            #expect(bundle.updates.map(\.updateID) == [7])
+            #expect(bundle.updates.first?.update == Self.raw, "not anonymized: as it arrived")
+            #expect(bundle.events.map(\.kind) == [.sheetsFailure])
+            #expect(bundle.configuration.map(\.variable).sorted() == ["ADMIN_TOKEN", "SHEET_NAME", "TELEGRAM_BOT_TOKEN"])
+            let text = String(decoding: try IncidentBundle.encoder.encode(bundle), as: UTF8.self)
+            #expect(!text.contains("secret-token-value") && !text.contains("admin-secret"), "no secret in the bundle")
+            #expect(text.contains("(set, not shown)"))
+        }
+    }
+
+    @Test("--anonymize replaces ids and names consistently and keeps locations; --blur-locations rounds them")
+    func anonymizedExport() async throws {
+        try await Self.withJournal { database in
+            let bundle = try await IncidentBundle.export(from: database, since: Self.start, anonymize: true,
+                                                         now: Self.start.addingTimeInterval(120))
+            let update = try #require(bundle.updates.first?.update)
+            #expect(!update.contains("Ana") && !update.contains("ana") && !update.contains("Pérez") && !update.contains("1001"), "\(update)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(update.utf8)) as? [String: Any])
+            let message = try #require(json["message"] as? [String: Any])
+            let from = try #require(message["from"] as? [String: Any]), chat = try #require(message["chat"] as? [String: Any])
+            #expect(from["id"] as? Int == chat["id"] as? Int, "the same person, the same invented id")
+            #expect(from["first_name"] as? String == "Person 1")
+            #expect((message["location"] as? [String: Any])?["latitude"] as? Double == 40.41687)
+
+            let blurred = try await IncidentBundle.export(from: database, since: Self.start, blurLocations: true,
+                                                          now: Self.start.addingTimeInterval(120))
+            #expect(blurred.updates.first?.update.contains("40.42") == true)
+            #expect(blurred.updates.first?.update.contains("Ana") == true, "blurring alone keeps the names")
+        }
+    }
+
+    @Test("a window in the future, or one that ends before it starts, says so")
+    func badWindows() async throws {
+        try await Self.withJournal { database in
+            await #expect(throws: IncidentExportError.self) {
+                _ = try await IncidentBundle.export(from: database, since: Self.start.addingTimeInterval(3_600), now: Self.start)
+            }
+            await #expect(throws: IncidentExportError.self) {
+                _ = try await IncidentBundle.export(from: database, since: Self.start, until: Self.start.addingTimeInterval(-1),
+                                                    now: Self.start.addingTimeInterval(10))
+            }
+        }
+    }
+}

@@ -134,6 +134,9 @@ public struct BotConfiguration: Sendable {
     public var timing: Timing
     public var resources: Resources
     public var logs: Logs
+    /// The variables the configuration was read from (for incident bundles, which name the
+    /// secret ones without their values).
+    public var environment: [String: String]
 
     /// The values that must never appear in a log line or an error: the bot token, the webhook
     /// secret and the admin token (when set).
@@ -147,6 +150,7 @@ public struct BotConfiguration: Sendable {
     ///   `ConfigurationVariable.all`.
     public init(environment: [String: String]) throws(ConfigurationError) {
         let reader = EnvironmentReader(environment: environment)
+        self.environment = environment.filter { name, _ in ConfigurationVariable.all.contains { $0.name == name } }
 
         let token = try reader.required("TELEGRAM_BOT_TOKEN", secret: true, fix: "set it to the token BotFather gave you (digits:letters)")
         guard token.range(of: #"^[0-9]+:[A-Za-z0-9_-]+$"#, options: .regularExpression) != nil else {

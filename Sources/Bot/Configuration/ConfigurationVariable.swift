@@ -50,6 +50,7 @@ public struct ConfigurationVariable: Sendable, Equatable {
     public static let usage = """
         Usage: metro-bot            (configured entirely by environment variables)
                metro-bot --help     (every variable, with its default)
+               metro-bot incident export --since 2h --out bundle.json   (see metro-bot incident export --help)
         """
 
     /// The help text `metro-bot --help` prints: usage and one line per variable.

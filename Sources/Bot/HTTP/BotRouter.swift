@@ -13,6 +13,7 @@ public enum BotRouter {
     ///   - admin: answers `POST /shutdown`, and holds the token rules of every admin route.
     ///   - deadLetters: answers `/admin/dead-letters`; `nil` leaves those routes out (tests of the
     ///     other routes). Defaults to `nil`.
+    ///   - incident: answers `GET /admin/incident`; `nil` leaves it out. Defaults to `nil`.
     ///   - metrics: counts webhook deliveries by status; `/metrics` renders its registry in
     ///     Prometheus text, after recording the current outbox depth, pending actions and RSS
     ///     from a fresh health report.
@@ -22,6 +23,7 @@ public enum BotRouter {
         webhook: WebhookEndpoint,
         admin: AdminEndpoint,
         deadLetters: DeadLetterEndpoint? = nil,
+        incident: IncidentEndpoint? = nil,
         metrics: BotMetrics,
         health: @escaping @Sendable () async -> HealthReport
     ) -> Router<BasicRequestContext> {
@@ -59,6 +61,12 @@ public enum BotRouter {
             router.post("/admin/dead-letters/:update_id/retry") { request, context in
                 if let refusal = admin.refusal(of: request) { return refusal }
                 return try await deadLetters.retry(updateID: context.parameters.get("update_id") ?? "")
+            }
+        }
+        if let incident {
+            router.get("/admin/incident") { request, _ in
+                if let refusal = admin.refusal(of: request) { return refusal }
+                return try await incident.respond(to: request)
             }
         }
         router.get("/") { _, _ in
