@@ -61,7 +61,10 @@ final class ScenarioExecution {
     // MARK: Running
 
     /// Runs the steps, steady-state checks and expectations; stops the bot; returns the journal.
-    func run() async -> ScenarioJournal {
+    /// - Parameter inspect: Called after the expectations (or after the step that failed) while
+    ///   the bot and the fakes still run: how `chaos explore` settles the system and collects its
+    ///   evidence. Defaults to none.
+    func run(inspect: (@Sendable (ScenarioExecution) async -> Void)? = nil) async -> ScenarioJournal {
         var failure: String?
         var steadyState: [ExpectationJournal] = []
         var expectations: [ExpectationJournal] = []
@@ -91,6 +94,7 @@ final class ScenarioExecution {
         } catch {
             failure = "\(error)"
         }
+        if let inspect { await inspect(self) }
         if let bot, bot.isRunning { _ = await bot.stop(signal: .term, timeout: .seconds(5)) }
         await recordFaultsFired()
         return ScenarioJournal(

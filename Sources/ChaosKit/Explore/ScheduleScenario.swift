@@ -1,0 +1,114 @@
+/// Turns a ``Schedule`` into an ordinary ``Scenario``: the steps `chaos run` would run from a
+/// file, then the settling steps, then expectations that restate the invariants in the scenario
+/// language (so that the written file, replayed, fails the same way).
+public enum ScheduleScenario {
+    /// How long a settling wait may take before it fails.
+    static let settleTimeout: Duration = .seconds(20)
+    /// `SHUTDOWN_GRACE` in generated scenarios (the runner's shortened timing).
+    public static let shutdownGrace: Duration = .seconds(5)
+
+    /// The scenario of `schedule`.
+    public static func scenario(_ schedule: Schedule) -> Scenario {
+        let file = "\(schedule.name).yaml"
+        var line = 1
+        func at() -> SourceLocation {
+            line += 1
+            return SourceLocation(file: file, line: line, column: 5)
+        }
+        var steps: [ScenarioStep] = [ScenarioStep(action: .startBot(env: [:]), location: at())]
+        let updateEvents = ExpectedRows.updateEvents(schedule)
+        // The last update of each chat before a settling point is saved, to wait for it.
+        var lastOfChat: [Int64: Int] = [:]
+        var referenced: Set<Int> = []
+        var outage = false
+        var stepsOfEvent: [(event: Int, step: ScenarioStep)] = []
+        for (index, event) in schedule.events.enumerated() {
+            switch event {
+            case .send(let user, let payload, _):
+                stepsOfEvent.append((index, ScenarioStep(action: .send(SendStep(user: user, payload: payload)), location: at())))
+                lastOfChat[user] = index
+            case .raw(let json, _):
+                stepsOfEvent.append((index, ScenarioStep(action: .send(SendStep(user: nil, payload: .raw(json: json))), location: at())))
+            case .settleSends:
+                guard !outage else { continue }
+                for (_, last) in lastOfChat.sorted(by: { $0.key < $1.key }) {
+                    referenced.insert(last)
+                    stepsOfEvent.append((index, ScenarioStep(action: .waitUntil(.update(id: .saved("e\(last)"), state: "confirmed"), timeout: settleTimeout), location: at())))
+                }
+            case .fault(let rule):
+                stepsOfEvent.append((index, ScenarioStep(action: .fault(rule), location: at())))
+            case .clearFaults(let target):
+                stepsOfEvent.append((index, ScenarioStep(action: .clearFaults(target: target), location: at())))
+            case .webhookOutage(let down):
+                outage = down
+                stepsOfEvent.append((index, ScenarioStep(action: .webhookOutage(down: down), location: at())))
+            case .restart(let signal):
+                stepsOfEvent.append((index, ScenarioStep(action: .restartBot(signal: signal, timeout: .seconds(15), env: [:]), location: at())))
+            case .kill:
+                stepsOfEvent.append((index, ScenarioStep(action: .restartBot(signal: .kill, timeout: .seconds(15), env: [:]), location: at())))
+            case .secondSignal:
+                stepsOfEvent.append((index, ScenarioStep(action: .signal(.term), location: at())))
+                stepsOfEvent.append((index, ScenarioStep(action: .sleep(.milliseconds(300)), location: at())))
+                stepsOfEvent.append((index, ScenarioStep(action: .restartBot(signal: .term, timeout: .seconds(15), env: [:]), location: at())))
+            case .memoryLimit(let bytes):
+                stepsOfEvent.append((index, ScenarioStep(action: .memoryLimit(bytes: bytes), location: at())))
+                stepsOfEvent.append((index, ScenarioStep(action: .restartBot(signal: .term, timeout: .seconds(15), env: [:]), location: at())))
+            case .pause(let duration):
+                stepsOfEvent.append((index, ScenarioStep(action: .sleep(duration), location: at())))
+            }
+        }
+        // Settle: faults cleared, deliveries healed, the last update of every chat confirmed, the outbox empty.
+        var lastOfAnyChat: [Int64: Int] = lastOfChat
+        if let lastRaw = schedule.events.indices.last(where: { if case .raw = schedule.events[$0] { true } else { false } }) {
+            lastOfAnyChat[Schedule.adversaryChat] = lastRaw
+        }
+        referenced.formUnion(lastOfAnyChat.values)
+        for (event, step) in stepsOfEvent {
+            var step = step
+            if case .send = step.action, referenced.contains(event) { step.saveAs = "e\(event)" }
+            steps.append(step)
+        }
+        if schedule.events.contains(where: { if case .fault = $0 { true } else { false } }) {
+            steps.append(ScenarioStep(action: .clearFaults(target: nil), location: at()))
+        }
+        if outage {
+            steps.append(ScenarioStep(action: .webhookOutage(down: false), location: at()))
+        }
+        for (_, last) in lastOfAnyChat.sorted(by: { $0.key < $1.key }) {
+            steps.append(ScenarioStep(action: .waitUntil(.update(id: .saved("e\(last)"), state: "confirmed"), timeout: settleTimeout), location: at()))
+        }
+        steps.append(ScenarioStep(action: .waitUntil(.health([FieldCheck(path: "outbox.queued", matcher: .equals("0"))]), timeout: settleTimeout), location: at()))
+
+        let memoryLimited = schedule.events.contains { if case .memoryLimit = $0 { true } else { false } }
+        let rows = ExpectedRows.rows(schedule, busyUsers: memoryLimited ? Set(schedule.users.map(\.id)) : [])
+        let required = rows.filter { !$0.optional }.count
+        let poisoned = schedule.events.contains { if case .raw(_, true) = $0 { true } else { false } }
+        var expectations: [ExpectationKind] = [
+            .bot(BotExpectation(running: true)),
+            .updates(allConfirmed: true),
+            .sheetRows(SheetRowsExpectation(count: required == rows.count ? CountCheck(exactly: required) : CountCheck(atLeast: required, atMost: rows.count),
+                                            noDuplicates: "update_id")),
+        ]
+        for user in schedule.users {
+            let own = rows.filter { $0.user == user.id && !$0.optional }
+            guard !own.isEmpty else { continue }
+            expectations.append(.sheetRows(SheetRowsExpectation(values: own.map { ["user_id": String(user.id), "action": $0.action] })))
+            for action in Set(own.map(\.action)).sorted() {
+                expectations.append(.sent(SentExpectation(chat: user.id, contains: action == "check_in" ? "Checked in" : "Checked out")))
+            }
+        }
+        expectations += [
+            .health([
+                FieldCheck(path: "status", matcher: poisoned ? .oneOf(["ok", "degraded"]) : .equals("ok")),
+                FieldCheck(path: "outbox.queued", matcher: .equals("0")),
+                FieldCheck(path: "memory.percent", matcher: .atMost(Double(InvariantChecks.memoryWarnPercent))),
+            ]),
+            .log(LogExpectation(noSecrets: true)),
+        ]
+        let description = "Explore schedule \(schedule.index) of seed \(schedule.seed) (\(schedule.mode.rawValue)): \(schedule.users.count) user(s), \(schedule.events.count) event(s); every invariant of docs/Explore.md holds"
+        return Scenario(
+            name: schedule.name, description: description, tags: ["explore", schedule.mode.rawValue], timeout: .seconds(180),
+            bot: BotSettings(mode: schedule.mode), users: schedule.users, sites: ScenarioSite.defaults, steps: steps,
+            expectations: expectations.map { Expectation(kind: $0, location: at()) }, location: SourceLocation(file: file, line: 1, column: 1))
+    }
+}
