@@ -18,13 +18,13 @@ extension ScenarioExecution {
         let settled = ContinuousClock.now + .seconds(20)
         while true {
             bot?.sampleRSS()
-            for id in injectedUpdates where states[id] != "confirmed" {
+            for id in injectedUpdates where states[id] != "confirmed" && states[id] != "dropped" {
                 states[id] = (try? await telegram.updateState(id))?.state ?? "unknown"
             }
             deadLetters = await fetchDeadLetters()
             health = try? await botClient.send("GET", "/health").text
             let outboxEmpty = health.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }.flatMap { JSONFields.value($0, path: "outbox.queued") } == "0"
-            let allSettled = injectedUpdates.allSatisfy { states[$0] == "confirmed" || deadLetters[$0] != nil }
+            let allSettled = injectedUpdates.allSatisfy { states[$0] == "confirmed" || states[$0] == "dropped" || deadLetters[$0] != nil }
             if (allSettled && outboxEmpty) || ContinuousClock.now >= settled { break }
             try? await Task.sleep(for: .milliseconds(100))
             if Task.isCancelled { break }

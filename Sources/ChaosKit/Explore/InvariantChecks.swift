@@ -103,9 +103,11 @@ public enum InvariantChecks {
     }
 
     /// ``Invariant/updateLeft``: every update the schedule sent is confirmed by the bot (it
-    /// processed or rejected it with 200) or listed as a dead letter.
+    /// processed it, or rejected it with a 200), listed as a dead letter, or `dropped` by Telegram
+    /// itself (a kind the bot's `allowed_updates` does not ask for is never delivered).
     public static func updatesLeft(_ evidence: ExploreEvidence) -> [Violation] {
-        let left = evidence.updateIDs.filter { evidence.updateStates[$0] != "confirmed" && evidence.deadLetters[$0] == nil }
+        let settled: Set<String> = ["confirmed", "dropped"]
+        let left = evidence.updateIDs.filter { !settled.contains(evidence.updateStates[$0] ?? "unknown") && evidence.deadLetters[$0] == nil }
         guard !left.isEmpty else { return [] }
         let states = left.prefix(8).map { "update \($0): \(evidence.updateStates[$0] ?? "unknown")" }
         return [Violation(invariant: .updateLeft, message: "\(left.count) of \(evidence.updateIDs.count) update(s) neither confirmed nor dead-lettered (\(states.joined(separator: ", ")))",
@@ -160,7 +162,14 @@ public enum InvariantChecks {
         }
         let unplanted = deadLetters.subtracting(planted).sorted()
         return [Violation(invariant: .health, message: "/health is \(status) at the end" + (unplanted.isEmpty ? "" : "; dead letters the schedule did not plant: \(unplanted.map(String.init).joined(separator: ", "))"),
-                          updateIDs: unplanted, evidence: ["/health: " + String(json.prefix(600))])]
+                          updateIDs: unplanted, evidence: [healthSummary(evidence), "/health: " + String(json.prefix(600))])]
+    }
+
+    /// The `/health` fields that say why it is not ok.
+    static func healthSummary(_ evidence: ExploreEvidence) -> String {
+        let fields = ["status", "mode", "telegram.webhook_set", "telegram.last_error", "sheets.status", "sheets.circuit",
+                      "outbox.queued", "outbox.oldest_age_s", "pending_actions", "dead_letters.count", "dead_letters.last_reason"]
+        return "/health fields: " + fields.map { "\($0)=\(evidence.healthField($0) ?? "absent")" }.joined(separator: ", ")
     }
 
     /// ``Invariant/secretInLog``: no log line contains the bot token, the webhook secret, the
