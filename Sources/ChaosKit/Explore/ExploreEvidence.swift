@@ -101,19 +101,28 @@ public struct ExploreEvidence: Sendable {
         secrets.filter { !$0.isEmpty }.reduce(text) { $0.replacingOccurrences(of: $1, with: "<redacted>") }
     }
 
-    /// Excerpts about `ids`: the bot's log lines and both fakes' journal lines that name them,
-    /// then the last Sheets calls.
-    func excerpts(_ ids: [Int64]) -> [String] {
-        func names(_ line: String) -> Bool {
-            ids.contains { id in
-                line.contains("update_id=\(id)") || line.contains("\"update_id\":\(id)") || line.contains("update \(id)")
-                    || line.contains("\"update_id\": \(id)") || line.range(of: "\\b\(id)\\b", options: .regularExpression) != nil && line.contains("update")
-            }
-        }
-        var lines = logLines.filter(names).suffix(8).map { "bot log: " + redact($0) }
-        lines += telegramJournal.filter(names).suffix(6).map { "telegram: " + redact($0) }
+    /// Excerpts about `ids` (and the `chats` they came from): the bot's log lines that name the
+    /// updates, their states at the fake Telegram, its journal lines for those chats (replies), and
+    /// the last Sheets calls. Log lines appear once although stdout and `LOG_DIR` both hold them.
+    func excerpts(_ ids: [Int64], chats: [Int64] = []) -> [String] {
+        let idTerms = ids.flatMap { ["update_id=\($0)", "\"update_id\":\($0)", "update \($0)"] }
+        let chatTerms = chats.flatMap { ["\"chat_id\":\($0)", "\"chat_id\":\"\($0)\""] }
+        var seen: Set<String> = []
+        let log = logLines.filter { line in idTerms.contains { line.contains($0) } && seen.insert(line).inserted }
+        var lines = log.suffix(8).map { "bot log: " + redact($0) }
+        lines += ids.prefix(6).map { "telegram: update \($0) is \(updateStates[$0] ?? "unknown")" + (deadLetters[$0].map { ", dead letter: \($0)" } ?? "") }
+        lines += telegramJournal.filter { line in (idTerms + chatTerms).contains { line.contains($0) } }.suffix(6).map { "telegram: " + redact($0) }
         lines += sheetsJournal.suffix(4).map { "sheets: " + redact($0) }
         return lines
+    }
+
+    /// The bot's last warning, error and critical log lines (once each).
+    func problemLines(_ count: Int) -> [String] {
+        var seen: Set<String> = []
+        let problems = logLines.filter { line in
+            [" warning ", " error ", " critical "].contains { line.contains($0) } && seen.insert(line).inserted
+        }
+        return problems.suffix(count).map { "bot log: " + redact($0) }
     }
 
     /// A `/health` field by dotted path, as text.

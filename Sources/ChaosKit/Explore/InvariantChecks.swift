@@ -35,7 +35,7 @@ public enum InvariantChecks {
         let ids = lost.compactMap { evidence.updateID(at: $0.update) }
         let who = lost.map { "\($0.action) of user \($0.user)" }.joined(separator: ", ")
         return [Violation(invariant: .lostRow, message: "\(lost.count) acknowledged location(s) that completed a flow have no row (\(who)); the sheet has \(evidence.rows.count) row(s)",
-                          updateIDs: ids, evidence: evidence.excerpts(ids) + evidence.rows.suffix(5).map { "row: " + $0.joined(separator: " | ") })]
+                          updateIDs: ids, evidence: evidence.excerpts(ids, chats: Array(Set(lost.map(\.user))).sorted()) + evidence.rows.suffix(5).map { "row: " + $0.joined(separator: " | ") })]
     }
 
     /// ``Invariant/extraRow``: no update id has two rows; every row belongs to a flow the
@@ -111,7 +111,7 @@ public enum InvariantChecks {
         guard !left.isEmpty else { return [] }
         let states = left.prefix(8).map { "update \($0): \(evidence.updateStates[$0] ?? "unknown")" }
         return [Violation(invariant: .updateLeft, message: "\(left.count) of \(evidence.updateIDs.count) update(s) neither confirmed nor dead-lettered (\(states.joined(separator: ", ")))",
-                          updateIDs: left, evidence: evidence.excerpts(left))]
+                          updateIDs: left, evidence: evidence.excerpts(left) + evidence.problemLines(6))]
     }
 
     /// ``Invariant/sigtermExit``: a run stopped by one SIGTERM or SIGINT exited 0 within
