@@ -11,11 +11,14 @@ extension ScenarioExecution {
         if schedule.mode == .webhook { try? await telegram.setWebhookOutage(false) }
         if bot?.isRunning != true { _ = try? startBot(env: botOverrides, keepOverrides: true) }
 
-        // Every update confirmed or dead-lettered and the outbox empty, or 20 s passed.
+        // Every update confirmed or dead-lettered and the outbox empty, or 20 s passed — 3 s when
+        // the scenario reached its own settling steps, which have waited already.
+        let settlingStart = (scenario.steps.lastIndex { !ScheduleScenario.settles($0) } ?? 0) + 1
+        let reachedSettling = steps.count > settlingStart
         var states: [Int64: String] = [:]
         var deadLetters: [Int64: String] = [:]
         var health: String?
-        let settled = ContinuousClock.now + .seconds(20)
+        let settled = ContinuousClock.now + .seconds(reachedSettling ? 3 : 20)
         while true {
             bot?.sampleRSS()
             for id in injectedUpdates where states[id] != "confirmed" && states[id] != "dropped" {

@@ -19,6 +19,7 @@ public struct ExploreEvidence: Sendable {
             self.exitedAt = exitedAt
         }
 
+        /// Same signals at the same times, same exit.
         public static func == (lhs: BotRun, rhs: BotRun) -> Bool {
             lhs.signals.map(\.name) == rhs.signals.map(\.name) && lhs.signals.map(\.at) == rhs.signals.map(\.at)
                 && lhs.exitCode == rhs.exitCode && lhs.exitedAt == rhs.exitedAt

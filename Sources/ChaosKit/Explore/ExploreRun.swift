@@ -151,11 +151,14 @@ public enum ExploreRun {
                 return outcome.violations.contains { $0.invariant == invariant }
             }
             let path = URL(fileURLWithPath: directory).appendingPathComponent("\(failure.schedule.name).yaml").path
+            // Timing decides some failures: say whether the result fails again on a fresh run.
+            let again = Task.isCancelled ? nil : await run(shrunk.schedule, runner: runner).violations.contains { $0.invariant == invariant }
             do {
                 try write(shrunk.schedule, invariant: invariant, to: path)
                 let after = ScheduleScenario.scenario(shrunk.schedule).steps.count
-                output(String(format: "  shrunk from %d to %d steps in %d run(s), %.0fs%@; written to %@", before, after, shrunk.runs,
-                              (ContinuousClock.now - shrinkStart).seconds, shrunk.exhausted ? " (time budget spent)" : "", path))
+                let confirmation = again.map { $0 ? "; fails again on a fresh run" : "; passed on a fresh run (timing-dependent: replay it a few times)" } ?? ""
+                output(String(format: "  shrunk from %d to %d steps in %d run(s), %.0fs%@%@; written to %@", before, after, shrunk.runs,
+                              (ContinuousClock.now - shrinkStart).seconds, shrunk.exhausted ? " (time budget spent)" : "", confirmation, path))
                 output("  replay: chaos run \(path) --seed \(seed)\(options.bot.map { " --bot \($0)" } ?? "")")
             } catch {
                 errors("cannot write \(path): \(error)")

@@ -29,7 +29,7 @@ public enum Invariant: String, Sendable, CaseIterable, Codable {
         case .unconfirmedRow: "every row was confirmed to its user"
         case .updateLeft: "every update ends processed, dead-lettered or rejected"
         case .sigtermExit: "every SIGTERM exits 0 within the grace"
-        case .health: "/health is ok at the end"
+        case .health: "/health is ok at the end and the bot never exited on its own"
         case .secretInLog: "no secret appears in any log"
         case .memory: "memory is back under the limit"
         }

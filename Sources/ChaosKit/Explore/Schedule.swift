@@ -58,9 +58,6 @@ public enum ScheduleEvent: Sendable, Equatable {
     /// A fixed pause.
     case pause(Duration)
 
-    /// Whether the event is a user's update.
-    public var isSend: Bool { if case .send = self { true } else { false } }
-
     /// Whether the event stops the bot process.
     public var isProcessEvent: Bool {
         switch self {

@@ -2,10 +2,22 @@
 /// file, then the settling steps, then expectations that restate the invariants in the scenario
 /// language (so that the written file, replayed, fails the same way).
 public enum ScheduleScenario {
-    /// How long a settling wait may take before it fails.
-    static let settleTimeout: Duration = .seconds(20)
+    /// How long a wait for an update's confirmation may take before it fails: a webhook
+    /// redelivery comes within 2 s, a restarted bot polls at once.
+    static let settleTimeout: Duration = .seconds(10)
+    /// How long the wait for an empty outbox may take: Sheets' backoff and circuit breaker
+    /// after the faults are cleared.
+    static let outboxTimeout: Duration = .seconds(20)
     /// `SHUTDOWN_GRACE` in generated scenarios (the runner's shortened timing).
     public static let shutdownGrace: Duration = .seconds(5)
+
+    /// Whether `step` belongs to the settling block that ends every generated scenario.
+    static func settles(_ step: ScenarioStep) -> Bool {
+        switch step.action {
+        case .waitUntil, .clearFaults, .webhookOutage(down: false): true
+        default: false
+        }
+    }
 
     /// The scenario of `schedule`.
     public static func scenario(_ schedule: Schedule) -> Scenario {
@@ -33,8 +45,10 @@ public enum ScheduleScenario {
             case .send(let user, let payload, _):
                 stepsOfEvent.append((index, ScenarioStep(action: .send(SendStep(user: user, payload: payload)), location: at())))
                 lastOfChat[user] = index
-            case .raw(let json, _):
+            case .raw(let json, let poison):
                 stepsOfEvent.append((index, ScenarioStep(action: .send(SendStep(user: nil, payload: .raw(json: json))), location: at())))
+                // A poison update must end confirmed too: answered 200 and dead-lettered.
+                if poison { referenced.insert(index) }
             case .settleSends:
                 guard !outage else { continue }
                 for (_, last) in lastOfChat.sorted(by: { $0.key < $1.key }) {
@@ -82,7 +96,7 @@ public enum ScheduleScenario {
         for (_, last) in lastOfAnyChat.sorted(by: { $0.key < $1.key }) {
             steps.append(ScenarioStep(action: .waitUntil(.update(id: .saved("e\(last)"), state: "confirmed"), timeout: settleTimeout), location: at()))
         }
-        steps.append(ScenarioStep(action: .waitUntil(.health([FieldCheck(path: "outbox.queued", matcher: .equals("0"))]), timeout: settleTimeout), location: at()))
+        steps.append(ScenarioStep(action: .waitUntil(.health([FieldCheck(path: "outbox.queued", matcher: .equals("0"))]), timeout: outboxTimeout), location: at()))
 
         let memoryLimited = schedule.events.contains { if case .memoryLimit = $0 { true } else { false } }
         let rows = ExpectedRows.rows(schedule, busyUsers: memoryLimited ? Set(schedule.users.map(\.id)) : [])
@@ -103,6 +117,9 @@ public enum ScheduleScenario {
             for action in Set(own.map(\.action)).sorted() {
                 expectations.append(.sent(SentExpectation(chat: user.id, contains: action == "check_in" ? "Checked in" : "Checked out")))
             }
+        }
+        for (index, event) in schedule.events.enumerated() {
+            if case .raw(_, true) = event { expectations.append(.update(id: .saved("e\(index)"), state: "confirmed")) }
         }
         expectations += [
             .health([
