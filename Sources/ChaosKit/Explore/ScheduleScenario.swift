@@ -77,9 +77,9 @@ public enum ScheduleScenario {
                 stepsOfEvent.append((index, ScenarioStep(action: .sleep(duration), location: at())))
             }
         }
-        // Settle: faults cleared, deliveries healed, the last update of every user confirmed, the
-        // outbox empty. Raw updates are not waited for: Telegram drops a kind the bot does not ask
-        // for (state `dropped`), and a poison update is confirmed only by a bot with dead letters.
+        // Settle: faults cleared, deliveries healed, the last update of every user and every poison
+        // update confirmed (a bot with dead letters answers it 200), the outbox empty. Other raw
+        // updates are not waited for: Telegram drops a kind the bot does not ask for (`dropped`).
         let lastOfAnyChat = lastOfChat
         referenced.formUnion(lastOfAnyChat.values)
         for (event, step) in stepsOfEvent {
@@ -93,7 +93,8 @@ public enum ScheduleScenario {
         if outage {
             steps.append(ScenarioStep(action: .webhookOutage(down: false), location: at()))
         }
-        for (_, last) in lastOfAnyChat.sorted(by: { $0.key < $1.key }) {
+        let poisoned = schedule.events.indices.filter { if case .raw(_, true) = schedule.events[$0] { true } else { false } }
+        for last in lastOfAnyChat.sorted(by: { $0.key < $1.key }).map(\.value) + poisoned {
             steps.append(ScenarioStep(action: .waitUntil(.update(id: .saved("e\(last)"), state: "confirmed"), timeout: settleTimeout), location: at()))
         }
         steps.append(ScenarioStep(action: .waitUntil(.health([FieldCheck(path: "outbox.queued", matcher: .equals("0"))]), timeout: outboxTimeout), location: at()))
@@ -101,7 +102,7 @@ public enum ScheduleScenario {
         let memoryLimited = schedule.events.contains { if case .memoryLimit = $0 { true } else { false } }
         let rows = ExpectedRows.rows(schedule, busyUsers: memoryLimited ? Set(schedule.users.map(\.id)) : [])
         let required = rows.filter { !$0.optional }.count
-        let poisoned = schedule.events.contains { if case .raw(_, true) = $0 { true } else { false } }
+        let plantsPoison = !poisoned.isEmpty
         let hasRaw = schedule.events.contains { if case .raw = $0 { true } else { false } }
         var expectations: [ExpectationKind] = [.bot(BotExpectation(running: true))]
         // With raw updates some end `dropped` (see above); the users' last updates were awaited.
@@ -123,7 +124,7 @@ public enum ScheduleScenario {
         }
         expectations += [
             .health([
-                FieldCheck(path: "status", matcher: poisoned ? .oneOf(["ok", "degraded"]) : .equals("ok")),
+                FieldCheck(path: "status", matcher: plantsPoison ? .oneOf(["ok", "degraded"]) : .equals("ok")),
                 FieldCheck(path: "outbox.queued", matcher: .equals("0")),
                 FieldCheck(path: "memory.percent", matcher: .atMost(Double(InvariantChecks.memoryWarnPercent))),
             ]),
