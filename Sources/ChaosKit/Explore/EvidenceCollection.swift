@@ -11,14 +11,16 @@ extension ScenarioExecution {
         if schedule.mode == .webhook { try? await telegram.setWebhookOutage(false) }
         if bot?.isRunning != true { _ = try? startBot(env: botOverrides, keepOverrides: true) }
 
-        // Every update confirmed or dead-lettered and the outbox empty, or 20 s passed — 3 s when
-        // the scenario reached its own settling steps, which have waited already.
+        // Every update confirmed or dead-lettered, the outbox empty and /health ok (or degraded, when
+        // the schedule planted poison), or 20 s passed — 10 s when the scenario reached its own
+        // settling steps, which have waited already.
         let settlingStart = (scenario.steps.lastIndex { !ScheduleScenario.settles($0) } ?? 0) + 1
         let reachedSettling = steps.count > settlingStart
         var states: [Int64: String] = [:]
         var deadLetters: [Int64: String] = [:]
         var health: String?
-        let settled = ContinuousClock.now + .seconds(reachedSettling ? 3 : 20)
+        let settled = ContinuousClock.now + .seconds(reachedSettling ? 10 : 20)
+        let plantsPoison = schedule.events.contains { if case .raw(_, true) = $0 { true } else { false } }
         while true {
             bot?.sampleRSS()
             for id in injectedUpdates where states[id] != "confirmed" && states[id] != "dropped" {
@@ -26,9 +28,12 @@ extension ScenarioExecution {
             }
             deadLetters = await fetchDeadLetters()
             health = try? await botClient.send("GET", "/health").text
-            let outboxEmpty = health.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }.flatMap { JSONFields.value($0, path: "outbox.queued") } == "0"
+            let json = health.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }
+            let outboxEmpty = JSONFields.value(json, path: "outbox.queued") == "0"
+            let status = JSONFields.value(json, path: "status")
+            let healthy = status == "ok" || (plantsPoison && status == "degraded")
             let allSettled = injectedUpdates.allSatisfy { states[$0] == "confirmed" || states[$0] == "dropped" || deadLetters[$0] != nil }
-            if (allSettled && outboxEmpty) || ContinuousClock.now >= settled { break }
+            if (allSettled && outboxEmpty && healthy) || ContinuousClock.now >= settled { break }
             try? await Task.sleep(for: .milliseconds(100))
             if Task.isCancelled { break }
         }
@@ -52,9 +57,16 @@ extension ScenarioExecution {
         let grace = (scenario.bot.env["SHUTDOWN_GRACE"] ?? botOverrides["SHUTDOWN_GRACE"]).flatMap(DurationText.parse) ?? ScheduleScenario.shutdownGrace
         return ExploreEvidence(
             schedule: schedule, updateIDs: injectedUpdates, updateStates: states, deadLetters: deadLetters, rows: rows, chats: chats,
-            healthJSON: health, shutdownGrace: grace, botRuns: runs, logLines: workspace.logLines(), secrets: secrets.all,
+            healthJSON: health, shutdownGrace: grace, botRuns: runs, webhookPosts: webhookPostStatuses(), logLines: workspace.logLines(), secrets: secrets.all,
             telegramJournal: ((try? await telegram.calls()) ?? []).map { redactedLine($0) },
             sheetsJournal: ((try? await sheets.calls()) ?? []).map { redactedLine($0) })
+    }
+
+    /// The status of each `http` step's answer, from its journal line (`… → 200`).
+    func webhookPostStatuses() -> [Int] {
+        steps.filter { $0.keyword == "http" }.compactMap { step in
+            step.detail.components(separatedBy: "→ ").last.flatMap { Int($0.prefix { $0.isNumber }) }
+        }
     }
 
     private func redactedLine(_ call: JournaledCall) -> String {

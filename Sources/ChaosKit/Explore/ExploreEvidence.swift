@@ -45,6 +45,8 @@ public struct ExploreEvidence: Sendable {
     public var shutdownGrace: Duration
     /// Every start of the bot.
     public var botRuns: [BotRun]
+    /// The statuses the bot answered to updates posted straight to its webhook, in order.
+    public var webhookPosts: [Int]
     /// The bot's log lines (raw: the secrets check needs them as written).
     public var logLines: [String]
     /// The secrets the bot was given.
@@ -57,7 +59,7 @@ public struct ExploreEvidence: Sendable {
     /// Creates evidence.
     public init(schedule: Schedule, updateIDs: [Int64], updateStates: [Int64: String] = [:], deadLetters: [Int64: String] = [:],
                 rows: [[String]] = [], chats: [Int64: [String]] = [:], healthJSON: String? = nil, shutdownGrace: Duration = ScheduleScenario.shutdownGrace,
-                botRuns: [BotRun] = [], logLines: [String] = [], secrets: [String] = [], telegramJournal: [String] = [], sheetsJournal: [String] = []) {
+                botRuns: [BotRun] = [], webhookPosts: [Int] = [], logLines: [String] = [], secrets: [String] = [], telegramJournal: [String] = [], sheetsJournal: [String] = []) {
         self.schedule = schedule
         self.updateIDs = updateIDs
         self.updateStates = updateStates
@@ -67,6 +69,7 @@ public struct ExploreEvidence: Sendable {
         self.healthJSON = healthJSON
         self.shutdownGrace = shutdownGrace
         self.botRuns = botRuns
+        self.webhookPosts = webhookPosts
         self.logLines = logLines
         self.secrets = secrets
         self.telegramJournal = telegramJournal

@@ -108,10 +108,18 @@ public enum InvariantChecks {
     public static func updatesLeft(_ evidence: ExploreEvidence) -> [Violation] {
         let settled: Set<String> = ["confirmed", "dropped"]
         let left = evidence.updateIDs.filter { !settled.contains(evidence.updateStates[$0] ?? "unknown") && evidence.deadLetters[$0] == nil }
-        guard !left.isEmpty else { return [] }
+        // An update posted straight to the webhook is rejected with a 4xx or taken with a 200; a
+        // 5xx asks Telegram to send it again, for ever.
+        let refused = evidence.webhookPosts.enumerated().filter { $0.element >= 500 }
+        var violations = refused.map { number, status in
+            Violation(invariant: .updateLeft, message: "the bot answered \(status) to unknown-kind update \(number + 1) posted to its webhook",
+                      updateIDs: [Int64(number + 1)], evidence: evidence.problemLines(6))
+        }
+        guard !left.isEmpty else { return violations }
         let states = left.prefix(8).map { "update \($0): \(evidence.updateStates[$0] ?? "unknown")" }
-        return [Violation(invariant: .updateLeft, message: "\(left.count) of \(evidence.updateIDs.count) update(s) neither confirmed nor dead-lettered (\(states.joined(separator: ", ")))",
-                          updateIDs: left, evidence: evidence.excerpts(left) + evidence.problemLines(6))]
+        violations.append(Violation(invariant: .updateLeft, message: "\(left.count) of \(evidence.updateIDs.count) update(s) neither confirmed nor dead-lettered (\(states.joined(separator: ", ")))",
+                                    updateIDs: left, evidence: evidence.excerpts(left) + evidence.problemLines(6)))
+        return violations
     }
 
     /// ``Invariant/sigtermExit``: a run stopped by one SIGTERM or SIGINT exited 0 within

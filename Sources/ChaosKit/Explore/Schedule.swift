@@ -38,6 +38,10 @@ public enum ScheduleEvent: Sendable, Equatable {
     /// An adversarial or unknown-kind update, sent as a raw update in the adversary chat;
     /// `poison` marks one the bot can never process (it must answer 200 and dead-letter it).
     case raw(json: String, poison: Bool)
+    /// An update of a kind the bot does not subscribe to, posted straight to its webhook with a
+    /// valid secret (webhook mode), since Telegram itself would drop it; the scenario gives it an
+    /// `update_id` below the fake's range.
+    case webhookPost(json: String)
     /// Waits until the last update sent by every user so far is confirmed, so that what follows
     /// (typically a restart) happens after the bot took them.
     case settleSends

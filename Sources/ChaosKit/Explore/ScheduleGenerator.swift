@@ -108,7 +108,7 @@ public struct ScheduleGenerator: Sendable {
             disturbances.append(Int.random(in: 0..<10, using: &random) < 7 ? [.settleSends, event] : [event])
         }
         for _ in 0..<Int.random(in: shape.rawUpdates, using: &random) {
-            disturbances.append([Self.raw(poisonAllowed: shape.poison, random: &random)])
+            disturbances.append([Self.raw(poisonAllowed: shape.poison, mode: mode, random: &random)])
         }
         if disturbances.contains(where: { $0.contains { if case .fault = $0 { true } else { false } } }), Bool.random(using: &random) {
             disturbances.append([.clearFaults(nil)])
@@ -184,7 +184,8 @@ public struct ScheduleGenerator: Sendable {
 
     /// An unknown update kind, a huge id, or (when allowed) a poison update: a callback query with
     /// an empty id, a message dated in the year 10000.
-    static func raw(poisonAllowed: Bool, random: inout SeededRandom) -> ScheduleEvent {
+    /// In webhook mode the unknown kinds are posted straight to the bot (Telegram would drop them).
+    static func raw(poisonAllowed: Bool, mode: BotSettings.Mode, random: inout SeededRandom) -> ScheduleEvent {
         let chat = Schedule.adversaryChat
         let from = #"{"id": \#(chat), "is_bot": false, "first_name": "Eve"}"#
         var harmless = [
@@ -202,6 +203,8 @@ public struct ScheduleGenerator: Sendable {
         if poisonAllowed, Bool.random(using: &random) {
             return .raw(json: poison[Int.random(in: 0..<poison.count, using: &random)], poison: true)
         }
-        return .raw(json: harmless[Int.random(in: 0..<harmless.count, using: &random)], poison: false)
+        let pick = Int.random(in: 0..<harmless.count, using: &random)
+        if mode == .webhook, pick < 2 { return .webhookPost(json: harmless[pick]) }
+        return .raw(json: harmless[pick], poison: false)
     }
 }

@@ -33,6 +33,7 @@ public enum ScheduleScenario {
         var lastOfChat: [Int64: Int] = [:]
         var referenced: Set<Int> = []
         var outage = false
+        var posts = 0
         var stepsOfEvent: [(event: Int, step: ScenarioStep)] = []
         for (index, event) in schedule.events.enumerated() {
             // Signal a bot that answers /health: one still starting has not trapped SIGTERM yet and
@@ -49,6 +50,12 @@ public enum ScheduleScenario {
                 stepsOfEvent.append((index, ScenarioStep(action: .send(SendStep(user: nil, payload: .raw(json: json))), location: at())))
                 // A poison update must end confirmed too: answered 200 and dead-lettered.
                 if poison { referenced.insert(index) }
+            case .webhookPost(let json):
+                posts += 1
+                let body = "{\"update_id\": \(posts), " + json.dropFirst()
+                // Straight to the bot, which may be starting after a restart: wait until it answers.
+                stepsOfEvent.append((index, ScenarioStep(action: .waitUntil(.botListening, timeout: .seconds(15)), location: at())))
+                stepsOfEvent.append((index, ScenarioStep(action: .http(HTTPStep(path: "/telegram/webhook", body: body)), location: at())))
             case .settleSends:
                 guard !outage else { continue }
                 for (_, last) in lastOfChat.sorted(by: { $0.key < $1.key }) {
@@ -97,12 +104,15 @@ public enum ScheduleScenario {
         for last in lastOfAnyChat.sorted(by: { $0.key < $1.key }).map(\.value) + poisoned {
             steps.append(ScenarioStep(action: .waitUntil(.update(id: .saved("e\(last)"), state: "confirmed"), timeout: settleTimeout), location: at()))
         }
-        steps.append(ScenarioStep(action: .waitUntil(.health([FieldCheck(path: "outbox.queued", matcher: .equals("0"))]), timeout: outboxTimeout), location: at()))
+        // Settled also means healthy again: back in webhook mode after a fallback, the circuit closed.
+        let plantsPoison = !poisoned.isEmpty
+        let healthy: ValueMatcher = plantsPoison ? .oneOf(["ok", "degraded"]) : .equals("ok")
+        steps.append(ScenarioStep(action: .waitUntil(.health([FieldCheck(path: "outbox.queued", matcher: .equals("0")),
+                                                              FieldCheck(path: "status", matcher: healthy)]), timeout: outboxTimeout), location: at()))
 
         let memoryLimited = schedule.events.contains { if case .memoryLimit = $0 { true } else { false } }
         let rows = ExpectedRows.rows(schedule, busyUsers: memoryLimited ? Set(schedule.users.map(\.id)) : [])
         let required = rows.filter { !$0.optional }.count
-        let plantsPoison = !poisoned.isEmpty
         let hasRaw = schedule.events.contains { if case .raw = $0 { true } else { false } }
         var expectations: [ExpectationKind] = [.bot(BotExpectation(running: true))]
         // With raw updates some end `dropped` (see above); the users' last updates were awaited.
@@ -124,7 +134,7 @@ public enum ScheduleScenario {
         }
         expectations += [
             .health([
-                FieldCheck(path: "status", matcher: plantsPoison ? .oneOf(["ok", "degraded"]) : .equals("ok")),
+                FieldCheck(path: "status", matcher: healthy),
                 FieldCheck(path: "outbox.queued", matcher: .equals("0")),
                 FieldCheck(path: "memory.percent", matcher: .atMost(Double(InvariantChecks.memoryWarnPercent))),
             ]),

@@ -102,6 +102,17 @@ import Testing
         #expect(InvariantChecks.updatesLeft(evidence).isEmpty)
     }
 
+    @Test("an update posted to the webhook and answered 5xx is left behind; a 200 or a 4xx settles it")
+    func webhookPosts() {
+        var evidence = Self.healthy
+        evidence.webhookPosts = [200, 400]
+        #expect(InvariantChecks.updatesLeft(evidence).isEmpty)
+        evidence.webhookPosts = [200, 500]
+        let violation = InvariantChecks.updatesLeft(evidence).first
+        #expect(violation?.message.contains("answered 500") == true)
+        #expect(violation?.updateIDs == [2])
+    }
+
     @Test("a SIGTERM that exits non-zero or after the grace is caught; a forced exit after a second signal is not judged")
     func sigterm() {
         var failing = Self.healthy

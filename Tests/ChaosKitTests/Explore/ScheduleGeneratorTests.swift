@@ -41,6 +41,8 @@ import Testing
         #expect(has { if case .raw(let json, true) = $0 { json.contains("253402300800") } else { false } })
         #expect(has { if case .raw(let json, true) = $0 { json.contains(#""id": """#) } else { false } })
         #expect(has { if case .raw(let json, false) = $0 { json.contains("9223372036854775807") } else { false } })
+        #expect(has { if case .webhookPost(let json) = $0 { json.contains("something_new") } else { false } })
+        #expect(schedules.filter { $0.mode == .polling }.allSatisfy { !$0.events.contains { if case .webhookPost = $0 { true } else { false } } })
     }
 
     @Test("without poison no schedule plants an update the bot cannot process")
