@@ -62,7 +62,10 @@ final class ScenarioExecution {
     // MARK: Running
 
     /// Runs the steps, steady-state checks and expectations; stops the bot; returns the journal.
-    func run() async -> ScenarioJournal {
+    /// - Parameter inspect: Called after the expectations (or after the step that failed) while
+    ///   the bot and the fakes still run: how `chaos explore` settles the system and collects its
+    ///   evidence. Defaults to none.
+    func run(inspect: (@Sendable (ScenarioExecution) async -> Void)? = nil) async -> ScenarioJournal {
         var failure: String?
         var steadyState: [ExpectationJournal] = []
         var expectations: [ExpectationJournal] = []
@@ -93,6 +96,7 @@ final class ScenarioExecution {
             failure = "\(error)"
         }
         for swarm in slowloris { await swarm.stop() }
+        if let inspect { await inspect(self) }
         if let bot, bot.isRunning { _ = await bot.stop(signal: .term, timeout: .seconds(5)) }
         await recordFaultsFired()
         return ScenarioJournal(

@@ -31,6 +31,12 @@ public struct ScenarioRunner: Sendable {
     /// Runs `scenario` with `seed` and returns its journal; never throws — a runner problem
     /// (a fake that did not start) is a journal with outcome ``ScenarioJournal/Outcome/error``.
     public func run(_ scenario: Scenario, seed: UInt64) async -> ScenarioJournal {
+        await run(scenario, seed: seed, inspect: nil)
+    }
+
+    /// Runs `scenario` as ``run(_:seed:)`` does, calling `inspect` after its expectations while
+    /// the bot and the fakes still run (see ``ScenarioExecution/run(inspect:)``).
+    func run(_ scenario: Scenario, seed: UInt64, inspect: (@Sendable (ScenarioExecution) async -> Void)?) async -> ScenarioJournal {
         let started = ContinuousClock.now
         let workspace: ScenarioWorkspace
         do {
@@ -43,7 +49,7 @@ public struct ScenarioRunner: Sendable {
             journal = try await withFakes(seed: seed) { endpoints in
                 let execution = try ScenarioExecution(scenario: scenario, seed: seed, endpoints: endpoints, botExecutable: botExecutable,
                                                       workspace: workspace, http: http)
-                return await execution.run()
+                return await execution.run(inspect: inspect)
             }
         } catch {
             journal = failed(scenario, seed: seed, started: started, "the runner could not set up the scenario: \(error)")
