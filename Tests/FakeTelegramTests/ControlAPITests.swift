@@ -46,6 +46,9 @@ import Testing
         ("/control/updates", .object(["update_id": .int(5), "message": .object([:])]), 400),
         ("/control/updates", .object(["telepathy": .object([:])]), 400),
         ("/control/users/1/messages?bot=12", .object(["text": "x"]), 404),
+        // 2^63−1 once overflowed the chat's message counter and crashed the fake.
+        ("/control/updates", .object(["message": .object(["message_id": .int(Int64.max), "date": .int(1),
+                                                          "chat": .object(["id": .int(1), "type": "private"]), "text": "x"])]), 400),
     ])
     func badInput(path: String, body: JSONValue, status: Int) async throws {
         try await withFake { _, _, client in

@@ -2,6 +2,9 @@ import Foundation
 
 /// Updates made on behalf of users: what the control API and the Swift API inject.
 extension FakeTelegramState {
+    /// The largest identifier the fake accepts in an injected update: 2^53, past Telegram's 52 bits.
+    static let largestIdentifier: Int64 = 1 << 53
+
     /// A text message from a user in their private chat; commands get a `bot_command` entity.
     func injectMessage(botID: Int64, userID: Int64, text: String, firstName: String?, username: String?) throws(FakeTelegramError) -> InjectedUpdate {
         guard userID > 0 else { throw .invalidUpdate("user id must be a positive integer, got \(userID)") }
@@ -87,6 +90,11 @@ extension FakeTelegramState {
             key = .chat(chatID)
             if bots[botID]!.chats[chatID] == nil { bots[botID]!.chats[chatID] = Chat(id: chatID, json: chatObject) }
             if let messageID = payload["message_id"]?.intValue, ["message", "edited_message", "channel_post"].contains(type) {
+                // Telegram's identifiers fit in 52 bits; a larger one would overflow the chat's
+                // message counter (2^63−1 once crashed the fake).
+                guard (1...Self.largestIdentifier).contains(messageID) else {
+                    throw .invalidUpdate("message_id \(messageID) is out of range; use 1 to \(Self.largestIdentifier), as Telegram's ids fit in 52 bits")
+                }
                 if type != "edited_message" {
                     bots[botID]!.chats[chatID]!.nextMessageID = max(bots[botID]!.chats[chatID]!.nextMessageID, messageID + 1)
                     store(
