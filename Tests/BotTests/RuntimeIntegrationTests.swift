@@ -111,6 +111,24 @@ struct RuntimeIntegrationTests {
         }
     }
 
+    @Test("one failed getWebhookInfo makes /health degraded only until the next healthy check")
+    func transientWatchdogFailure() async throws {
+        try await BotWorld.withBot { world in
+            try await eventually("webhook mode, ok") {
+                let health = try await world.health()
+                return health["mode"] as? String == "webhook" && health["status"] as? String == "ok"
+            }
+            _ = try await world.telegram.addFault(.failing("getWebhookInfo", status: 503, times: 1))
+            try await eventually("the failure seen") {
+                ((try await world.health()["telegram"] as? [String: Any])?["last_error"] as? String)?.contains("503") == true
+            }
+            try await eventually("ok again") {
+                let health = try await world.health()
+                return health["status"] as? String == "ok" && (health["telegram"] as? [String: Any])?["last_error"] == nil
+            }
+        }
+    }
+
     @Test("setWebhook never succeeding: the bot polls and still handles check-ins")
     func setupFailsFallsBackToPolling() async throws {
         try await BotWorld.withBot(beforeStart: { telegram in

@@ -138,6 +138,9 @@ public final class WebhookSupervisor: Service, Sendable {
                 return (failure, healthyChecks)
             }
             healthyChecks += 1
+            // Telegram answered and deliveries are healthy: an earlier getWebhookInfo failure is
+            // over (`chaos explore` found /health degraded forever after one 503).
+            status.setLastTelegramError(nil)
             previous = .init(checkedAt: now, pendingUpdateCount: info.pendingUpdateCount)
         }
     }
