@@ -18,6 +18,14 @@ public struct IncidentBundle: Codable, Sendable, Equatable {
         /// The update's JSON, as text.
         public var update: String
 
+        /// Creates an entry.
+        public init(updateID: Int64, receivedAt: Date, source: String, update: String) {
+            self.updateID = updateID
+            self.receivedAt = receivedAt
+            self.source = source
+            self.update = update
+        }
+
         enum CodingKeys: String, CodingKey {
             case updateID = "update_id", receivedAt = "received_at", source, update
         }
@@ -27,6 +35,12 @@ public struct IncidentBundle: Codable, Sendable, Equatable {
     public struct Setting: Codable, Sendable, Equatable {
         public var variable: String
         public var value: String
+
+        /// Creates a setting.
+        public init(variable: String, value: String) {
+            self.variable = variable
+            self.value = value
+        }
     }
 
     public var format: String
@@ -42,6 +56,22 @@ public struct IncidentBundle: Codable, Sendable, Equatable {
     public var configuration: [Setting]
     public var updates: [ArrivedUpdate]
     public var events: [JournalEvent]
+
+    /// Creates a bundle; `export(from:…)` is the usual way to get one.
+    public init(format: String, formatVersion: Int, botVersion: String, exportedAt: Date, since: Date, until: Date,
+                anonymized: Bool, locationsBlurred: Bool, configuration: [Setting], updates: [ArrivedUpdate], events: [JournalEvent]) {
+        self.format = format
+        self.formatVersion = formatVersion
+        self.botVersion = botVersion
+        self.exportedAt = exportedAt
+        self.since = since
+        self.until = until
+        self.anonymized = anonymized
+        self.locationsBlurred = locationsBlurred
+        self.configuration = configuration
+        self.updates = updates
+        self.events = events
+    }
 
     enum CodingKeys: String, CodingKey {
         case format, formatVersion = "format_version", botVersion = "bot_version", exportedAt = "exported_at"

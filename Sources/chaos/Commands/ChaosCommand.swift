@@ -8,7 +8,7 @@ struct ChaosCommand: AsyncParsableCommand {
         commandName: "chaos",
         abstract: "Run chaos scenarios against the real metro-bot with fake Telegram and Sheets.",
         discussion: "Exit codes: 0 all passed, 1 some failed, 2 invalid input. Scenarios: docs/SCENARIOS.md.",
-        subcommands: [RunCommand.self, ExploreCommand.self, ValidateCommand.self, ListCommand.self, FakesCommand.self, ChecklistCommand.self, ProbeCommand.self])
+        subcommands: [RunCommand.self, ExploreCommand.self, ReproduceCommand.self, ValidateCommand.self, ListCommand.self, FakesCommand.self, ChecklistCommand.self, ProbeCommand.self])
 
     /// Parses and runs, mapping argument errors to exit code 2 (invalid input) instead of
     /// ArgumentParser's 64, so that every invalid input exits the same way.
