@@ -158,7 +158,7 @@ public struct BotServices: Sendable {
                                   retrying: RetryingUpdates(maximumAttempts: configuration.intake.poisonUpdateAttempts),
                                   journal: journal)
         self.intake = intake
-        let circuitBreaker = CircuitBreaker()
+        let circuitBreaker = CircuitBreaker(onTransition: { from, to in metrics.circuitChanged(from: from, to: to) })
         outboxWorker = OutboxWorker(database: database, sheets: sheets, doorbell: outboxDoorbell,
                                     circuitBreaker: circuitBreaker, settleDelay: OutboxWorker.settleDelay(forHTTPTimeout: timeout),
                                     logger: logger)
@@ -176,7 +176,8 @@ public struct BotServices: Sendable {
                 criticalPercent: Double(resources.memoryCriticalPercent),
                 diskPath: URL(fileURLWithPath: configuration.store.databasePath).deletingLastPathComponent().path),
             logger: logger,
-            onCritical: { _ = try? await cleanupJob.runOnce() })
+            onCritical: { _ = try? await cleanupJob.runOnce() },
+            onPressureChange: { pressure, snapshot in metrics.resourceAlert(pressure, percent: snapshot.memoryPercent) })
         self.resourceMonitor = resourceMonitor
 
         // The long poll must end well before the HTTP deadline is the only bound on it.

@@ -1,5 +1,6 @@
 @testable import Bot
 import Foundation
+import Synchronization
 import Testing
 
 /// A clock the test moves by hand.
@@ -26,6 +27,21 @@ private struct CallerMistake: Error {}
     private func makeBreaker(threshold: Int = 3, coolDown: Duration = .seconds(30)) -> (CircuitBreaker, ManualClock) {
         let clock = ManualClock()
         return (CircuitBreaker(failureThreshold: threshold, coolDown: coolDown, now: { clock.now() }), clock)
+    }
+
+    @Test("every change of state is reported once, for the event journal: open, half open, closed")
+    func reportsTransitions() async {
+        let clock = ManualClock()
+        let seen = Mutex<[String]>([])
+        let breaker = CircuitBreaker(failureThreshold: 2, coolDown: .seconds(30), now: { clock.now() },
+                                     onTransition: { from, to in seen.withLock { $0.append("\(from.rawValue)→\(to.rawValue)") } })
+        await breaker.recordFailure()
+        await breaker.recordFailure()
+        await breaker.recordFailure()  // already open: no second report
+        clock.advance(by: .seconds(31))
+        #expect(await breaker.tryAcquire())
+        await breaker.recordSuccess()
+        #expect(seen.withLock { $0 } == ["closed→open", "open→half_open", "half_open→closed"])
     }
 
     @Test("stays closed below the threshold and opens at the Nth consecutive failure")

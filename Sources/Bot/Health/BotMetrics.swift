@@ -105,6 +105,18 @@ public struct BotMetrics: Sendable {
         Gauge(label: "bot_resident_memory_bytes", factory: factory).record(Double(residentBytes))
     }
 
+    /// The Sheets circuit breaker went from `from` to `to` (journal only).
+    public func circuitChanged(from: CircuitBreaker.State, to: CircuitBreaker.State) {
+        journal?.record(JournalEvent(.circuitChanged, severity: to == .closed ? .info : .warning,
+                                     fields: ["from": from.rawValue, "to": to.rawValue]))
+    }
+
+    /// Memory pressure changed to `pressure` at `percent` of the limit (journal only).
+    public func resourceAlert(_ pressure: MemoryPressure, percent: Double) {
+        journal?.record(JournalEvent(.resourceAlert, severity: pressure == .critical ? .error : pressure == .warning ? .warning : .info,
+                                     fields: ["memory": "\(pressure)", "percent": "\((percent * 10).rounded() / 10)"]))
+    }
+
     /// A cleanup run removed `removed` expired pending actions.
     public func cleanupRan(removed: Int) {
         journal?.record(JournalEvent(.cleanupRan, fields: ["removed": "\(removed)"]))

@@ -22,7 +22,10 @@ public actor CircuitBreaker {
     public let coolDown: Duration
 
     private let now: @Sendable () -> ContinuousClock.Instant
-    private var current: State = .closed
+    private let onTransition: @Sendable (_ from: State, _ to: State) -> Void
+    private var current: State = .closed {
+        didSet { if current != oldValue { onTransition(oldValue, current) } }
+    }
     private var consecutiveFailures = 0
     private var openedAt: ContinuousClock.Instant?
     private var probeInFlight = false
@@ -33,14 +36,17 @@ public actor CircuitBreaker {
     ///   - failureThreshold: consecutive failures that open the circuit (at least 1). Defaults to 5.
     ///   - coolDown: time open before a probe. Defaults to 30 seconds.
     ///   - now: the clock. Defaults to `ContinuousClock.now`.
+    ///   - onTransition: told of each change of state (the event journal). Defaults to nothing.
     public init(
         failureThreshold: Int = 5,
         coolDown: Duration = .seconds(30),
-        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
+        onTransition: @escaping @Sendable (_ from: State, _ to: State) -> Void = { _, _ in }
     ) {
         self.failureThreshold = max(failureThreshold, 1)
         self.coolDown = coolDown
         self.now = now
+        self.onTransition = onTransition
     }
 
     /// The current state; an open circuit whose cool-down has passed reads as `halfOpen`.

@@ -69,6 +69,8 @@ public final class ResourceMonitor: Service, Sendable {
     private let resources: SystemResources
     private let logger: Logger
     private let onCritical: @Sendable () async -> Void
+    /// Told of each change of memory pressure (the event journal).
+    private let onPressureChange: @Sendable (MemoryPressure, ResourceSnapshot) -> Void
     private let releaseFreeMemory: @Sendable () -> Bool
     private let state: Mutex<State>
 
@@ -80,12 +82,14 @@ public final class ResourceMonitor: Service, Sendable {
         resources: SystemResources = SystemResources(),
         logger: Logger,
         onCritical: @escaping @Sendable () async -> Void,
+        onPressureChange: @escaping @Sendable (MemoryPressure, ResourceSnapshot) -> Void = { _, _ in },
         releaseFreeMemory: @escaping @Sendable () -> Bool = { HeapAllocator.releaseFreeMemory() }
     ) {
         self.configuration = configuration
         self.resources = resources
         self.logger = logger
         self.onCritical = onCritical
+        self.onPressureChange = onPressureChange
         self.releaseFreeMemory = releaseFreeMemory
         self.state = Mutex(State(gate: MemoryPressureGate(
             warnPercent: configuration.warnPercent, criticalPercent: configuration.criticalPercent)))
@@ -165,6 +169,7 @@ public final class ResourceMonitor: Service, Sendable {
 
     private func react(to snapshot: ResourceSnapshot, previousPressure: MemoryPressure?) async {
         guard snapshot.pressure != previousPressure ?? .normal else { return }
+        onPressureChange(snapshot.pressure, snapshot)
         switch snapshot.pressure {
         case .critical:
             if previousPressure ?? .normal == .normal {
