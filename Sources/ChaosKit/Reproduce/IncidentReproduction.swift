@@ -8,8 +8,9 @@ import Foundation
 /// - the users are the senders of the bundle's updates;
 /// - each update is sent again, raw, in order, the gaps between arrivals divided by `speed`;
 /// - consecutive failures of one call with one code (a Sheets 503 while it lasted, a Telegram 429
-///   with its `retry_after`) become one fault rule at the first failure's place, firing as many
-///   times as they were recorded; a timeout becomes a `timeout` action, a transport error a reset;
+///   with its `retry_after`) become one fault rule, installed just before the update that came
+///   before the first failure (the call's cause), firing as many times as they were recorded; a
+///   timeout becomes a `timeout` action, a transport error a reset;
 /// - a start after the first is a restart: SIGTERM if the bot recorded its stop, SIGKILL if not;
 /// - the expectations are the invariants: every update confirmed, no row doubled, one row per
 ///   location that answered a check-in or check-out of its sender.
@@ -95,9 +96,16 @@ public enum IncidentReproduction {
             guard let data = try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]) else { continue }
             items.append((update.receivedAt, .send(SendStep(user: nil, payload: .raw(json: String(decoding: data, as: UTF8.self))))))
         }
-        items += faultSteps(bundle.events)
-        items += restartSteps(bundle.events)
-        items.sort { $0.at < $1.at }
+        // A failure was caused by an update that came before it: its fault rule goes in just
+        // before that update is sent again, or it would be installed after the call it must fail.
+        let arrivals = items.map(\.at)
+        let faults = faultSteps(bundle.events).map { fault in
+            (at: arrivals.last { $0 <= fault.at } ?? fault.at, rank: 0, action: fault.action)
+        }
+        var ordered = items.map { (at: $0.at, rank: 1, action: $0.action) } + faults
+            + restartSteps(bundle.events).map { (at: $0.at, rank: 2, action: $0.action) }
+        ordered.sort { ($0.at, $0.rank) < ($1.at, $1.rank) }
+        items = ordered.map { (at: $0.at, action: $0.action) }
 
         let here = SourceLocation(file: "\(name).yaml", line: 1, column: 1)
         var steps = [ScenarioStep(action: .startBot(env: [:]), location: here)]
@@ -117,7 +125,6 @@ public enum IncidentReproduction {
             previous = item.at
             steps.append(ScenarioStep(action: item.action, location: here))
         }
-        steps.append(ScenarioStep(action: .clearFaults(target: nil), location: here))
         if rowsExpected > 0 {
             steps.append(ScenarioStep(action: .waitUntil(.sheetRows(sheet: "Attendance", atLeast: rowsExpected), timeout: .seconds(60)),
                                       location: here))
