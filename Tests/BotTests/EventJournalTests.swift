@@ -1,4 +1,5 @@
 @testable import Bot
+import FakeSheets
 import FakeTelegram
 import Foundation
 import GRDB
@@ -150,6 +151,42 @@ import Testing
             await #expect(throws: IncidentExportError.self) {
                 _ = try await IncidentBundle.export(from: database, since: Self.start, until: Self.start.addingTimeInterval(-1),
                                                     now: Self.start.addingTimeInterval(10))
+            }
+        }
+    }
+}
+
+@Suite("Secrets stay out of the journal, bundles and the dashboard")
+struct JournalSecretsTests {
+    @Test("with every secret planted and calls failing, neither the journal, nor a bundle, nor the dashboard shows one")
+    func plantedSecrets() async throws {
+        let webhookSecret = "planted-webhook-secret-7f3a"
+        try await BotWorld.withBot(environment: ["WEBHOOK_SECRET": webhookSecret], beforeStart: { telegram in
+            _ = try await telegram.addFault(.failing("setWebhook", status: 502, times: 1))
+        }) { world in
+            try await eventually("webhook mode") { try await world.health()["mode"] as? String == "webhook" }
+            _ = try await world.telegram.addFault(.failing("sendMessage", status: 500, times: 1))
+            _ = await world.sheets.addFault(SheetsFault(operation: .append, respond: .init(status: 503), times: 1))
+            try await world.telegram.sendUserMessage(userID: 1201, text: "/checkin", firstName: "Ana")
+            try await eventually("asked for the location") { try await world.sentTexts(to: 1201).count == 1 }
+            try await world.telegram.sendLocation(userID: 1201, latitude: 40.4168, longitude: -3.7038)
+            try await eventually("the row, after the 503") { try await world.sheetRows().count == 1 }
+            await world.services.journal.flush()
+
+            let token = try #require(await world.telegram.registeredBots().first?.token)
+            let planted = [token, String(token.split(separator: ":").last ?? ""), webhookSecret, world.adminToken]
+            let events = try await world.services.database.events(from: .distantPast)
+            #expect(events.contains { $0.kind == .telegramFailure } && events.contains { $0.kind == .sheetsFailure })
+            let journalText = events.map { "\($0.fields)" }.joined(separator: "\n")
+                + (try await world.services.database.receivedUpdates(from: .distantPast)).map(\.raw).joined(separator: "\n")
+            let bundle = try await world.request("/admin/incident?since=1h", headers: [("Authorization", "Bearer \(world.adminToken)")])
+            #expect(bundle.status == 200)
+            #expect(bundle.body.contains("TELEGRAM_BOT_TOKEN") && bundle.body.contains("(set, not shown)"))
+            let dashboard = try await world.request("/").body + (try await world.request("/health").body)
+            for (place, text) in [("journal", journalText), ("bundle", bundle.body), ("dashboard", dashboard)] {
+                for secret in planted {
+                    #expect(!text.contains(secret), "a secret in the \(place)")
+                }
             }
         }
     }
