@@ -221,6 +221,7 @@ public struct BotServices: Sendable {
                 }
             }),
             incident: IncidentEndpoint(database: database, environment: configuration.environment),
+            dashboard: DashboardEndpoint(database: database, resources: resourceMonitor, health: { await health.report() }),
             metrics: metrics,
             health: { await health.report() })
         let server = configuration.server

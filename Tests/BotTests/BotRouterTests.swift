@@ -247,7 +247,7 @@ struct BotRouterTests {
         }
     }
 
-    @Test("GET / is a self-contained page that reads /health")
+    @Test("GET / is a self-contained page that reads /dashboard.json")
     func dashboard() async throws {
         let harness = RouterHarness()
         try await harness.application(adminToken: nil).test(.live) { client in
@@ -255,7 +255,7 @@ struct BotRouterTests {
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "text/html; charset=utf-8")
             let html = String(buffer: response.body)
-            #expect(html.contains(#"fetch("health""#))
+            #expect(html.contains(#"fetch("dashboard.json""#))
             #expect(html.contains(#"name="viewport""#))
             #expect(!html.contains("http://") && !html.contains("https://"), "no CDN or other external resource")
         }

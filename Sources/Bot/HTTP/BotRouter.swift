@@ -14,6 +14,7 @@ public enum BotRouter {
     ///   - deadLetters: answers `/admin/dead-letters`; `nil` leaves those routes out (tests of the
     ///     other routes). Defaults to `nil`.
     ///   - incident: answers `GET /admin/incident`; `nil` leaves it out. Defaults to `nil`.
+    ///   - dashboard: answers `GET /dashboard.json`; `nil` leaves it out. Defaults to `nil`.
     ///   - metrics: counts webhook deliveries by status; `/metrics` renders its registry in
     ///     Prometheus text, after recording the current outbox depth, pending actions and RSS
     ///     from a fresh health report.
@@ -24,6 +25,7 @@ public enum BotRouter {
         admin: AdminEndpoint,
         deadLetters: DeadLetterEndpoint? = nil,
         incident: IncidentEndpoint? = nil,
+        dashboard: DashboardEndpoint? = nil,
         metrics: BotMetrics,
         health: @escaping @Sendable () async -> HealthReport
     ) -> Router<BasicRequestContext> {
@@ -61,6 +63,14 @@ public enum BotRouter {
             router.post("/admin/dead-letters/:update_id/retry") { request, context in
                 if let refusal = admin.refusal(of: request) { return refusal }
                 return try await deadLetters.retry(updateID: context.parameters.get("update_id") ?? "")
+            }
+        }
+        if let dashboard {
+            router.get("/dashboard.json") { request, _ in
+                // Counts for anyone; names and raw updates only with the admin token.
+                guard request.headers[.authorization] != nil else { return try await dashboard.respond(personal: false) }
+                if let refusal = admin.refusal(of: request) { return refusal }
+                return try await dashboard.respond(personal: true)
             }
         }
         if let incident {

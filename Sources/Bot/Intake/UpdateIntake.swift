@@ -117,6 +117,17 @@ public struct UpdateIntake: Sendable {
         }
     }
 
+    /// Journals the row a step queued, for the dashboard's counts by site.
+    private func journalAttendance(_ step: ConversationStep, now: Date) {
+        guard let journal else { return }
+        for case .enqueueRow(let row) in step.effects {
+            // timestamp | user_id | username | full_name | action | latitude | longitude | site | distance_m | update_id
+            journal.record(JournalEvent(.attendance, at: now, updateID: row.updateID, fields: [
+                "action": row.cells[4], "site": row.cells[7], "user_id": row.cells[1], "name": row.cells[3],
+            ]))
+        }
+    }
+
     /// Why `received` can never be processed, if it cannot.
     static func rejection(of received: ReceivedUpdate) -> UpdateRejection? {
         if let undecodable = received.undecodable { return UpdateRejection(.undecodable, undecodable) }
@@ -188,7 +199,10 @@ public struct UpdateIntake: Sendable {
                 metrics.updateHandled(kind: input.metricKind, outcome: "duplicate")
             case .recorded(let step):
                 metadata["outcome"] = "\(step.outcome.rawValue)"
-                if step.outcome == .rowQueued { queuedRows = true }
+                if step.outcome == .rowQueued {
+                    queuedRows = true
+                    journalAttendance(step, now: now)
+                }
                 if !step.replies.isEmpty || step.callbackAnswer != nil { queuedReplies = true }
                 logger.info("update handled", metadata: metadata)
                 metrics.updateHandled(kind: input.metricKind, outcome: step.outcome.metricLabel)

@@ -18,6 +18,9 @@ public struct JournalEvent: Sendable, Equatable, Codable, FetchableRecord, Persi
         case resourceAlert = "resource_alert"
         case deadLetter = "dead_letter"
         case cleanupRan = "cleanup_ran"
+        /// A check-in or check-out queued for the sheet (its site and action; the user's id and
+        /// name, which only the admin view of the dashboard shows).
+        case attendance
     }
 
     /// How much an operator should care.

@@ -61,6 +61,8 @@ public final class ResourceMonitor: Service, Sendable {
     private struct State {
         var gate: MemoryPressureGate
         var latest: ResourceSnapshot?
+        /// One reading a minute, the last hour's, for the dashboard's sparkline.
+        var history: [ResourceSnapshot] = []
         var previousCPU: (seconds: Double, at: ContinuousClock.Instant)?
         var heapRelease = HeapReleasePolicy()
     }
@@ -103,6 +105,11 @@ public final class ResourceMonitor: Service, Sendable {
     /// The last reading, nil before the first.
     public var latest: ResourceSnapshot? {
         state.withLock { $0.latest }
+    }
+
+    /// The last hour's readings, one a minute (the highest of the minute), oldest first.
+    public var history: [ResourceSnapshot] {
+        state.withLock { $0.history }
     }
 
     public func run() async throws {
@@ -163,6 +170,13 @@ public final class ResourceMonitor: Service, Sendable {
                 cpuPercent: cpuPercent, diskPercent: disk,
                 pressure: state.gate.observe(percent: memoryPercent), takenAt: Date())
             state.latest = snapshot
+            if let last = state.history.last, snapshot.takenAt.timeIntervalSince(last.takenAt) < 60 {
+                // Within the minute: keep the higher reading, so a spike is not averaged away.
+                if snapshot.memoryPercent > last.memoryPercent { state.history[state.history.count - 1] = snapshot }
+            } else {
+                state.history.append(snapshot)
+                if state.history.count > 60 { state.history.removeFirst() }
+            }
             return (snapshot, previousPressure)
         }
     }

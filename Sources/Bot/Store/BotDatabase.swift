@@ -178,6 +178,24 @@ public final class BotDatabase: Sendable {
         }
     }
 
+    /// The newest `limit` events other than attendance, newest first.
+    public func recentEvents(limit: Int) async throws -> [JournalEvent] {
+        try await writer.read { db in
+            try JournalEvent.filter(Column("kind") != JournalEvent.Kind.attendance.rawValue)
+                .order(JournalEvent.Columns.at.desc, Column.rowID.desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// How many updates arrived in each minute from `start` on, oldest first (`yyyy-MM-dd HH:mm`, UTC).
+    public func arrivalsPerMinute(since start: Date) async throws -> [(minute: String, count: Int)] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT substr(received_at, 1, 16) AS minute, count(*) AS n FROM received_updates
+                WHERE received_at >= ? GROUP BY minute ORDER BY minute
+                """, arguments: [start]).map { (minute: $0["minute"], count: $0["n"]) }
+        }
+    }
+
     /// The updates that arrived from `start` up to `end`, in order of arrival.
     public func receivedUpdates(from start: Date, to end: Date = .distantFuture) async throws -> [ReceivedUpdateRecord] {
         try await writer.read { db in
