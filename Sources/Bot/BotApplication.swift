@@ -161,7 +161,7 @@ public struct BotServices: Sendable {
         let circuitBreaker = CircuitBreaker(onTransition: { from, to in metrics.circuitChanged(from: from, to: to) })
         outboxWorker = OutboxWorker(database: database, sheets: sheets, doorbell: outboxDoorbell,
                                     circuitBreaker: circuitBreaker, settleDelay: OutboxWorker.settleDelay(forHTTPTimeout: timeout),
-                                    logger: logger)
+                                    logger: logger, metrics: metrics)
         replySender = ReplySender(database: database, telegram: telegram, doorbell: replyDoorbell, logger: logger)
         let cleanupJob = CleanupJob(database: database, interval: configuration.store.cleanupInterval,
                                     updateRetention: configuration.intake.updateRetention, logger: logger, metrics: metrics)

@@ -45,6 +45,28 @@ import Testing
         }
     }
 
+    @Test("while appends fail, the oldest row's wait past 1 and 5 minutes is journaled once, and so is the backlog's end")
+    func backlogJournaled() async throws {
+        try await SheetsWorld.withWorld { world in
+            let database = try BotDatabase(path: world.databasePath)
+            defer { try? database.close() }
+            try await Self.queueRows([1, 2], in: database)
+            let journal = EventJournal(database: database, logger: Self.quietLogger)
+            _ = await world.fake.addFault(SheetsFault(operation: .append, respond: .init(status: 503), times: 3))
+            let worker = OutboxWorker(
+                database: database, sheets: try world.sheetsClient(), doorbell: Doorbell(),
+                backoff: Backoff(base: .milliseconds(20), maximum: .milliseconds(100)),
+                circuitBreaker: CircuitBreaker(failureThreshold: 100, coolDown: .milliseconds(50)),
+                settleDelay: .milliseconds(50), now: { Self.now.addingTimeInterval(400) },  // rows queued 400 s ago
+                logger: Self.quietLogger, metrics: BotMetrics(journal: journal))
+            try await Self.run(worker, until: "both rows appended") { try await world.sheetRows().count == 2 }
+            await journal.flush()
+            let backlog = try await database.events(from: .distantPast).filter { $0.kind == .outboxBacklog }
+            #expect(backlog.map { $0.fields["level"] } == ["2", "0"], "\(backlog)")
+            #expect(backlog.first?.fields["oldest_age_s"] == "400")
+        }
+    }
+
     @Test("rows are appended in order, with the right cells, and removed from the outbox")
     func appendsInOrder() async throws {
         try await SheetsWorld.withWorld { world in

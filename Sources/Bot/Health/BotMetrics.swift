@@ -117,6 +117,14 @@ public struct BotMetrics: Sendable {
                                      fields: ["memory": "\(pressure)", "percent": "\((percent * 10).rounded() / 10)"]))
     }
 
+    /// The outbox's oldest row has waited past threshold `level` (1–3: 1, 5, 30 minutes), or,
+    /// with level 0, the backlog is gone (journal only).
+    public func outboxBacklog(level: Int, oldestAgeSeconds: Double, queuedAtLeast: Int) {
+        journal?.record(JournalEvent(.outboxBacklog, severity: level == 0 ? .info : level == 1 ? .warning : .error, fields: [
+            "level": "\(level)", "oldest_age_s": "\(Int(oldestAgeSeconds))", "queued_at_least": "\(queuedAtLeast)",
+        ]))
+    }
+
     /// A cleanup run removed `removed` expired pending actions.
     public func cleanupRan(removed: Int) {
         journal?.record(JournalEvent(.cleanupRan, fields: ["removed": "\(removed)"]))

@@ -16,6 +16,8 @@ public struct JournalEvent: Sendable, Equatable, Codable, FetchableRecord, Persi
         case sheetsFailure = "sheets_failure"
         case circuitChanged = "circuit_changed"
         case resourceAlert = "resource_alert"
+        /// The outbox's oldest row crossed 1, 5 or 30 minutes of waiting, or the backlog cleared.
+        case outboxBacklog = "outbox_backlog"
         case deadLetter = "dead_letter"
         case cleanupRan = "cleanup_ran"
         /// A check-in or check-out queued for the sheet (its site and action; the user's id and

@@ -43,6 +43,11 @@ public struct OutboxWorker: Service {
     public let logger: Logger
     /// Counters and the last error, for `/health` and tests.
     public let status: OutboxStatus
+    /// Where a growing backlog is reported (and so journaled).
+    public let metrics: BotMetrics
+
+    /// The ages of the oldest queued row whose crossing is journaled: 1, 5 and 30 minutes.
+    static let backlogThresholds: [TimeInterval] = [60, 300, 1_800]
 
     /// Creates the worker.
     /// - Parameters:
@@ -51,12 +56,13 @@ public struct OutboxWorker: Service {
     ///   - batchSize: Rows per append. Defaults to 100.
     ///   - settleDelay: Wait before checking the sheet after an uncertain append. Defaults to 90 seconds.
     ///   - now: Defaults to the system clock.
+    ///   - metrics: Defaults to a registry of its own.
     public init(database: BotDatabase, sheets: any SheetRowAppending, doorbell: Doorbell,
                 backoff: Backoff = Backoff(base: .milliseconds(500), maximum: .seconds(60)),
                 circuitBreaker: CircuitBreaker = CircuitBreaker(), batchSize: Int = 100,
                 settleDelay: Duration = OutboxWorker.settleDelay(forHTTPTimeout: .seconds(30)),
                 now: @escaping @Sendable () -> Date = { Date() },
-                logger: Logger, status: OutboxStatus = OutboxStatus()) {
+                logger: Logger, status: OutboxStatus = OutboxStatus(), metrics: BotMetrics = BotMetrics()) {
         self.database = database
         self.sheets = sheets
         self.doorbell = doorbell
@@ -67,6 +73,7 @@ public struct OutboxWorker: Service {
         self.now = now
         self.logger = logger
         self.status = status
+        self.metrics = metrics
     }
 
     /// The settle delay for an `HTTP_TIMEOUT` of `httpTimeout`: three times the timeout.
@@ -107,15 +114,22 @@ public struct OutboxWorker: Service {
         /// `last_attempt_at` existed (they were tried by an earlier process, so no later).
         var startedAt: Date
         var consecutiveFailures = 0
+        /// How many of `backlogThresholds` the oldest queued row's age has crossed, as last reported.
+        var backlogLevel = 0
     }
 
     /// Appends batches until the outbox is empty, or (without `backingOff`) until the first
     /// failure; with `backingOff`, failures wait and retry until graceful shutdown.
     func drain(_ state: inout DrainState, backingOff: Bool) async {
         while !Task.isCancelled {
+            var batch: [OutboxEntry] = []
             do {
-                let batch = try await database.queuedRows(limit: batchSize)
-                if batch.isEmpty { return }
+                batch = try await database.queuedRows(limit: batchSize)
+                if batch.isEmpty {
+                    if state.backlogLevel > 0 { metrics.outboxBacklog(level: 0, oldestAgeSeconds: 0, queuedAtLeast: 0) }
+                    state.backlogLevel = 0
+                    return
+                }
                 try await appendOnce(batch, state: &state)
                 state.consecutiveFailures = 0
             } catch is CancellationError {
@@ -131,6 +145,15 @@ public struct OutboxWorker: Service {
                     delay = backoff.delay(forAttempt: state.consecutiveFailures)
                 }
                 status.recordFailure(String(describing: error))
+                if let oldest = batch.first {
+                    // The oldest row was read for this attempt anyway: its age costs no query.
+                    let age = now().timeIntervalSince(oldest.enqueuedAt)
+                    let level = Self.backlogThresholds.filter { age >= $0 }.count
+                    if level > state.backlogLevel {
+                        metrics.outboxBacklog(level: level, oldestAgeSeconds: age, queuedAtLeast: batch.count)
+                    }
+                    state.backlogLevel = max(state.backlogLevel, level)
+                }
                 logger.warning("append to Sheets failed; rows stay queued", metadata: [
                     "error": "\(error)", "attempt": "\(state.consecutiveFailures)", "retry_in": "\(delay)",
                 ])
