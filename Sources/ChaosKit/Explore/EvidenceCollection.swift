@@ -9,7 +9,7 @@ extension ScenarioExecution {
         try? await telegram.clearFaults()
         try? await sheets.clearFaults()
         if schedule.mode == .webhook { try? await telegram.setWebhookOutage(false) }
-        if bot?.isRunning != true { _ = try? startBot(env: botOverrides, keepOverrides: true) }
+        if bot?.isRunning != true { _ = try? startBot(env: botOverrides) }
 
         // Every update confirmed or dead-lettered, the outbox empty and /health ok (or degraded, when
         // the schedule planted poison), or 20 s passed — 10 s when the scenario reached its own

@@ -123,7 +123,6 @@ final class ScenarioExecution {
                                      startSeconds: stepStart, durationSeconds: elapsed - stepStart, passed: false, failure: message))
             throw StepFailure(message: "step \(index) (\(step.action.keyword) at \(step.location)) failed: \(message)")
         }
-        if let name = step.saveAs, case .time = saved[name] {} // time already saved above
     }
 
     /// Does one step; returns what it did, for the journal.
@@ -141,7 +140,7 @@ final class ScenarioExecution {
                 let exit = await bot.stop(signal: signal, timeout: timeout)
                 detail = "sent \(signal.rawValue); exited with \(exit.code)"
             }
-            return detail + "; " + (try startBot(env: botOverrides.merging(env) { $1 }, keepOverrides: true))
+            return detail + "; " + (try startBot(env: botOverrides.merging(env) { $1 }))
         case .signal(let signal):
             guard let bot, bot.isRunning else { throw StepFailure(message: "cannot send \(signal.rawValue): the bot is not running") }
             bot.send(signal)
@@ -183,10 +182,12 @@ final class ScenarioExecution {
         }
     }
 
-    func startBot(env: [String: String], keepOverrides: Bool = false) throws -> String {
+    /// Starts the bot with `env` over the scenario's; a restart passes the last start's overrides
+    /// merged with its own, so they carry over.
+    func startBot(env: [String: String]) throws -> String {
         if let bot, bot.isRunning { throw StepFailure(message: "the bot is already running (pid \(bot.pid)); stop it first") }
         guard let botExecutable else { throw StepFailure(message: "no bot binary; pass --bot PATH") }
-        botOverrides = keepOverrides ? env : env
+        botOverrides = env
         let environment = BotEnvironment(
             telegramBaseURL: endpoints.telegramBaseURL, sheetsBaseURL: endpoints.sheetsBaseURL, spreadsheetID: endpoints.spreadsheetID,
             workspace: workspace, port: port, mode: scenario.bot.mode, secrets: secrets, memoryLimit: memoryLimit,
