@@ -3,6 +3,7 @@ import ChaosKit
 import Foundation
 
 /// `chaos`: replays chaos scenarios against the real bot and checks what must hold.
+@main
 struct ChaosCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chaos",
@@ -12,7 +13,7 @@ struct ChaosCommand: AsyncParsableCommand {
 
     /// Parses and runs, mapping argument errors to exit code 2 (invalid input) instead of
     /// ArgumentParser's 64, so that every invalid input exits the same way.
-    static func runMapped() async {
+    static func main() async {
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -35,19 +35,13 @@ struct ExploreCommand: AsyncParsableCommand {
     var json: String?
 
     @Option(name: .customLong("time-budget"), help: "How long shrinking one failure may take (250ms, 90s, 5m).")
-    var timeBudget = "5m"
+    var timeBudget = DurationArgument(argument: "5m")!
 
     @Option(help: "Run only the schedule with this index.")
     var only: Int?
 
     @Flag(name: .customLong("no-poison"), help: "Leave out updates the bot can never process (for a bot without dead letters).")
     var noPoison = false
-
-    func validate() throws {
-        guard DurationText.parse(timeBudget) != nil else {
-            throw ValidationError("--time-budget \(timeBudget): expected a duration such as 90s or 5m")
-        }
-    }
 
     func run() async throws {
         var options = ExploreRun.Options()
@@ -59,7 +53,7 @@ struct ExploreCommand: AsyncParsableCommand {
         options.writeFailures = writeFailures
         options.junit = junit
         options.json = json
-        options.timeBudget = DurationText.parse(timeBudget) ?? .seconds(300)
+        options.timeBudget = timeBudget.duration
         options.only = only
         options.shape.poison = !noPoison
         // Ctrl-C (or SIGTERM) cancels the run: the running schedules stop their bots and fakes,

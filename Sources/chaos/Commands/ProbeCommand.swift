@@ -10,18 +10,15 @@ struct ProbeCommand: AsyncParsableCommand {
     var url: String
 
     @Option(help: "Time between polls (250ms, 10s, 1m).")
-    var interval: String = "10s"
+    var interval = DurationArgument(argument: "10s")!
 
     @Option(help: "How long to watch.")
-    var duration: String = "24h"
+    var duration = DurationArgument(argument: "24h")!
 
     @Option(help: "How long the bot may stay unhealthy or unreachable before the probe fails.")
-    var unhealthyFor: String = "60s"
+    var unhealthyFor = DurationArgument(argument: "60s")!
 
     func validate() throws {
-        for (name, value) in [("--interval", interval), ("--duration", duration), ("--unhealthy-for", unhealthyFor)] where DurationText.parse(value) == nil {
-            throw ValidationError("\(name) \(value): expected a duration such as 250ms, 10s, 30m or 2h")
-        }
         guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
             throw ValidationError("URL \(url): expected http:// or https://")
         }
@@ -29,9 +26,9 @@ struct ProbeCommand: AsyncParsableCommand {
 
     func run() async throws {
         var options = HealthProbe.Options(url: url)
-        options.interval = DurationText.parse(interval)!
-        options.duration = DurationText.parse(duration)!
-        options.unhealthyFor = DurationText.parse(unhealthyFor)!
+        options.interval = interval.duration
+        options.duration = duration.duration
+        options.unhealthyFor = unhealthyFor.duration
         let code = await HealthProbe(options: options).run(output: printOutput)
         throw ExitCode(code.rawValue)
     }

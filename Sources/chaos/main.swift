@@ -1,2 +1,0 @@
-// The chaos CLI: parse the command line and dispatch to ChaosKit (see Commands/).
-await ChaosCommand.runMapped()
