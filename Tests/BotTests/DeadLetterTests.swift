@@ -313,6 +313,7 @@ import Testing
                 deadLetters: DeadLetterEndpoint(database: database, retry: { received in
                     await intake.receive(received) { try await intake.handle([$0]) }
                 }),
+                incident: IncidentEndpoint(database: database, environment: [:]),
                 metrics: BotMetrics(),
                 health: { BotRouterTests.sampleReport })
             try await Application(router: router).test(.router) { client in
@@ -327,7 +328,7 @@ import Testing
         return headers
     }
 
-    @Test("the admin routes follow /shutdown's rules: 403 without ADMIN_TOKEN, 401 without the right bearer token",
+    @Test("the admin routes (dead letters, incident) follow /shutdown's rules: 403 without ADMIN_TOKEN, 401 without the right bearer token",
           arguments: [(nil, token, 403), (token, nil, 401), (token, "wrong-token-0123456789", 401), (token, token, 200)] as [(String?, String?, Int)])
     func authorization(configured: String?, presented: String?, status: Int) async throws {
         try await Self.withRouter(adminToken: configured) { _, client in
@@ -335,6 +336,10 @@ import Testing
             #expect(Int(list.status.code) == status)
             let retry = try await client.execute(uri: "/admin/dead-letters/1/retry", method: .post, headers: Self.headers(presented))
             #expect(Int(retry.status.code) == (status == 200 ? 404 : status))
+            let incident = try await client.execute(uri: "/admin/incident?since=1h", method: .get, headers: Self.headers(presented))
+            #expect(Int(incident.status.code) == status)
+            let badWindow = try await client.execute(uri: "/admin/incident?since=soon", method: .get, headers: Self.headers(presented))
+            #expect(Int(badWindow.status.code) == (status == 200 ? 400 : status))
         }
     }
 
