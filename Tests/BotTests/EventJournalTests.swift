@@ -52,6 +52,27 @@ import Testing
         }
     }
 
+    @Test("an update over 64 KiB is journaled as its id and size, and the buffer holds at most 8 MiB of updates")
+    func largeUpdatesAreBounded() async throws {
+        try await Self.withStore { database in
+            let journal = EventJournal(database: database, logger: Logger(label: "test"))
+            let padding = String(repeating: "x", count: 600 << 10)
+            for id in Int64(1)...20 {
+                journal.recordArrival(of: ReceivedUpdate(Update(updateID: id), rawJSON: #"{"update_id":\#(id),"pad":"\#(padding)"}"#),
+                                      from: .webhook, at: Self.start)
+            }
+            let small = (0..<200).map { ReceivedUpdate(Update(updateID: 1_000 + $0), rawJSON: #"{"update_id":\#(1_000 + $0),"pad":"\#(String(repeating: "y", count: 60 << 10))"}"#) }
+            for update in small { journal.recordArrival(of: update, from: .webhook, at: Self.start) }
+            await journal.flush()
+            let stored = try await database.receivedUpdates(from: .distantPast)
+            let first = #"{"update_id":1,"pad":"\#(padding)"}"#
+            #expect(stored.first?.raw == #"{"update_id":1,"journal_truncated_bytes":\#(first.utf8.count)}"#)
+            #expect(stored.filter { $0.updateID < 1_000 }.count == 20, "truncated ones are tiny and all kept")
+            let kept = stored.filter { $0.updateID >= 1_000 }.count
+            #expect(kept < 200 && kept >= 130, "8 MiB of 60 KiB updates: \(kept) kept")
+        }
+    }
+
     @Test("a full buffer drops new entries instead of blocking the caller")
     func boundedBuffer() async throws {
         try await Self.withStore { database in

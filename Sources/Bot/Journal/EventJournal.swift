@@ -15,11 +15,18 @@ import Synchronization
 public final class EventJournal: Service, Sendable {
     /// Rows kept per table beyond which the cleanup job prunes the oldest, whatever their age.
     public static let maximumRows = 100_000
+    /// The largest update kept whole (64 KiB; Telegram's own are a few hundred bytes). A larger one
+    /// is journaled as its id and size, so that a flood of 1 MiB bodies cannot fill memory or disk.
+    public static let maximumRawBytes = 64 << 10
+    /// Bytes of raw updates the buffer holds while the writer is busy (8 MiB); beyond it, arrivals
+    /// are dropped and counted, as beyond `bufferLimit` entries.
+    public static let maximumBufferedBytes = 8 << 20
 
     private struct Buffer {
         var events: [JournalEvent] = []
         var updates: [ReceivedUpdateRecord] = []
         var dropped = 0
+        var bytes = 0
         var count: Int { events.count + updates.count }
     }
 
@@ -48,11 +55,19 @@ public final class EventJournal: Service, Sendable {
 
     /// Records that `received` arrived at `now` from `source`; returns at once.
     public func recordArrival(of received: ReceivedUpdate, from source: ReceivedUpdateRecord.Source, at now: Date = Date()) {
-        let record = ReceivedUpdateRecord(updateID: received.update.updateID, receivedAt: now, source: source,
-                                          raw: received.deadLetterJSON)
+        var raw = received.deadLetterJSON
+        if raw.utf8.count > Self.maximumRawBytes {
+            raw = #"{"update_id":\#(received.update.updateID),"journal_truncated_bytes":\#(raw.utf8.count)}"#
+        }
+        let record = ReceivedUpdateRecord(updateID: received.update.updateID, receivedAt: now, source: source, raw: raw)
+        let size = raw.utf8.count
         let accepted = buffer.withLock { buffer in
-            guard buffer.count < bufferLimit else { buffer.dropped += 1; return false }
+            guard buffer.count < bufferLimit, buffer.bytes + size <= Self.maximumBufferedBytes else {
+                buffer.dropped += 1
+                return false
+            }
             buffer.updates.append(record)
+            buffer.bytes += size
             return true
         }
         if accepted { doorbell.ring() }
