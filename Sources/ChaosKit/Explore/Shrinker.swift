@@ -1,6 +1,11 @@
 /// Delta debugging over a failing schedule's events (Zeller's ddmin, in passes): drop whole
 /// users, then chunks of flows and disturbances, then single sends, then shorten pauses and
 /// delays — keeping a candidate only while it still fails the same way, within a time budget.
+///
+/// Timing decides some failures (a SIGKILL that lands while an append is held, or just after it
+/// settled), so one failing run of a candidate proves little: a candidate is kept only when it
+/// fails `confirmations` runs in a row. Without that, the shrinker drifts towards a racy schedule
+/// that fails now and then, and the scenario it writes passes when replayed.
 public struct Shrinker: Sendable {
     /// The outcome of shrinking.
     public struct Result: Sendable {
@@ -14,10 +19,14 @@ public struct Shrinker: Sendable {
 
     /// How long shrinking may take.
     public var budget: Duration
+    /// How many runs in a row a candidate must fail to be kept.
+    public var confirmations: Int
 
     /// Creates a shrinker.
-    public init(budget: Duration) {
+    public init(budget: Duration, confirmations: Int = 2) {
+        precondition(confirmations >= 1, "a candidate must fail at least once to be kept")
         self.budget = budget
+        self.confirmations = confirmations
     }
 
     /// Shrinks `schedule`, which fails; `stillFails` runs a candidate and says whether it fails
@@ -38,8 +47,10 @@ public struct Shrinker: Sendable {
                 return false
             }
             tried.insert(key)
-            runs += 1
-            guard await stillFails(candidate) else { return false }
+            for _ in 0..<confirmations {
+                runs += 1
+                guard await stillFails(candidate) else { return false }
+            }
             current = candidate
             return true
         }

@@ -70,6 +70,39 @@ import Testing
         #expect(result.schedule.events.contains(.fault(FaultRule(target: .sheets, match: "append", delay: .milliseconds(1500), times: 1))))
     }
 
+    @Test("a candidate that fails once and then passes is not kept: the shrunk schedule fails every time")
+    func racyCandidatesAreDropped() async {
+        let user: Int64 = 5001
+        let schedule = Schedule(seed: 1, index: 0, mode: .webhook, users: [ScenarioUser(id: user)], events: [
+            .send(user: user, payload: .text("/checkin"), flow: 0),
+            .fault(FaultRule(target: .sheets, match: "append", delay: .seconds(2), times: 1)),
+            .kill,
+            .send(user: user, payload: .location(latitude: 40.4168, longitude: -3.7038), flow: 1),
+        ])
+        // Without the held append the failure is a race: its first run fails, later runs pass.
+        var runsOf: [String: Int] = [:]
+        let result = await Shrinker(budget: .seconds(600)).shrink(schedule) { candidate in
+            guard Self.failsTheSameWay(candidate) else { return false }
+            if candidate.events.contains(where: { if case .fault = $0 { true } else { false } }) { return true }
+            let key = "\(candidate.events)"
+            runsOf[key, default: 0] += 1
+            return runsOf[key] == 1
+        }
+        #expect(result.schedule.events.contains { if case .fault = $0 { true } else { false } }, "\(result.schedule.events)")
+        #expect(!runsOf.isEmpty, "the racy candidate was never tried, so this test proves nothing")
+
+        // With one confirmation (the old behaviour) the racy candidate wins: the test can fail.
+        runsOf = [:]
+        let hasty = await Shrinker(budget: .seconds(600), confirmations: 1).shrink(schedule) { candidate in
+            guard Self.failsTheSameWay(candidate) else { return false }
+            if candidate.events.contains(where: { if case .fault = $0 { true } else { false } }) { return true }
+            let key = "\(candidate.events)"
+            runsOf[key, default: 0] += 1
+            return runsOf[key] == 1
+        }
+        #expect(!hasty.schedule.events.contains { if case .fault = $0 { true } else { false } })
+    }
+
     @Test("with no time budget nothing is run and the schedule is returned as it was")
     func budget() async {
         let result = await Shrinker(budget: .zero).shrink(Self.failing) { _ in true }
