@@ -38,14 +38,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.20.0"),
     ],
     targets: [
-        // What the bot, both fakes and the harness share: the JSON nesting guard and the HTTP
-        // server's timeouts and connection cap, which every server of the package runs with.
+        // What the bot, both fakes and the harness share: the JSON nesting guard, the HTTP
+        // server's timeouts and connection cap, which every server of the package runs with, and
+        // the service group the fakes run their servers in.
         .target(
             name: "MetroSupport",
             dependencies: [
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -77,31 +77,27 @@ public final class FakeSheets: Sendable {
             eventLoopGroupProvider: .shared(FakeSheets.eventLoopGroup),
             logger: logger
         )
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                defer { portContinuation.finish() }
-                try await group.run()
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else {
-                // The server stopped before listening: surface its error.
-                try await tasks.next()
-                throw FakeSheetsError.notStarted("the server stopped before it listened on \(configuration.host):\(configuration.port)")
-            }
-            let fake = FakeSheets(state: state, signal: signal, host: configuration.host, port: port)
-            baseURLBox.withLock { $0 = fake.baseURL }
-            let result: Result<T, any Error>
-            do {
-                result = .success(try await body(fake))
-            } catch {
-                result = .failure(error)
-            }
-            signal.fire()
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return try result.get()
+        // Stopped only gracefully, even when the caller is cancelled (see ShieldedServiceGroup).
+        let server = ShieldedServiceGroup(services: [app], logger: logger) { portContinuation.finish() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            // The caller was cancelled while the server started, or the server stopped before it
+            // listened: surface its error.
+            try await server.stop()
+            try Task.checkCancellation()
+            throw FakeSheetsError.notStarted("the server stopped before it listened on \(configuration.host):\(configuration.port)")
         }
+        let fake = FakeSheets(state: state, signal: signal, host: configuration.host, port: port)
+        baseURLBox.withLock { $0 = fake.baseURL }
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(fake))
+        } catch {
+            result = .failure(error)
+        }
+        signal.fire()
+        try await server.stop()
+        return try result.get()
     }
 
     /// Creates a spreadsheet shared with every service account the fake issues.

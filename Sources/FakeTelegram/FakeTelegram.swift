@@ -69,20 +69,18 @@ public final class FakeTelegram: Sendable {
         let delivery = WebhookDelivery(
             state: state, doorbell: doorbell, httpClient: httpClient, configuration: configuration,
             logger: configuration.logger)
-        let serviceGroup = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: configuration.logger))
+        // Stopped only gracefully, even when the caller is cancelled (see ShieldedServiceGroup).
+        let server = ShieldedServiceGroup(services: [app], logger: configuration.logger) { portContinuation.finish() }
         let result: Result<T, any Error>
         do {
             result = try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    defer { portContinuation.finish() }
-                    try await serviceGroup.run()
-                }
                 group.addTask { await delivery.run() }
                 var iterator = ports.makeAsyncIterator()
                 guard let port = await iterator.next() else {
+                    // Cancelled while the server started, or the server stopped before it listened.
                     await state.shutDown()
-                    try await group.next()
+                    try await server.stop()
+                    try Task.checkCancellation()
                     throw ConfigurationError(message: "the fake Telegram server stopped before it listened")
                 }
                 let fake = FakeTelegram(state: state, configuration: configuration, port: port)
@@ -93,7 +91,7 @@ public final class FakeTelegram: Sendable {
                     outcome = .failure(error)
                 }
                 await state.shutDown()
-                await serviceGroup.triggerGracefulShutdown()
+                try await server.stop()
                 while let _ = try? await group.next() {}
                 return outcome
             }

@@ -24,7 +24,11 @@ import Testing
         process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "NO_COLOR": "1"]
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        // Its errors go to a file, so that a crash's backtrace shows in the failure.
+        let errors = try TemporaryDirectory()
+        let errorsPath = errors.path("stderr.txt")
+        FileManager.default.createFile(atPath: errorsPath, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorsPath))
         let collected = LockedData()
         try process.run()
         Thread { collected.set(output.fileHandleForReading.readDataToEndOfFile()) }.start()
@@ -42,21 +46,16 @@ import Testing
 
         let text = String(decoding: collected.value, as: UTF8.self)
         let lines = text.split(separator: "\n").map(String.init)
-        // chaos sometimes dies of SIGILL (a Swift trap) right after the SIGINT, leaving a bot and
-        // its workspaces (seen in a clean-clone CI run and once locally in three runs). Until the
-        // trap is found, a crash is reported as a known issue rather than failing the suite.
-        let crashed = process.terminationReason == .uncaughtSignal
-        withKnownIssue("chaos explore can trap when interrupted mid-run (closing note of 2026-12-04)", isIntermittent: true) {
-            #expect(!crashed, "chaos died of signal \(process.terminationStatus)\n\(text)")
-        }
+        // A crash would leave bots and workspaces behind: remove them (after the expectations
+        // below have looked) so that they cannot disturb the suites that run after this one.
         defer {
-            // Whatever a crash left behind goes, so that it cannot disturb the suites after this one.
             for pid in Self.botsOfSeed(seed).compactMap({ pid_t($0) }) where pid > 1 { kill(pid, SIGKILL) }
             for workspace in Self.workspacesOfSeed(seed) {
                 try? FileManager.default.removeItem(atPath: FileManager.default.temporaryDirectory.appendingPathComponent(workspace).path)
             }
         }
-        guard !crashed else { return }
+        let stderr = (try? String(contentsOfFile: errorsPath, encoding: .utf8)) ?? ""
+        #expect(process.terminationReason == .exit, "chaos died of signal \(process.terminationStatus)\n\(text)\n\(stderr.prefix(6000))")
         #expect([130, 1].contains(process.terminationStatus), "\(process.terminationStatus)\n\(text)")
         #expect(text.contains("interrupted:"), "\(text)")
         #expect(lines.last?.range(of: #"^\d+ passed, \d+ failed$"#, options: .regularExpression) != nil, "\(text)")
