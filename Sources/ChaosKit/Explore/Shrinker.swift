@@ -1,6 +1,8 @@
 /// Delta debugging over a failing schedule's events (Zeller's ddmin, in passes): drop whole
 /// users, then chunks of flows and disturbances, then single sends, then shorten pauses and
 /// delays — keeping a candidate only while it still fails the same way, within a time budget.
+/// A last pass makes the result deterministic where it can: before each restart it waits for
+/// the updates sent so far, when the failure does not need the restart to race them.
 ///
 /// Timing decides some failures (a SIGKILL that lands while an append is held, or just after it
 /// settled), so one failing run of a candidate proves little: a candidate is kept only when it
@@ -97,6 +99,21 @@ public struct Shrinker: Sendable {
             default: continue
             }
             _ = await attempt(candidate)
+        }
+        // 5. Settle before each restart. Whether a restart lands before or after the bot took the
+        // update sent just before it is a race; a failure that needs the update taken fails only
+        // when the bot wins it, so a replay on a busy machine can pass. With the sends confirmed
+        // first it fails every time; a failure that needs the race rejects the wait and keeps it.
+        var settled = 0
+        while settled < current.events.count, !exhausted {
+            let event = current.events[settled]
+            let sentBefore = current.events[..<settled].contains { if case .send = $0 { true } else { false } }
+            if event.isProcessEvent, sentBefore, settled == 0 || current.events[settled - 1] != .settleSends {
+                var candidate = current
+                candidate.events.insert(.settleSends, at: settled)
+                if await attempt(candidate) { settled += 1 }
+            }
+            settled += 1
         }
         return Result(schedule: Self.withoutIdleUsers(current), runs: runs, exhausted: exhausted)
     }

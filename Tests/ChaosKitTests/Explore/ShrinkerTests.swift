@@ -43,7 +43,9 @@ import Testing
             return Self.failsTheSameWay(candidate)
         }
         #expect(Self.failsTheSameWay(result.schedule))
-        #expect(result.schedule.events.count == 3, "\(result.schedule.events)")
+        // The trigger, with the wait for the /checkin before the SIGKILL that pass 5 adds.
+        #expect(result.schedule.events.count == 4, "\(result.schedule.events)")
+        #expect(result.schedule.events.firstIndex(of: .settleSends).map { result.schedule.events[$0 + 1] == .kill } == true)
         #expect(result.schedule.users.count == 1)
         #expect(!result.exhausted)
         #expect(result.runs == runs)
@@ -101,6 +103,28 @@ import Testing
             return runsOf[key] == 1
         }
         #expect(!hasty.schedule.events.contains { if case .fault = $0 { true } else { false } })
+    }
+
+    @Test("a restart that does not need to race the sends before it waits for them; one that needs the race keeps it")
+    func settlesBeforeRestarts() async {
+        let user: Int64 = 5001
+        let schedule = Schedule(seed: 1, index: 0, mode: .polling, users: [ScenarioUser(id: user)], events: [
+            .send(user: user, payload: .text("/checkin"), flow: 0),
+            .pause(.milliseconds(300)),
+            .kill,
+            .send(user: user, payload: .location(latitude: 40.4168, longitude: -3.7038), flow: 1),
+        ])
+        func settlesBeforeKill(_ candidate: Schedule) -> Bool {
+            candidate.events.firstIndex(of: .kill).map { $0 > 0 && candidate.events[$0 - 1] == .settleSends } ?? false
+        }
+        // A lost pending action: it fails with the /checkin taken before the SIGKILL, however that happened.
+        let deterministic = await Shrinker(budget: .seconds(600)).shrink(schedule) { Self.failsTheSameWay($0) }
+        #expect(settlesBeforeKill(deterministic.schedule), "\(deterministic.schedule.events)")
+        #expect(!deterministic.schedule.events.contains { if case .pause = $0 { true } else { false } })
+        // A failure that needs the SIGKILL to land while the /checkin is in flight.
+        let racy = await Shrinker(budget: .seconds(600)).shrink(schedule) { Self.failsTheSameWay($0) && !settlesBeforeKill($0) }
+        #expect(!settlesBeforeKill(racy.schedule), "\(racy.schedule.events)")
+        #expect(Self.failsTheSameWay(racy.schedule))
     }
 
     @Test("with no time budget nothing is run and the schedule is returned as it was")
