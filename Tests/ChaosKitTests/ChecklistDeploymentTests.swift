@@ -105,8 +105,11 @@ import Testing
     func commandWithManifest() async throws {
         let fixture = try DeploymentFixture()
         let manifest = DeployFiles.url("deploy/kubernetes/base/deployment.yaml").path
-        let result = try await ChaosBinary.run(["checklist", "--skip-scenarios", "--kubernetes-manifest", manifest], environment: fixture.environment)
+        let report = fixture.directory.path("checklist.md")
+        let result = try await ChaosBinary.run(["checklist", "--skip-scenarios", "--kubernetes-manifest", manifest, "--report", report], environment: fixture.environment)
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        let markdown = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(markdown.contains("- [x] **warning:** the store survives restarts — *DATABASE_URL, DATABASE_PATH, --platform kubernetes*"), "\(markdown)")
         #expect(result.stdout.contains("[x] SHUTDOWN_GRACE is below the platform's kill deadline — SHUTDOWN_GRACE, terminationGracePeriodSeconds in \(manifest): 25s < 35s"), "\(result.stdout)")
         #expect(result.stdout.contains("[!] the store survives restarts — DATABASE_URL, DATABASE_PATH, --platform kubernetes: DATABASE_URL is unset"), "\(result.stdout)")
         #expect(result.stdout.contains("1 with a warning"))
