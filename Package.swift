@@ -200,6 +200,8 @@ let package = Package(
                 "ChaosKit", "Bot", "FakeTelegram", "FakeSheets",
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                // DeploymentFileTests read the manifests in deploy/ to check what the schemas cannot.
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -128,7 +128,7 @@ struct FakeDeployment: Sendable {
         (["WEBHOOK_URL": ""], "a webhook URL is configured"),
         (["WEBHOOK_URL": "https://metro.example.com:8080"], "the webhook URL is HTTPS on a port Telegram accepts"),
         (["ADMIN_TOKEN": ""], "ADMIN_TOKEN is set"),
-        (["SHUTDOWN_GRACE": "40s"], "SHUTDOWN_GRACE is below Render's 30 s SIGKILL"),
+        (["SHUTDOWN_GRACE": "40s"], "SHUTDOWN_GRACE is below the platform's kill deadline"),
         (["DATABASE_PATH": "<directory>/not-a-directory/bot.sqlite"], "the database directory is writable"),
     ])
     func productionItems(changes: [String: String], failing claim: String) async throws {

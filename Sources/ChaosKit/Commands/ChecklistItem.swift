@@ -8,19 +8,27 @@ public struct ChecklistItem: Sendable, Equatable {
     public var proof: String
     /// Whether it holds.
     public var passed: Bool
+    /// Whether it holds only with a caveat the operator must read ("the store is on a disk that
+    /// does not survive a deploy"). A warning does not fail the checklist; it is printed `[!]`.
+    /// Only meaningful when `passed`. Defaults to false.
+    public var warning: Bool
     /// What was found, or why it does not hold and how to fix it. Never a secret's value.
     public var detail: String
 
     /// Creates an item.
-    public init(claim: String, proof: String, passed: Bool, detail: String) {
+    public init(claim: String, proof: String, passed: Bool, warning: Bool = false, detail: String) {
         self.claim = claim
         self.proof = proof
         self.passed = passed
+        self.warning = warning
         self.detail = detail
     }
 
-    /// `[x] claim — proof: detail` (`[ ]` when it does not hold).
+    /// Whether it holds with a warning.
+    public var isWarning: Bool { passed && warning }
+
+    /// `[x] claim — proof: detail` (`[!]` when it holds with a warning, `[ ]` when it does not hold).
     public var line: String {
-        "[\(passed ? "x" : " ")] \(claim) — \(proof)" + (detail.isEmpty ? "" : ": \(detail)")
+        "[\(passed ? (warning ? "!" : "x") : " ")] \(claim) — \(proof)" + (detail.isEmpty ? "" : ": \(detail)")
     }
 }

@@ -62,6 +62,13 @@ public enum DeploymentChecklist {
         public var skipConfiguration = false
         /// `--skip-scenarios`: only the configuration checks. Defaults to false.
         public var skipScenarios = false
+        /// `--platform NAME` (``DeploymentPlatform``). Defaults to none: Render, or Kubernetes when
+        /// `kubernetesManifest` is given.
+        public var platform: String?
+        /// `--persistent-volume`: a disk that survives deploys holds `DATABASE_PATH`. Defaults to false.
+        public var persistentVolume = false
+        /// `--kubernetes-manifest FILE`: read the kill deadline from this Deployment. Defaults to none.
+        public var kubernetesManifest: String?
 
         /// Creates options with the defaults above.
         public init() {}
@@ -101,6 +108,13 @@ public enum DeploymentChecklist {
             errors("--jobs \(options.jobs): expected at least 1")
             return .invalidInput
         }
+        let target: DeploymentChecks.Target
+        switch deploymentTarget(options) {
+        case .success(let value): target = value
+        case .failure(let problem):
+            errors(problem.description)
+            return .invalidInput
+        }
         var scenarios: [Scenario] = []
         var botExecutable: URL?
         var excluded: Set<String> = []
@@ -129,7 +143,7 @@ public enum DeploymentChecklist {
         let started = Date(), clock = ContinuousClock.now
         var sections: [Section] = []
         if !options.skipConfiguration {
-            let (items, configuration) = DeploymentChecks.check(environment)
+            let (items, configuration) = DeploymentChecks.check(environment, target: target)
             sections.append(Section(title: "Configuration (this environment, offline)", items: items))
             if options.online {
                 if let configuration {
@@ -155,6 +169,7 @@ public enum DeploymentChecklist {
 
         let items = sections.flatMap(\.items)
         let passed = items.filter(\.passed).count
+        let warnings = items.filter(\.isWarning).count
         // A checklist whose every part was skipped or could not run proves nothing.
         let allPassed = !items.isEmpty && passed == items.count && sections.allSatisfy { !$0.items.isEmpty || $0.skippedOnRequest }
         for section in sections {
@@ -162,7 +177,8 @@ public enum DeploymentChecklist {
             if let note = section.note, section.items.isEmpty { output("  " + note) }
             for item in section.items { output("  " + item.line) }
         }
-        output("checklist: \(passed) of \(items.count) item(s) hold" + (allPassed ? "" : "; not ready to deploy"))
+        output("checklist: \(passed) of \(items.count) item(s) hold" + (warnings > 0 ? ", \(warnings) with a warning ([!]: read it)" : "")
+                   + (allPassed ? "" : "; not ready to deploy"))
 
         if let path = options.report {
             let markdown = render(sections: sections, journal: journal, started: started, seed: botExecutable == nil ? nil : seed,
@@ -173,6 +189,26 @@ public enum DeploymentChecklist {
             }
         }
         return allPassed ? .passed : .failed
+    }
+
+    /// The platform, disk and kill deadline the options describe; a problem when `--platform` is
+    /// unknown, contradicts `--kubernetes-manifest`, or the manifest cannot be read.
+    static func deploymentTarget(_ options: Options) -> Result<DeploymentChecks.Target, KubernetesShutdownDeadline.Problem> {
+        var platform = options.kubernetesManifest == nil ? DeploymentPlatform.default : .kubernetes
+        if let name = options.platform {
+            guard let given = DeploymentPlatform(rawValue: name.lowercased()) else {
+                return .failure(.init(description: "--platform \(name): unknown; expected one of \(DeploymentPlatform.names)"))
+            }
+            platform = given
+        }
+        var target = DeploymentChecks.Target(platform: platform, persistentVolume: options.persistentVolume)
+        if let manifest = options.kubernetesManifest {
+            guard platform == .kubernetes else {
+                return .failure(.init(description: "--kubernetes-manifest is read for --platform kubernetes, not \(platform.rawValue)"))
+            }
+            do { target.kubernetes = try KubernetesShutdownDeadline.read(manifest) } catch { return .failure(error) }
+        }
+        return .success(target)
     }
 
     /// One item per claim (proved by its scenarios), then one per scenario that no claim names
@@ -222,7 +258,7 @@ public enum DeploymentChecklist {
             md += "## \(section.title)\n\n"
             if let note = section.note, section.items.isEmpty { md += note + "\n" }
             for item in section.items {
-                md += "- [\(item.passed ? "x" : " ")] \(item.claim) — *\(item.proof)*" + (item.detail.isEmpty ? "" : ": \(item.detail)") + "\n"
+                md += "- [\(item.passed ? "x" : " ")] " + (item.isWarning ? "**warning:** " : "") + "\(item.claim) — *\(item.proof)*" + (item.detail.isEmpty ? "" : ": \(item.detail)") + "\n"
             }
             md += "\n"
         }

@@ -8,7 +8,8 @@ struct ChecklistCommand: AsyncParsableCommand {
         discussion: """
             The configuration is read from the environment, the same variables metro-bot reads, and checked offline \
             unless --online is given, which also calls Telegram (getMe, getWebhookInfo) and Google (token exchange, \
-            spreadsheets.get) with it. Exit codes: 0 every item holds, 1 some does not, 2 invalid input.
+            spreadsheets.get) with it. --platform, --persistent-volume and --kubernetes-manifest describe where it runs. \
+            Exit codes: 0 every item holds (items marked [!] hold with a warning to read), 1 some does not, 2 invalid input.
             """)
 
     @Argument(help: "Scenario files or directories (default: Scenarios/).")
@@ -38,6 +39,15 @@ struct ChecklistCommand: AsyncParsableCommand {
     @Flag(help: "Only the configuration checks; no scenario runs.")
     var skipScenarios = false
 
+    @Option(help: "Where the bot runs: \(DeploymentPlatform.names) (default: render, or kubernetes with --kubernetes-manifest). Decides whether the disk survives a deploy and when SIGKILL comes.")
+    var platform: String?
+
+    @Flag(help: "A persistent volume holds DATABASE_PATH (the disk survives deploys).")
+    var persistentVolume = false
+
+    @Option(help: "A Kubernetes manifest (or `kubectl kustomize` output) whose terminationGracePeriodSeconds and preStop sleep give the kill deadline.")
+    var kubernetesManifest: String?
+
     func run() async throws {
         var options = DeploymentChecklist.Options()
         options.paths = paths
@@ -49,6 +59,9 @@ struct ChecklistCommand: AsyncParsableCommand {
         options.online = online
         options.skipConfiguration = skipConfiguration
         options.skipScenarios = skipScenarios
+        options.platform = platform
+        options.persistentVolume = persistentVolume
+        options.kubernetesManifest = kubernetesManifest
         let code = await DeploymentChecklist.run(options, output: printOutput, errors: printError)
         throw ExitCode(code.rawValue)
     }
