@@ -422,21 +422,13 @@ final class ScenarioExecution {
         }
     }
 
-    /// Counts, per installed fault, the journaled calls it fired on: by fault id where the fake
-    /// journals the call with it; else (webhook deliveries, which the journal does not list) the
-    /// calls of its method that got its status, or no answer or an error after it was installed —
-    /// an upper bound when several rules share a method.
+    /// Counts, per installed fault, the journaled calls it fired on: both fakes journal the id of
+    /// the fault that fired on a call. Webhook deliveries are not calls of the bot, so the journal
+    /// does not list them and a `delivery` fault counts none.
     func recordFaultsFired() async {
         for (index, rule) in zip(faults.indices, installedFaults) {
-            guard let calls = try? await journal(target: rule.target, method: rule.match) else { continue }
-            if let id = faults[index].id, calls.contains(where: { $0.faultID != nil }) {
-                faults[index].fired = calls.filter { $0.faultID == id }.count
-                continue
-            }
-            faults[index].fired = calls.filter { call in
-                if let status = rule.status { return call.status == status }
-                return call.status == nil || (call.status ?? 0) >= 400 || rule.delay != nil
-            }.count
+            guard let id = faults[index].id, let calls = try? await journal(target: rule.target, method: rule.match) else { continue }
+            faults[index].fired = calls.filter { $0.faultID == id }.count
         }
     }
 }
