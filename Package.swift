@@ -39,8 +39,10 @@ let package = Package(
     ],
     targets: [
         // What the bot, both fakes and the harness share: the JSON nesting guard, the HTTP
-        // server's timeouts and connection cap, which every server of the package runs with, and
-        // the service group the fakes run their servers in.
+        // server's timeouts and connection cap, which every server of the package runs with, the
+        // service group the fakes run their servers in, and the fakes' contract (Contract/): the
+        // fault-rule core, the journal entry, JSONValue, the seeded generator, the doorbell and
+        // the one duration grammar, which the bot's configuration reads too.
         .target(
             name: "MetroSupport",
             dependencies: [
@@ -113,6 +115,7 @@ let package = Package(
         .target(
             name: "ChaosKit",
             dependencies: [
+                "MetroSupport",
                 "Bot",
                 "FakeTelegram",
                 "FakeSheets",
@@ -128,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "chaos",
             dependencies: [
-                "ChaosKit",
+                "ChaosKit", "MetroSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -150,7 +153,7 @@ let package = Package(
         .testTarget(
             name: "BotTests",
             dependencies: [
-                "Bot", "FakeTelegram", "FakeSheets",
+                "Bot", "FakeTelegram", "FakeSheets", "MetroSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -171,7 +174,7 @@ let package = Package(
         .testTarget(
             name: "FakeTelegramTests",
             dependencies: [
-                "FakeTelegram",
+                "FakeTelegram", "MetroSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -185,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "FakeSheetsTests",
             dependencies: [
-                "FakeSheets",
+                "FakeSheets", "MetroSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -197,7 +200,7 @@ let package = Package(
         .testTarget(
             name: "ChaosKitTests",
             dependencies: [
-                "ChaosKit", "Bot", "FakeTelegram", "FakeSheets",
+                "ChaosKit", "Bot", "FakeTelegram", "FakeSheets", "MetroSupport",
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 // DeploymentFileTests read the manifests in deploy/ to check what the schemas cannot.

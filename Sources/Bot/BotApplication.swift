@@ -22,9 +22,9 @@ public struct BotApplication: Sendable {
     /// The one event-loop thread on which the bot's HTTP client and its HTTP server (which takes
     /// the client's group) read and write their sockets; the handlers and the client's callers run
     /// on Swift's cooperative pool. NIO's default group has a thread per core: on two cores those
-    /// threads and the pool's took turns on the same CPUs, and with one I/O thread the bot served
-    /// 17 % more webhook deliveries per second at 14 % less CPU each (docs/BENCHMARKS.md, "Bot
-    /// runtime"). The bot's own work is bounded by its one SQLite writer long before one I/O
+    /// threads and the pool's took turns on the same CPUs, and one I/O thread served more webhook
+    /// deliveries per second at less CPU each (figures: docs/BENCHMARKS.md, "Bot runtime"). The
+    /// bot's own work is bounded by its one SQLite writer long before one I/O
     /// thread is. Every `BotApplication` in a process shares it, as they would NIO's singleton
     /// group.
     static let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -75,9 +75,8 @@ public struct BotApplication: Sendable {
         var clientConfiguration = HTTPClient.Configuration(timeout: .init(connect: .init(configuration.timing.httpTimeout)))
         // A connection to Telegram for each chat the reply sender serves at once, and one for the
         // poller's long poll. With AsyncHTTPClient's default of 8, 24 of the sender's 32 sends
-        // waited in the pool's queue, and the queueing cost more CPU than the extra connections:
-        // the whole path ran 23–31 % faster with the larger pool (docs/BENCHMARKS.md, "The bot's
-        // HTTP connection pool").
+        // waited in the pool's queue, and the queueing cost more CPU than the extra connections
+        // (figures: docs/BENCHMARKS.md, "The bot's HTTP connection pool").
         clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = ReplySender.defaultMaxConcurrentChats + 1
         let httpClient = HTTPClient(eventLoopGroupProvider: .shared(BotApplication.eventLoopGroup), configuration: clientConfiguration)
         let result: Result<T, any Error>

@@ -35,8 +35,8 @@ public final class FakeSheets: Sendable {
     /// The one event-loop thread on which every fake Sheets server in the process reads and writes
     /// its sockets; the routes run on Swift's cooperative pool, as with any Hummingbird server.
     /// NIO's default group has a thread per core, and on two cores those threads and the pool's
-    /// took turns on the same CPUs: one I/O thread cut the CPU an append costs by about a tenth
-    /// (docs/BENCHMARKS.md, "Fake Sheets"). Like NIO's own singleton group, it lives as long as
+    /// took turns on the same CPUs: one I/O thread cut the CPU an append costs (figures:
+    /// docs/BENCHMARKS.md, "Fake Sheets"). Like NIO's own singleton group, it lives as long as
     /// the process.
     static let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
@@ -120,12 +120,6 @@ public final class FakeSheets: Sendable {
         }
     }
 
-    /// Issues another service account (another key file); spreadsheets created with
-    /// `createSpreadsheet` are shared with it too.
-    public func issueServiceAccountKeyJSON() async throws -> Data {
-        try await state.issueAccount().keyFile(baseURL: baseURL).serialized(pretty: true)
-    }
-
     /// The formatted values of every row of a sheet, trailing empty rows and cells trimmed.
     /// Throws `FakeSheetsError.notFound` for an unknown spreadsheet or sheet.
     public func rows(spreadsheetID: String, sheet: String) async throws -> [[String]] {
@@ -137,23 +131,33 @@ public final class FakeSheets: Sendable {
     }
 
     /// Adds a fault rule; returns its id (for `removeFaults(id:)`).
-    public func addFault(_ rule: FaultRule) async -> String {
-        await state.addFault(rule)
+    /// - Throws: `FakeSheetsError.invalidFaultRule` when the rule cannot be used.
+    @discardableResult
+    public func addFault(_ rule: SheetsFaultRule) async throws -> String {
+        do {
+            return try await state.addFault(rule)
+        } catch {
+            throw FakeSheetsError.invalidFaultRule("\(error)")
+        }
     }
 
-    /// Removes the rule with `id`, or every rule when `id` is `nil` (the default).
-    public func removeFaults(id: String? = nil) async {
+    /// Removes the rule with `id`, or every rule when `id` is `nil` (the default); answers whether
+    /// one was removed.
+    @discardableResult
+    public func removeFaults(id: String? = nil) async -> Bool {
         await state.removeFaults(id: id)
     }
 
-    /// Every request received since start (or the last `reset()`), in order.
-    public func calls() async -> [RecordedCall] {
-        await state.calls()
+    /// Every request received since start (or the last `reset()`), in order; only those of
+    /// `operation` when given.
+    /// - Parameter operation: defaults to `nil` (every operation).
+    public func calls(operation: String? = nil) async -> [SheetsCall] {
+        await state.calls(operation: operation)
     }
 
     /// The requests held right now by a `delay` or `timeout` fault (an append held this way has not
     /// written its row yet).
-    public func heldRequests() async -> [RecordedCall] {
+    public func heldRequests() async -> [SheetsCall] {
         await state.heldCalls()
     }
 
@@ -180,7 +184,7 @@ public enum FakeSheetsError: Error, Sendable, CustomStringConvertible {
     case notStarted(String)
     /// No such spreadsheet or sheet.
     case notFound(String)
-    /// A fault rule's JSON is not valid (the message says which field and why).
+    /// A fault rule cannot be used (the message says which field and why).
     case invalidFaultRule(String)
 
     public var description: String {

@@ -171,7 +171,7 @@ public final class FakeTelegram: Sendable {
     /// - Parameters:
     ///   - method: defaults to `nil` (every method).
     ///   - bot: defaults to the first registered bot.
-    public func calls(method: String? = nil, bot: Int64? = nil) async throws -> [RecordedCall] {
+    public func calls(method: String? = nil, bot: Int64? = nil) async throws -> [TelegramCall] {
         try await state.callsChecked(bot: bot, method: method)
     }
 
@@ -184,7 +184,7 @@ public final class FakeTelegram: Sendable {
     /// Adds a fault rule; returns its id for `removeFaults(id:)`.
     /// - Parameter bot: defaults to the first registered bot.
     @discardableResult
-    public func addFault(_ rule: FaultRule, bot: Int64? = nil) async throws -> String {
+    public func addFault(_ rule: TelegramFaultRule, bot: Int64? = nil) async throws -> String {
         try await state.addFaultChecked(rule, bot: bot)
     }
 

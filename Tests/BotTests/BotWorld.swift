@@ -9,6 +9,7 @@ import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
+import MetroSupport
 
 /// The whole bot running in-process (`BotApplication`, every service) against both fakes on
 /// ephemeral loopback ports, with its store in a temporary directory; torn down after the test.

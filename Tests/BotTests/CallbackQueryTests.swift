@@ -2,6 +2,7 @@ import Bot
 import FakeTelegram
 import Foundation
 import Testing
+import MetroSupport
 
 /// Presses on inline buttons, through the whole bot against the fake Telegram: the user's client
 /// shows a progress indicator on the button until the bot calls `answerCallbackQuery`.

@@ -2,6 +2,7 @@
 import FakeTelegram
 import Foundation
 import Testing
+import MetroSupport
 
 /// The dashboard in a real headless browser (Debian's chromium, which .ci/run installs): the
 /// numbers the page shows are the ones the bot recorded.

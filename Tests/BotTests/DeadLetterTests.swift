@@ -8,6 +8,7 @@ import Logging
 import NIOCore
 import Synchronization
 import Testing
+import MetroSupport
 
 /// The poison-update rules: validation at the edge, dead letters, per-update retries, and the
 /// admin routes that show and retry dead letters.

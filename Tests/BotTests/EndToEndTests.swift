@@ -4,6 +4,7 @@ import FakeTelegram
 import Foundation
 import Logging
 import Testing
+import MetroSupport
 
 /// The bot as `metro-bot` runs it (`BotApplication` from a `BotConfiguration` parsed from an
 /// environment), polling the fake Telegram and appending to the fake Sheets, both in-process on

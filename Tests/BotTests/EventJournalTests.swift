@@ -5,6 +5,7 @@ import Foundation
 import GRDB
 import Logging
 import Testing
+import MetroSupport
 
 @Suite struct EventJournalTests {
     static let start = Date(timeIntervalSince1970: 1_800_000_000)
@@ -187,7 +188,7 @@ struct JournalSecretsTests {
         }) { world in
             try await eventually("webhook mode") { try await world.health()["mode"] as? String == "webhook" }
             _ = try await world.telegram.addFault(.failing("sendMessage", status: 500, times: 1))
-            _ = await world.sheets.addFault(SheetsFault(operation: .append, respond: .init(status: 503), times: 1))
+            _ = try await world.sheets.addFault(SheetsFaultRule(operation: .append, respond: .init(status: 503), times: 1))
             try await world.telegram.sendUserMessage(userID: 1201, text: "/checkin", firstName: "Ana")
             try await eventually("asked for the location") { try await world.sentTexts(to: 1201).count == 1 }
             try await world.telegram.sendLocation(userID: 1201, latitude: 40.4168, longitude: -3.7038)

@@ -2,6 +2,7 @@ import _CryptoExtras
 import FakeSheets
 import FakeTelegram
 import Foundation
+import MetroSupport
 
 /// Both fakes running for one bot: a registered bot, a spreadsheet with its Attendance sheet, the
 /// service-account key written to a file, a free port for the bot's HTTP server, and the

@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import ServiceLifecycleTestKit
 import Testing
+import MetroSupport
 
 @Suite struct OutboxWorkerTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -52,7 +53,7 @@ import Testing
             defer { try? database.close() }
             try await Self.queueRows([1, 2], in: database)
             let journal = EventJournal(database: database, logger: Self.quietLogger)
-            _ = await world.fake.addFault(SheetsFault(operation: .append, respond: .init(status: 503), times: 3))
+            _ = try await world.fake.addFault(SheetsFaultRule(operation: .append, respond: .init(status: 503), times: 3))
             let worker = OutboxWorker(
                 database: database, sheets: try world.sheetsClient(), doorbell: Doorbell(),
                 backoff: Backoff(base: .milliseconds(20), maximum: .milliseconds(100)),
@@ -101,7 +102,7 @@ import Testing
         try await SheetsWorld.withWorld { world in
             let database = try BotDatabase(path: world.databasePath)
             defer { try? database.close() }
-            _ = await world.fake.addFault(.appendUnavailable(times: 6))
+            _ = try await world.fake.addFault(.appendUnavailable(times: 6))
             try await Self.queueRows([21], in: database)
             let worker = try Self.worker(world, database: database)
             try await testGracefulShutdown { trigger in
@@ -127,7 +128,7 @@ import Testing
             let database = try BotDatabase(path: world.databasePath)
             defer { try? database.close() }
             // Held 1 s, committed, answered too late for a client that waits 400 ms.
-            _ = await world.fake.addFault(.slowAppend(.seconds(1)))
+            _ = try await world.fake.addFault(.slowAppend(.seconds(1)))
             try await Self.queueRows([31], in: database)
             let worker = try Self.worker(world, database: database, clientTimeout: .milliseconds(400), settleDelay: .milliseconds(1_500))
             try await Self.run(worker, until: "the row found in the sheet and removed from the outbox") {
@@ -168,7 +169,7 @@ import Testing
     func restartWhileAppendInFlight() async throws {
         try await SheetsWorld.withWorld { world in
             // Sheets holds the first append 1 s before committing it, whether or not its client is still there.
-            _ = await world.fake.addFault(.slowAppend(.seconds(1)))
+            _ = try await world.fake.addFault(.slowAppend(.seconds(1)))
             // The attempt is recorded before the token exchange, which may take up to its own 5 s
             // timeout on a loaded machine; the held append then commits 1 s after it arrives. The
             // settle delay must cover both, as 3 × HTTP_TIMEOUT does in the bot.
@@ -234,7 +235,7 @@ import Testing
         try await SheetsWorld.withWorld { world in
             let database = try BotDatabase(path: world.databasePath)
             defer { try? database.close() }
-            _ = await world.fake.addFault(SheetsFault(operation: .append, respond: .init(status: 503)))
+            _ = try await world.fake.addFault(SheetsFaultRule(operation: .append, respond: .init(status: 503)))
             try await Self.queueRows([51], in: database)
             let worker = try Self.worker(world, database: database)
             try await Self.run(worker, until: "a failed attempt") { worker.status.failureTotal >= 1 }

@@ -6,6 +6,7 @@ import Logging
 import ServiceLifecycle
 import ServiceLifecycleTestKit
 import Testing
+import MetroSupport
 
 @Suite struct PollerTests {
     @Test("409, 429 and 5xx from getUpdates are waited out; the updates are then recorded once and confirmed")
@@ -14,9 +15,9 @@ import Testing
             try await FakeTelegram.withRunning { fake in
                 let bot = await fake.registerBot()
                 for fault in [
-                    FaultRule(match: .init(method: "getUpdates"), respond: .init(status: 409, description: "Conflict: terminated by other getUpdates request"), times: 1),
-                    FaultRule(match: .init(method: "getUpdates"), respond: .init(status: 429, retryAfter: 1), times: 1),
-                    FaultRule(match: .init(method: "getUpdates"), respond: .init(status: 502), times: 1),
+                    TelegramFaultRule(match: .init(method: "getUpdates"), respond: .init(status: 409, message: "Conflict: terminated by other getUpdates request"), times: 1),
+                    TelegramFaultRule(match: .init(method: "getUpdates"), respond: .init(status: 429, retryAfter: 1), times: 1),
+                    TelegramFaultRule(match: .init(method: "getUpdates"), respond: .init(status: 502), times: 1),
                 ] {
                     _ = try await fake.addFault(fault)
                 }

@@ -7,6 +7,7 @@ import ServiceLifecycle
 import ServiceLifecycleTestKit
 import Synchronization
 import Testing
+import MetroSupport
 
 @Suite struct ReplySenderTests {
     /// Records `texts` as replies to chat `chatID`, one update each, as the intake would.
@@ -36,7 +37,7 @@ import Testing
     }
 
     /// The `answerCallbackQuery` calls for `queryID`, in order.
-    static func answerCalls(_ fake: FakeTelegram, queryID: String) async throws -> [RecordedCall] {
+    static func answerCalls(_ fake: FakeTelegram, queryID: String) async throws -> [TelegramCall] {
         try await fake.calls(method: "answerCallbackQuery").filter { $0.params["callback_query_id"]?.stringValue == queryID }
     }
 
@@ -107,7 +108,7 @@ import Testing
     @Test("a reply recorded while a pass is sending goes out too, before shutdown")
     func sendsWhatWasRecordedDuringAPass() async throws {
         try await Self.withSender { fake, sender, database in
-            _ = try await fake.addFault(FaultRule(match: .init(method: "sendMessage"), delay: .seconds(1), times: 1))
+            _ = try await fake.addFault(TelegramFaultRule(match: .init(method: "sendMessage"), delay: .seconds(1), times: 1))
             try await Self.recordReplies(["first"], chatID: 1001, firstUpdateID: 1, in: database)
             // A callback answer too old to send: the pass deletes it as it reads the queue, which
             // shows that the pass has read "first" and is sending it (held for a second).
@@ -132,8 +133,8 @@ import Testing
     @Test("429 with retry_after and a 502 are retried; every reply is delivered once, in order")
     func retriesThrottlingAndServerErrors() async throws {
         try await Self.withSender { fake, sender, database in
-            _ = try await fake.addFault(FaultRule(match: .init(method: "sendMessage"), respond: .init(status: 429, retryAfter: 1), times: 1))
-            _ = try await fake.addFault(FaultRule(match: .init(method: "sendMessage"), respond: .init(status: 502), times: 1))
+            _ = try await fake.addFault(TelegramFaultRule(match: .init(method: "sendMessage"), respond: .init(status: 429, retryAfter: 1), times: 1))
+            _ = try await fake.addFault(TelegramFaultRule(match: .init(method: "sendMessage"), respond: .init(status: 502), times: 1))
             try await Self.recordReplies(["one", "two"], chatID: 1001, firstUpdateID: 1, in: database)
             try await Self.run(sender, until: "the queue empty") { try await database.queuedMessageCount() == 0 }
             #expect(try await fake.chatMessages(chatID: 1001).map(\.text) == ["one", "two"])
@@ -148,8 +149,8 @@ import Testing
     @Test("a reply Telegram refuses for good (403) is dropped and the next one still goes out")
     func dropsRefused() async throws {
         try await Self.withSender { fake, sender, database in
-            _ = try await fake.addFault(FaultRule(match: .init(method: "sendMessage"),
-                                                  respond: .init(status: 403, description: "Forbidden: bot was blocked by the user"), times: 1))
+            _ = try await fake.addFault(TelegramFaultRule(match: .init(method: "sendMessage"),
+                                                  respond: .init(status: 403, message: "Forbidden: bot was blocked by the user"), times: 1))
             try await Self.recordReplies(["blocked", "after"], chatID: 1001, firstUpdateID: 1, in: database)
             try await Self.run(sender, until: "the queue empty") { try await database.queuedMessageCount() == 0 }
             #expect(try await fake.chatMessages(chatID: 1001).map(\.text) == ["after"])

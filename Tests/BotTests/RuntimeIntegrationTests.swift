@@ -4,6 +4,7 @@ import FakeTelegram
 import Foundation
 import NIOHTTP1
 import Testing
+import MetroSupport
 
 /// Check-in through whatever path the bot is on: /checkin, then a location at Madrid HQ.
 private func checkIn(_ world: BotWorld, user: Int64) async throws {
@@ -199,7 +200,7 @@ struct HTTPClientConcurrencyTests {
             // Queued before the bot starts, so that its first getUpdates takes them all and its
             // first pass of the reply sender has a reply for each chat.
             for user in users { try await telegram.sendUserMessage(userID: user, text: "/help", firstName: "Ana") }
-            _ = try await telegram.addFault(FaultRule(match: .init(method: "sendMessage"), delay: .seconds(3)))
+            _ = try await telegram.addFault(TelegramFaultRule(match: .init(method: "sendMessage"), delay: .seconds(3)))
         }) { world in
             try await eventually("every user answered", limit: .seconds(30)) {
                 try await world.telegram.calls(method: "sendMessage").count >= users.count

@@ -5,6 +5,7 @@ import FakeSheets
 import Foundation
 import Logging
 import Testing
+import MetroSupport
 
 @Suite struct SheetRangeTests {
     @Test("sheet names are quoted, inner quotes doubled, and percent-encoded as one path segment", arguments: [
@@ -62,7 +63,7 @@ private struct SheetsFixture: Sendable {
         try await fake.rows(spreadsheetID: spreadsheetID, sheet: sheet)
     }
 
-    func calls(_ operation: String) async -> [RecordedCall] {
+    func calls(_ operation: String) async -> [SheetsCall] {
         await fake.calls().filter { $0.operation == operation }
     }
 }
@@ -216,7 +217,7 @@ private final class OffsetClock: @unchecked Sendable {
     @Test("a 401 that persists after the refresh is unauthenticated, not retried forever")
     func persistent401() async throws {
         try await withSheets { sheets in
-            _ = await sheets.fake.addFault(FaultRule(operation: .append, respond: .init(status: 401)))
+            _ = try await sheets.fake.addFault(SheetsFaultRule(operation: .append, respond: .init(status: 401)))
             let error = await #expect(throws: SheetsError.self) { try await sheets.client.appendRows([row(1)]) }
             guard case .unauthenticated = error else { Issue.record("expected unauthenticated, got \(String(describing: error))"); return }
             #expect(error?.mayHaveBeenApplied == false)
@@ -229,7 +230,7 @@ private final class OffsetClock: @unchecked Sendable {
     func retriesWhenNothingWasWritten() async throws {
         for status in [429, 503] {
             try await withSheets { sheets in
-                _ = await sheets.fake.addFault(FaultRule(operation: .append, respond: .init(status: status), times: 2))
+                _ = try await sheets.fake.addFault(SheetsFaultRule(operation: .append, respond: .init(status: status), times: 2))
                 try await sheets.client.appendRows([row(1)])
                 #expect(try await sheets.rows() == [row(1)])
                 #expect(await sheets.calls("append").map(\.status) == [status, status, 200])
@@ -240,7 +241,7 @@ private final class OffsetClock: @unchecked Sendable {
     @Test("429 still after every attempt is rateLimited, retryable, and not applied")
     func rateLimitedAfterRetries() async throws {
         try await withSheets { sheets in
-            _ = await sheets.fake.addFault(FaultRule(operation: .append, respond: .init(status: 429)))
+            _ = try await sheets.fake.addFault(SheetsFaultRule(operation: .append, respond: .init(status: 429)))
             let error = try #require(await #expect(throws: SheetsError.self) { try await sheets.client.appendRows([row(1)]) })
             guard case .rateLimited = error else { Issue.record("expected rateLimited, got \(error)"); return }
             #expect(error.isRetryable)
@@ -251,15 +252,15 @@ private final class OffsetClock: @unchecked Sendable {
 
     @Test("a failure after which rows may be written is thrown at once, never retried inside the client",
           arguments: [
-              ("500", FaultRule(operation: .append, respond: .init(status: 500), times: 1)),
-              ("502", FaultRule(operation: .append, respond: .init(status: 502), times: 1)),
-              ("close after headers", FaultRule(operation: .append, action: .close, times: 1)),
-              ("reset", FaultRule(operation: .append, action: .reset, times: 1)),
-              ("garbage 200", FaultRule(operation: .append, action: .garbage, times: 1)),
+              ("500", SheetsFaultRule(operation: .append, respond: .init(status: 500), times: 1)),
+              ("502", SheetsFaultRule(operation: .append, respond: .init(status: 502), times: 1)),
+              ("close after headers", SheetsFaultRule(operation: .append, action: .close, times: 1)),
+              ("reset", SheetsFaultRule(operation: .append, action: .reset, times: 1)),
+              ("garbage 200", SheetsFaultRule(operation: .append, action: .garbage, times: 1)),
           ])
-    func ambiguousFailures(label: String, rule: FaultRule) async throws {
+    func ambiguousFailures(label: String, rule: SheetsFaultRule) async throws {
         try await withSheets { sheets in
-            _ = await sheets.fake.addFault(rule)
+            _ = try await sheets.fake.addFault(rule)
             let error = try #require(await #expect(throws: SheetsError.self, "\(label)") { try await sheets.client.appendRows([row(5)]) })
             #expect(error.mayHaveBeenApplied, "\(label): \(error)")
             #expect(error.isRetryable, "\(label): \(error)")
@@ -273,11 +274,11 @@ private final class OffsetClock: @unchecked Sendable {
     }
 
     @Test("a timed-out append is reported as timeout with mayHaveBeenApplied, for a slow and for a silent server",
-          arguments: [FaultRule(operation: .append, delay: .seconds(30), times: 1), FaultRule(operation: .append, action: .timeout, times: 1)])
-    func timedOutAppend(rule: FaultRule) async throws {
+          arguments: [SheetsFaultRule(operation: .append, delay: .seconds(30), times: 1), SheetsFaultRule(operation: .append, action: .timeout, times: 1)])
+    func timedOutAppend(rule: SheetsFaultRule) async throws {
         try await withSheets { sheets in
             try await sheets.client.appendRows([row(1)])  // the token is cached before the short deadline matters
-            _ = await sheets.fake.addFault(rule)
+            _ = try await sheets.fake.addFault(rule)
             let client = sheets.client(timeout: .milliseconds(300))
             let error = await #expect(throws: SheetsError.self) { try await client.appendRows([row(2)]) }
             #expect(error == .timeout(operation: .append))
@@ -291,7 +292,7 @@ private final class OffsetClock: @unchecked Sendable {
     func timedOutReadIsRetried() async throws {
         try await withSheets { sheets in
             try await sheets.client.appendRows([row(9)])
-            _ = await sheets.fake.addFault(FaultRule(operation: .get, action: .timeout, times: 1))
+            _ = try await sheets.fake.addFault(SheetsFaultRule(operation: .get, action: .timeout, times: 1))
             let client = sheets.client(timeout: .seconds(1))
             #expect(try await client.existingRowKeys(among: [9]) == [9])
             #expect(await sheets.calls("get").count == 2)
@@ -305,7 +306,7 @@ private final class OffsetClock: @unchecked Sendable {
     ])
     func googleErrors(status: Int, kind: String, hint: String) async throws {
         try await withSheets { sheets in
-            _ = await sheets.fake.addFault(FaultRule(operation: .append, respond: .init(status: status, message: "fake says no"), times: 1))
+            _ = try await sheets.fake.addFault(SheetsFaultRule(operation: .append, respond: .init(status: status, message: "fake says no"), times: 1))
             let error = try #require(await #expect(throws: SheetsError.self) { try await sheets.client.appendRows([row(1)]) })
             #expect(Self.kind(of: error) == kind, "\(error)")
             #expect(!error.isRetryable)
@@ -331,7 +332,7 @@ private final class OffsetClock: @unchecked Sendable {
     @Test("a refused token request is tokenRejected with the OAuth error, and no key or token in the text")
     func tokenRejected() async throws {
         try await withSheets { sheets in
-            _ = await sheets.fake.addFault(FaultRule(operation: .token, respond: .init(status: 400, message: "Invalid JWT Signature."), times: 1))
+            _ = try await sheets.fake.addFault(SheetsFaultRule(operation: .token, respond: .init(status: 400, message: "Invalid JWT Signature."), times: 1))
             let error = try #require(await #expect(throws: SheetsError.self) { try await sheets.client.appendRows([row(1)]) })
             guard case .tokenRejected(let status, let code, let description) = error else { Issue.record("got \(error)"); return }
             #expect(status == 400)
@@ -346,8 +347,8 @@ private final class OffsetClock: @unchecked Sendable {
     @Test("a failing token endpoint (5xx, timeout) is retried with backoff before the append goes out")
     func tokenEndpointRetried() async throws {
         try await withSheets(timeout: .milliseconds(1500)) { sheets in
-            _ = await sheets.fake.addFault(FaultRule(operation: .token, respond: .init(status: 500), times: 1))
-            _ = await sheets.fake.addFault(FaultRule(operation: .token, action: .timeout, times: 1))
+            _ = try await sheets.fake.addFault(SheetsFaultRule(operation: .token, respond: .init(status: 500), times: 1))
+            _ = try await sheets.fake.addFault(SheetsFaultRule(operation: .token, action: .timeout, times: 1))
             try await sheets.client.appendRows([row(1)])
             #expect(try await sheets.rows() == [row(1)])
             #expect(await sheets.calls("token").count == 3)
@@ -357,7 +358,7 @@ private final class OffsetClock: @unchecked Sendable {
     @Test("cancelling an append that waits on a silent token endpoint ends it with CancellationError, not after the timeouts")
     func cancelDuringTokenExchange() async throws {
         try await withSheets(timeout: .seconds(60)) { sheets in
-            _ = await sheets.fake.addFault(FaultRule(operation: .token, action: .timeout))
+            _ = try await sheets.fake.addFault(SheetsFaultRule(operation: .token, action: .timeout))
             let append = Task { try await sheets.client.appendRows([row(1)]) }
             // Wait until the fake holds the token request, so the cancellation hits it in flight.
             while await !sheets.fake.heldRequests().contains(where: { $0.operation == "token" }) {

@@ -3,9 +3,7 @@ import Bot
 import FakeSheets
 import Foundation
 import Logging
-
-/// A fault rule of the fake Sheets (named apart from the fake Telegram's rule type).
-typealias SheetsFault = FaultRule
+import MetroSupport
 
 /// A running fake Sheets with a spreadsheet, a real `SheetsClient` pointed at it and a store in a
 /// temporary directory, torn down after the test.
@@ -51,14 +49,14 @@ struct SheetsWorld: Sendable {
     }
 }
 
-extension SheetsFault {
+extension SheetsFaultRule {
     /// Appends answered 503 UNAVAILABLE, `times` times.
-    static func appendUnavailable(times: Int) -> SheetsFault {
-        SheetsFault(operation: .append, respond: .init(status: 503), times: times)
+    static func appendUnavailable(times: Int) -> SheetsFaultRule {
+        SheetsFaultRule(operation: .append, respond: .init(status: 503), times: times)
     }
 
     /// One append held for `delay` before it is handled (and committed).
-    static func slowAppend(_ delay: Duration) -> SheetsFault {
-        SheetsFault(operation: .append, delay: delay, times: 1)
+    static func slowAppend(_ delay: Duration) -> SheetsFaultRule {
+        SheetsFaultRule(operation: .append, delay: delay, times: 1)
     }
 }

@@ -7,6 +7,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import MetroSupport
 #endif
 
 /// The real `metro-bot` executable as a child process, its output in a log file (shared by the
@@ -122,7 +123,7 @@ struct ProcessWorld: Sendable {
 
 /// One slow append (held by the fake Sheets for `delay`) for a check-in of `user`, in flight.
 private func checkInWithSlowAppend(_ world: ProcessWorld, user: Int64, delay: Duration) async throws -> Int64 {
-    _ = await world.sheets.addFault(FaultRule(operation: .append, delay: delay, times: 1))
+    _ = try await world.sheets.addFault(SheetsFaultRule(operation: .append, delay: delay, times: 1))
     try await world.telegram.sendUserMessage(userID: user, text: "/checkin", firstName: "Ana")
     try await eventually("asked for the location") { try await world.telegram.chatMessages(chatID: user).count == 1 }
     let location = try await world.telegram.sendLocation(userID: user, latitude: 40.4168, longitude: -3.7038)

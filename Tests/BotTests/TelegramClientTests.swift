@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Testing
+import MetroSupport
 
 /// Runs `body` with a started fake Telegram, a registered bot, a client for it and the fake's
 /// control API; everything is stopped afterwards, on failure too.
@@ -228,11 +229,11 @@ private extension Int {
 
     @Test("every Bot API error kind is decoded into its TelegramError", arguments: [
         (#"{"status": 429, "retry_after": 7}"#, "tooManyRequests", 429, true),
-        (#"{"status": 400, "description": "Bad Request: chat not found"}"#, "badRequest", 400, false),
-        (#"{"status": 403, "description": "Forbidden: bot was blocked by the user"}"#, "badRequest", 403, false),
-        (#"{"status": 409, "description": "Conflict: terminated by other getUpdates request"}"#, "conflict", 409, false),
+        (#"{"status": 400, "message": "Bad Request: chat not found"}"#, "badRequest", 400, false),
+        (#"{"status": 403, "message": "Forbidden: bot was blocked by the user"}"#, "badRequest", 403, false),
+        (#"{"status": 409, "message": "Conflict: terminated by other getUpdates request"}"#, "conflict", 409, false),
         (#"{"status": 401}"#, "unauthorized", 401, false),
-        (#"{"status": 500, "description": "Internal Server Error"}"#, "serverError", 500, true),
+        (#"{"status": 500, "message": "Internal Server Error"}"#, "serverError", 500, true),
         (#"{"status": 502, "body": "<html>Bad Gateway</html>"}"#, "serverError", 502, true),
     ])
     func errorKinds(respond: String, kind: String, code: Int, retryable: Bool) async throws {

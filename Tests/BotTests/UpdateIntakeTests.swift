@@ -2,6 +2,7 @@ import Bot
 import Foundation
 import Logging
 import Testing
+import MetroSupport
 
 @Suite struct UpdateIntakeTests {
     static let user = User(id: 1001, firstName: "Ana", username: "ana")

@@ -9,6 +9,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import MetroSupport
 #endif
 
 /// Hostile webhook bodies, generated from a seed, against the real `metro-bot` process.

@@ -4,6 +4,7 @@ import FakeTelegram
 import Foundation
 import Logging
 import Testing
+import MetroSupport
 
 @Suite("Webhook setup against the fake Telegram")
 struct WebhookSetupTests {

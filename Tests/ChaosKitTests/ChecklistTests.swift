@@ -183,7 +183,7 @@ struct FakeDeployment: Sendable {
             _ = try await botAPI.call("POST", "/bot\(fakes.token)/setWebhook", json: ["url": ours])
             // The fake's outage refuses deliveries at once (a refused connection would be retried until its timeout).
             try await fakes.telegram.setWebhookOutage(true)
-            let control = TelegramControl(client: botAPI)
+            let control = TelegramControl(fake: fakes.telegram)
             _ = try await control.sendText(user: ScenarioUser(id: 7), text: "hi")
             // Wait until the fake has recorded the refused delivery.
             func lastError() async throws -> Any? {

@@ -1,6 +1,7 @@
 import ChaosKit
 import Foundation
 import Testing
+import MetroSupport
 
 @Suite struct RunCommandTests {
     static let passing = """
@@ -46,7 +47,7 @@ import Testing
         #expect(result.status == 1, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("FAIL fail-without-bot"))
         #expect(result.stdout.contains("1 of 1 not confirmed"))
-        let seed = SeededRandom.scenarioSeed(runSeed: 77, name: "fail-without-bot")
+        let seed = SeededGenerator.scenarioSeed(runSeed: 77, name: "fail-without-bot")
         #expect(result.stdout.contains("[seed \(seed)]"))
         #expect(result.stdout.contains("reproduce with: chaos run --seed 77"))
         let filtered = try await ChaosBinary.run(["run", directory.url.path, "--filter", "pass-*"])
@@ -105,8 +106,8 @@ import Testing
         let getMe = try await ControlClient(baseURL: telegramURL).send("GET", "/bot\(token)/getMe")
         #expect(getMe.status == 200)
         #expect(getMe.text.contains(#""ok":true"#))
-        let rows = try await SheetsControl(client: ControlClient(baseURL: sheetsURL)).rows(spreadsheetID: spreadsheetID, sheet: "Attendance")
-        #expect(rows.isEmpty)
+        let rows = try await ControlClient(baseURL: sheetsURL).call("GET", "/control/spreadsheets/\(spreadsheetID)/sheets/Attendance/rows")
+        #expect((rows as? [Any])?.isEmpty == true)
         // Two Sheets requests the fake refuses: no credentials (403), a token request without a grant (400).
         let sheetsClient = ControlClient(baseURL: sheetsURL)
         #expect(try await sheetsClient.send("GET", "/v4/spreadsheets/\(spreadsheetID)").status == 403)

@@ -1,6 +1,7 @@
 import Bot
 import ChaosKit
 import Foundation
+import MetroSupport
 import Testing
 import Yams
 
@@ -144,7 +145,7 @@ struct DeploymentSchemaTests {
     @Test("Kubernetes: the kill deadline less the preStop sleep exceeds SHUTDOWN_GRACE, read as the checklist reads it")
     func gracePeriod() throws {
         let (_, _, container, env) = try Self.deployment()
-        let grace = try DurationParser.parse(try #require(env["SHUTDOWN_GRACE"]))
+        let grace = try DurationText.read(try #require(env["SHUTDOWN_GRACE"]))
         let deadline = try KubernetesShutdownDeadline.read(DeployFiles.url("deploy/kubernetes/base/deployment.yaml").path)
         #expect(deadline.gracePeriodIsExplicit)
         #expect(deadline.preStopSeconds >= 3, "the preStop sleep lets the Service stop routing first")
@@ -201,7 +202,7 @@ struct DeploymentSchemaTests {
         #expect(database != nil && declared.contains(database!))
         let mount = try #require((service["disk"] as? [String: Any])?["mountPath"] as? String)
         #expect(values["DATABASE_PATH"]?.hasPrefix(mount + "/") == true)
-        let grace = try DurationParser.parse(try #require(values["SHUTDOWN_GRACE"]))
+        let grace = try DurationText.read(try #require(values["SHUTDOWN_GRACE"]))
         #expect(grace < .seconds(try #require(service["maxShutdownDelaySeconds"] as? Int)))
         #expect(service["dockerfilePath"] as? String == "./deploy/Dockerfile")
     }

@@ -1,5 +1,6 @@
 import ChaosKit
 import Testing
+import MetroSupport
 
 @Suite struct ScenarioParserTests {
     static let complete = """
@@ -47,7 +48,7 @@ import Testing
         #expect(scenario.steps[4].saveAs == "location_update")
         #expect(scenario.steps[4].location == SourceLocation(file: "s.yaml", line: 14, column: 5))
         guard case .fault(let rule) = scenario.steps[2].action else { Issue.record("step 3 is not a fault"); return }
-        #expect(rule == FaultRule(target: .sheets, match: "append", delay: .seconds(3), times: 1))
+        #expect(rule == ScenarioFault(target: .sheets, match: "append", delay: .seconds(3), times: 1))
         guard case .send(let send) = scenario.steps[4].action else { Issue.record("step 5 is not a send"); return }
         #expect(send == SendStep(user: 1001, payload: .location(latitude: 40.4168, longitude: -3.7038)))
         guard case .waitUntil(let condition, let timeout) = scenario.steps[5].action else { Issue.record("step 6 is not a wait"); return }
@@ -180,7 +181,7 @@ import Testing
         #expect(DurationText.format(duration) == formatted)
     }
 
-    @Test("malformed durations are rejected", arguments: ["", "s", "15", "1.5s", "-3s", "3 s", "3d", "ms", "15S", "99999999999999999h"])
+    @Test("malformed durations are rejected", arguments: ["", "s", "15", "1.5s", "-3s", "3 s", "3w", "ms", "15S", "99999999999999999h"])
     func badDurations(text: String) {
         #expect(DurationText.parse(text) == nil)
     }

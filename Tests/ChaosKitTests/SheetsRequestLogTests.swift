@@ -1,14 +1,13 @@
 @testable import ChaosKit
 @testable import FakeSheets
 import Foundation
+import MetroSupport
 import Testing
 
 @Suite struct SheetsRequestLogTests {
-    static func call(status: Int?, held: Bool = false, finished: Bool, faultID: String? = nil) -> RecordedCall {
-        var call = RecordedCall(id: 1, operation: "token", method: "POST", path: "/token", spreadsheetID: nil, range: nil,
-                                status: status, faultID: faultID, at: Date(), held: held)
-        call.finished = finished
-        return call
+    static func call(status: Int?, held: Bool = false, finished: Bool, faultID: String? = nil) -> SheetsCall {
+        SheetsCall(id: 1, at: Date(), status: status, faultID: faultID, held: held, finished: finished,
+                   details: SheetsCallDetails(operation: "token", method: "POST", path: "/token", spreadsheetID: nil, range: nil))
     }
 
     @Test("a Sheets request is logged once it is answered or dropped, never while in flight or held", arguments: [
@@ -16,8 +15,8 @@ import Testing
         (call(status: nil, held: true, finished: false), nil),
         (call(status: 400, finished: true), "POST /token 400 (token)"),
         (call(status: nil, finished: true, faultID: "fault-1"), "POST /token no answer (connection dropped) (token, fault fault-1)"),
-    ] as [(RecordedCall, String?)])
-    func line(call: RecordedCall, expected: String?) {
+    ] as [(SheetsCall, String?)])
+    func line(call: SheetsCall, expected: String?) {
         #expect(SheetsRequestLog.line(call) == expected)
     }
 

@@ -3,6 +3,7 @@ import NIOCore
 import FakeSheets
 import NIOHTTP1
 import Testing
+import MetroSupport
 
 @Suite("Bearer tokens on the Sheets API: Google's 401/403 answers")
 struct BearerTokenTests {

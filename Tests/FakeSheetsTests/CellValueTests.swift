@@ -1,5 +1,6 @@
 import Testing
 @testable import FakeSheets
+import MetroSupport
 
 /// `USER_ENTERED` number recognition, case by case (the HTTP round trip is covered in
 /// ValuesOperationTests; this table pins the edges of the byte-level parser).

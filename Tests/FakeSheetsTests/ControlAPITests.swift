@@ -56,7 +56,7 @@ struct ControlAPITests {
         ("/control/faults", #"{"match": {"operation": "append"}}"#, "at least one of"),
         ("/control/faults", #"{"respond": {"status": 500}, "action": "reset"}"#, "exclude each other"),
         ("/control/faults", #"{"respond": {"status": 500}, "probability": 2}"#, "probability"),
-        ("/control/faults", #"{"respond": {"status": 500}, "colour": 1}"#, "unknown field"),
+        ("/control/faults", #"{"respond": {"status": 500}, "colour": 1}"#, "unknown key 'colour'"),
         ("/control/spreadsheets", #"{"sheets": "Attendance"}"#, "array of sheet titles"),
         ("/control/spreadsheets", #"{"sheets": ["A", "A"]}"#, "unique"),
         ("/control/spreadsheets", #"not json"#, "JSON object"),

@@ -9,7 +9,7 @@ struct FaultRuleTests {
     @Test("a status fault answers Google's envelope with Retry-After, and the faulted append writes nothing")
     func statusFault() async throws {
         try await withSpreadsheet { fake, client, token, id in
-            _ = await fake.addFault(FaultRule(operation: .append, respond: .init(status: 503, retryAfter: 3), times: 1))
+            _ = try await fake.addFault(SheetsFaultRule(operation: .append, respond: .init(status: 503, retryAfter: 3), times: 1))
             let faulted = try await client.append(id, "Attendance!A1", [["x"]], token: token)
             #expect(faulted.status == 503)
             #expect(faulted.googleStatus == "UNAVAILABLE")
@@ -27,7 +27,7 @@ struct FaultRuleTests {
     @Test("a bare 429 fault carries Google's quota message and RATE_LIMIT_EXCEEDED detail")
     func quotaFault() async throws {
         try await withSpreadsheet { fake, client, token, id in
-            _ = await fake.addFault(FaultRule(operation: .append, respond: .init(status: 429)))
+            _ = try await fake.addFault(SheetsFaultRule(operation: .append, respond: .init(status: 429)))
             let answer = try await client.append(id, "Attendance!A1", [["x"]], token: token)
             #expect(answer.status == 429)
             #expect(answer.googleStatus == "RESOURCE_EXHAUSTED")
@@ -40,7 +40,7 @@ struct FaultRuleTests {
     func tokenFault() async throws {
         try await FakeSheets.withRunning(.testing()) { fake in
             let client = SheetsTestClient(fake: fake)
-            _ = await fake.addFault(FaultRule(operation: .token, respond: .init(status: 500), times: 1))
+            _ = try await fake.addFault(SheetsFaultRule(operation: .token, respond: .init(status: 500), times: 1))
             let answer = try await client.exchange(try await client.assertion())
             #expect(answer.status == 500)
             #expect(answer.json["error"] as? String == "internal_failure")
@@ -51,7 +51,7 @@ struct FaultRuleTests {
     @Test("after skips the first N matches; times limits how many fire; other operations are not matched")
     func afterAndTimes() async throws {
         try await withSpreadsheet { fake, client, token, id in
-            _ = await fake.addFault(FaultRule(operation: .append, respond: .init(status: 500), times: 2, after: 1))
+            _ = try await fake.addFault(SheetsFaultRule(operation: .append, respond: .init(status: 500), times: 2, after: 1))
             var statuses: [Int] = []
             for i in 0..<4 {
                 statuses.append(try await client.append(id, "Attendance!A1", [["\(i)"]], token: token).status)
@@ -69,7 +69,7 @@ struct FaultRuleTests {
                 let client = SheetsTestClient(fake: fake)
                 let id = try await fake.createSpreadsheet()
                 let token = try await client.accessToken()
-                _ = await fake.addFault(FaultRule(operation: .get, respond: .init(status: 500), probability: 0.5))
+                _ = try await fake.addFault(SheetsFaultRule(operation: .get, respond: .init(status: 500), probability: 0.5))
                 var statuses: [Int] = []
                 for _ in 0..<24 { statuses.append(try await client.get(id, "A1", token: token).status) }
                 return statuses
@@ -83,9 +83,9 @@ struct FaultRuleTests {
     @Test("a delay fault holds the append before writing: held is observable, then the row is written once")
     func delayHoldsBeforeWriting() async throws {
         try await withSpreadsheet { fake, client, token, id in
-            _ = await fake.addFault(FaultRule(operation: .append, delay: .milliseconds(1500), times: 1))
+            _ = try await fake.addFault(SheetsFaultRule(operation: .append, delay: .milliseconds(1500), times: 1))
             async let append = client.append(id, "Attendance!A1", [["held"]], token: token)
-            var held: [RecordedCall] = []
+            var held: [SheetsCall] = []
             while held.isEmpty {
                 held = await fake.heldRequests()
                 if held.isEmpty { await Task.yield() }
@@ -104,7 +104,7 @@ struct FaultRuleTests {
     @Test("a timeout fault never answers (the client gives up) and is released at shutdown")
     func timeoutFault() async throws {
         try await withSpreadsheet { fake, client, token, id in
-            _ = await fake.addFault(FaultRule(operation: .append, action: .timeout, times: 1))
+            _ = try await fake.addFault(SheetsFaultRule(operation: .append, action: .timeout, times: 1))
             var request = HTTPClientRequest(url: "\(fake.baseURL)/v4/spreadsheets/\(id)/values/A1:append?valueInputOption=RAW")
             request.method = .POST
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -119,11 +119,11 @@ struct FaultRuleTests {
     }
 
     @Test("reset and close drop the connection; garbage answers a 200 that is not JSON; none of them writes", arguments: [
-        FaultRule.Action.reset, .close, .garbage,
+        SheetsFaultRule.Action.reset, .close, .garbage,
     ])
-    func connectionFaults(_ action: FaultRule.Action) async throws {
+    func connectionFaults(_ action: SheetsFaultRule.Action) async throws {
         try await withSpreadsheet { fake, client, token, id in
-            _ = await fake.addFault(FaultRule(operation: .append, action: action, times: 1))
+            _ = try await fake.addFault(SheetsFaultRule(operation: .append, action: action, times: 1))
             if action == .garbage {
                 let answer = try await client.append(id, "Attendance!A1", [["x"]], token: token)
                 #expect(answer.status == 200)
@@ -143,8 +143,8 @@ struct FaultRuleTests {
     @Test("removeFaults(id:) removes one rule; removeFaults() all")
     func removal() async throws {
         try await withSpreadsheet { fake, client, token, id in
-            let first = await fake.addFault(FaultRule(operation: .get, respond: .init(status: 500)))
-            _ = await fake.addFault(FaultRule(operation: .append, respond: .init(status: 502)))
+            let first = try await fake.addFault(SheetsFaultRule(operation: .get, respond: .init(status: 500)))
+            _ = try await fake.addFault(SheetsFaultRule(operation: .append, respond: .init(status: 502)))
             await fake.removeFaults(id: first)
             let value148 = try await client.get(id, "A1", token: token)
             #expect(value148.status == 200)
@@ -158,22 +158,23 @@ struct FaultRuleTests {
 }
 
 import NIOCore
+import MetroSupport
 
-@Suite("FaultRule JSON, as DESIGN.md writes it")
+@Suite("SheetsFaultRule JSON, as DESIGN.md writes it")
 struct FaultRuleJSONTests {
     @Test("the DESIGN.md example parses to the same rule as the Swift initializer")
     func parsesDesignExample() throws {
-        let rule = try FaultRule(json: Data(#"{"match": {"operation": "append"}, "respond": {"status": 502, "body": "bad gateway", "retry_after": 3}, "delay": "2s", "times": 3, "after": 1, "probability": 0.5}"#.utf8))
-        #expect(rule == FaultRule(operation: .append, respond: .init(status: 502, body: "bad gateway", retryAfter: 3),
+        let rule = try SheetsFaultRule(json: Data(#"{"match": {"operation": "append"}, "respond": {"status": 502, "body": "bad gateway", "retry_after": 3}, "delay": "2s", "times": 3, "after": 1, "probability": 0.5}"#.utf8))
+        #expect(rule == SheetsFaultRule(operation: .append, respond: .init(status: 502, body: "bad gateway", retryAfter: 3),
                                   delay: .seconds(2), times: 3, after: 1, probability: 0.5))
-        let delay = try FaultRule(json: Data(#"{"match": {"operation": "token"}, "delay": "250ms", "action": "timeout"}"#.utf8))
+        let delay = try SheetsFaultRule(json: Data(#"{"match": {"operation": "token"}, "delay": "250ms", "action": "timeout"}"#.utf8))
         #expect(delay.delay == .milliseconds(250))
         #expect(delay.action == .timeout)
     }
 
     @Test("an invalid rule throws invalidFaultRule naming the problem")
     func rejects() {
-        #expect(throws: FakeSheetsError.self) { try FaultRule(json: Data(#"{"match": {"operation": "append"}, "times": 0, "respond": {"status": 500}}"#.utf8)) }
-        #expect(throws: FakeSheetsError.self) { try FaultRule(json: Data("[]".utf8)) }
+        #expect(throws: FaultRuleError.self) { try SheetsFaultRule(json: Data(#"{"match": {"operation": "append"}, "times": 0, "respond": {"status": 500}}"#.utf8)) }
+        #expect(throws: FaultRuleError.self) { try SheetsFaultRule(json: Data("[]".utf8)) }
     }
 }

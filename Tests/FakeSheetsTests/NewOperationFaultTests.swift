@@ -1,13 +1,14 @@
 import Foundation
 import Testing
 import FakeSheets
+import MetroSupport
 
-/// The calls added for issue 18 take part in fault rules and the journal like the first ones:
+/// The clear, batchClear and batchUpdateValues calls take part in fault rules and the journal like the first ones:
 /// each has its own `operation` name, a faulted call changes nothing, and every call is journaled.
 @Suite("Fault rules and the journal for clear, batchClear, batchUpdateValues and batchUpdate kinds")
 struct NewOperationFaultTests {
     /// One request of each new kind, as (operation, HTTP call).
-    static let calls: [(FaultRule.Operation, @Sendable (SheetsTestClient, String, String) async throws -> HTTPAnswer)] = [
+    static let calls: [(SheetsFaultMatch.Operation, @Sendable (SheetsTestClient, String, String) async throws -> HTTPAnswer)] = [
         (.clear, { client, id, token in try await client.clear(id, "Attendance!A1:B2", token: token) }),
         (.batchClear, { client, id, token in try await client.batchClear(id, ["Attendance!A1"], token: token) }),
         (.batchUpdateValues, { client, id, token in
@@ -24,7 +25,7 @@ struct NewOperationFaultTests {
         let (operation, call) = NewOperationFaultTests.calls[index]
         try await withSpreadsheet { fake, client, token, id in
             _ = try await client.update(id, "Attendance!A1", [["old"]], token: token)
-            _ = await fake.addFault(FaultRule(operation: operation, respond: .init(status: 503), times: 1))
+            _ = try await fake.addFault(SheetsFaultRule(operation: operation, respond: .init(status: 503), times: 1))
             let faulted = try await call(client, id, token)
             #expect(faulted.status == 503)
             #expect(faulted.googleStatus == "UNAVAILABLE")
@@ -37,16 +38,16 @@ struct NewOperationFaultTests {
         }
     }
 
-    @Test("FaultRule(json:) accepts each new operation name", arguments: ["clear", "batchClear", "batchUpdateValues", "batchUpdate"])
+    @Test("SheetsFaultRule(json:) accepts each new operation name", arguments: ["clear", "batchClear", "batchUpdateValues", "batchUpdate"])
     func parsesNames(_ name: String) throws {
-        let rule = try FaultRule(json: Data("{\"match\": {\"operation\": \"\(name)\"}, \"respond\": {\"status\": 500}}".utf8))
+        let rule = try SheetsFaultRule(json: Data("{\"match\": {\"operation\": \"\(name)\"}, \"respond\": {\"status\": 500}}".utf8))
         #expect(rule.operation?.rawValue == name)
     }
 
     @Test("an unknown operation name is refused with the list of names")
     func unknownName() {
         #expect(throws: (any Error).self) {
-            try FaultRule(json: Data("{\"match\": {\"operation\": \"clearValues\"}}".utf8))
+            try SheetsFaultRule(json: Data("{\"match\": {\"operation\": \"clearValues\"}}".utf8))
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import FakeSheets
+import MetroSupport
 
 /// How `values.append` finds its table. The table of cases is the worked example of Google's
 /// guide "Read & write cell values", section "Append values"

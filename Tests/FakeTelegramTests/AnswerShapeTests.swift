@@ -2,6 +2,7 @@ import FakeTelegram
 import Foundation
 import NIOHTTP1
 import Testing
+import MetroSupport
 
 /// The exact JSON the fake writes: which members are present, which are left out (never `null`),
 /// and what type each has. Read with `JSONSerialization`, independently of the fake's `JSONValue`.
@@ -73,7 +74,7 @@ import Testing
             #expect(Set(missing.keys) == ["ok", "error_code", "description"])
             #expect(missing["ok"] as? Bool == false)
             #expect(missing["error_code"] as? Int == 400)
-            try await fake.addFault(FaultRule(match: .init(method: "getMe"), respond: .init(status: 429, retryAfter: 7)))
+            try await fake.addFault(TelegramFaultRule(match: .init(method: "getMe"), respond: .init(status: 429, retryAfter: 7)))
             let limited = try await client.call(bot.token, "getMe")
             #expect(limited.status == 429)
             let envelope = try foundationObject(limited)

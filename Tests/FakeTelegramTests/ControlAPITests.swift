@@ -2,6 +2,7 @@ import FakeTelegram
 import Foundation
 import NIOHTTP1
 import Testing
+import MetroSupport
 
 @Suite struct ControlAPITests {
     @Test("control routes inject messages, locations, callbacks and raw updates and read state back")
@@ -80,7 +81,7 @@ import Testing
             let second = await fake.registerBot(username: "second_bot", firstName: "Second")
             try await fake.sendUserMessage(userID: 70, text: "to first")
             _ = try await client.control(.POST, "/control/users/70/messages?bot=\(second.id)", .object(["text": "to second"]))
-            try await fake.addFault(FaultRule(respond: .init(status: 500)), bot: second.id)
+            try await fake.addFault(TelegramFaultRule(respond: .init(status: 500)), bot: second.id)
             #expect(try await client.call(first.token, "getUpdates").result?.arrayValue?.first?["message"]?["text"]?.stringValue == "to first")
             #expect(try await client.call(second.token, "getUpdates").status == 500)
             try await fake.removeFaults(bot: second.id)
@@ -95,7 +96,7 @@ import Testing
         try await withFake { fake, bot, client in
             try await fake.sendUserMessage(userID: 80, text: "hi")
             _ = try await client.call(bot.token, "setWebhook", ["url": "https://example.com/hook"])
-            try await fake.addFault(FaultRule(match: .init(method: "getUpdates"), respond: .init(status: 500)))
+            try await fake.addFault(TelegramFaultRule(match: .init(method: "getUpdates"), respond: .init(status: 500)))
             #expect(try await client.control(.POST, "/control/reset").status == 200)
             #expect(try await client.call(bot.token, "getWebhookInfo").result?["url"]?.stringValue == "")
             #expect(try await client.call(bot.token, "getUpdates").result == .array([]))

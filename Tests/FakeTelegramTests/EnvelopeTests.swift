@@ -2,6 +2,7 @@ import FakeTelegram
 import Foundation
 import NIOHTTP1
 import Testing
+import MetroSupport
 
 @Suite struct EnvelopeTests {
     @Test("getMe answers the bot as a complete User in the ok envelope")

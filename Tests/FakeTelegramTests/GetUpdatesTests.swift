@@ -2,6 +2,7 @@ import FakeTelegram
 import Foundation
 import NIOHTTP1
 import Testing
+import MetroSupport
 
 @Suite struct GetUpdatesTests {
     @Test("updates come back in order; a positive offset confirms and deletes earlier ones")

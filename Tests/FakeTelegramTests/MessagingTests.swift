@@ -2,6 +2,7 @@ import FakeTelegram
 import Foundation
 import NIOHTTP1
 import Testing
+import MetroSupport
 
 @Suite struct MessagingTests {
     @Test("sendMessage answers a complete Message; reply_markup appears only when inline")

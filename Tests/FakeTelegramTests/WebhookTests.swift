@@ -2,6 +2,7 @@ import FakeTelegram
 import Foundation
 import NIOHTTP1
 import Testing
+import MetroSupport
 
 @Suite struct WebhookTests {
     @Test("setWebhook validates the URL and secret token with Telegram's descriptions", arguments: [

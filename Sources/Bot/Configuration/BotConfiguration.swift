@@ -358,7 +358,7 @@ struct EnvironmentReader {
         let text = value(name) ?? defaultValue
         let duration: Duration
         do {
-            duration = try DurationParser.parse(text)
+            duration = try DurationText.read(text)
         } catch {
             throw ConfigurationError(variable: name, problem: "\"\(text)\" \(error.description)",
                                      fix: "write a duration such as 250ms, 15s, 30m or 2h (default \(defaultValue))")

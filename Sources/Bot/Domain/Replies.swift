@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// Every text the bot sends, in one place so that they stay short, friendly and consistent.
 public enum Replies {
@@ -88,6 +89,6 @@ public enum Replies {
         if seconds >= 3600, seconds % 3600 == 0 { return plural(seconds / 3600, "hour") }
         if seconds >= 60, seconds % 60 == 0 { return plural(seconds / 60, "minute") }
         if seconds >= 1 { return plural(seconds, "second") }
-        return DurationParser.format(duration)
+        return DurationText.format(duration)
     }
 }

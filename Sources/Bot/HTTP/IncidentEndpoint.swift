@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import MetroSupport
 
 /// `GET /admin/incident?since=2h[&until=…][&anonymize=true][&blur_locations=true]`: the incident
 /// bundle `metro-bot incident export` writes, from the running bot. Behind `AdminEndpoint`'s token
@@ -49,7 +50,7 @@ public struct IncidentEndpoint: Sendable {
 
     /// A duration before `now` (`2h`), or an ISO 8601 time.
     public static func time(_ text: String, now: Date) -> Date? {
-        if let duration = try? DurationParser.parse(text) {
+        if let duration = try? DurationText.read(text) {
             return now.addingTimeInterval(-duration.timeInterval)
         }
         return ISO8601DateFormatter().date(from: text)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MetroSupport
 
 /// The one entry point for incoming updates, used by polling (`Poller`) and by the webhook.
 ///

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import MetroSupport
 
 /// The bot's event journal: events and received updates, written to the store in batches by this
 /// service, off the path of the update that caused them.

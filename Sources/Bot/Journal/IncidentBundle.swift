@@ -3,7 +3,7 @@ import Foundation
 /// What happened to a bot in a window of time, as one JSON document: the updates with their
 /// arrival times, the journaled events (failures, mode changes, restarts, dead letters), the
 /// configuration without its secrets, and the versions. `metro-bot incident export` and
-/// `GET /admin/incident` make one; `chaos reproduce` (issue 17) turns one into a scenario.
+/// `GET /admin/incident` make one; `chaos reproduce` turns one into a scenario.
 public struct IncidentBundle: Codable, Sendable, Equatable {
     /// The format's name, so that a file of another kind is recognised as such.
     public static let formatName = "metropolitan-incident"

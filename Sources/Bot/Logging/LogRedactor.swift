@@ -42,9 +42,8 @@ public struct LogRedactor: Sendable {
         var text = text
         // This runs for every field of every log line, and a secret is almost never there, so the
         // search must be cheap: a plain scan of the UTF-8 bytes for each pattern's first byte.
-        // Foundation's `contains` bridges to NSString on Linux (≈ 10 % of the bot's CPU under
-        // load), and the standard library's generic `firstRange(of:)` was worse still (≈ 30 %,
-        // docs/BENCHMARKS.md).
+        // Foundation's `contains` bridges to NSString on Linux, and the standard library's generic
+        // `firstRange(of:)` was costlier still (figures: docs/BENCHMARKS.md).
         for (pattern, bytes) in zip(patterns, patternBytes) where Self.contains(&text, bytes) {
             text = text.replacingOccurrences(of: pattern, with: Self.marker)
         }

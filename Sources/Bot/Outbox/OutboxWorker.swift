@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import ServiceLifecycle
 import Synchronization
+import MetroSupport
 
 /// Appends queued attendance rows to the sheet, in order, exactly once.
 ///

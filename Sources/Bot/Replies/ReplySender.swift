@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import MetroSupport
 
 /// Sends the replies recorded in `outgoing_messages` through `TelegramClient.sendMessage` and
 /// deletes each once Telegram accepted it, so a reply survives a crash right after its check-in

@@ -1,5 +1,6 @@
 import Bot
 import Foundation
+import MetroSupport
 
 /// The configuration half of `chaos checklist`: a real deployment's environment checked offline.
 ///

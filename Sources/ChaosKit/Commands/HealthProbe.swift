@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import MetroSupport
 
 /// `chaos probe URL`: polls a running bot's `/health`, prints mode and status changes, the memory
 /// trend and errors, and fails when the bot stays unhealthy (or unreachable) longer than allowed.

@@ -1,6 +1,7 @@
 import FakeSheets
 import Foundation
 import Logging
+import MetroSupport
 
 /// `chaos fakes`' log of the fake Sheets: one `info` line per request once it has been answered
 /// (`POST /token 200 (token)`, `GET /v4/spreadsheets/ID 403 (get)`), in the shape of the fake
@@ -38,7 +39,7 @@ struct SheetsRequestLog: Sendable {
     }
 
     /// The line for `call`, or nil while it is still being answered (or held by a fault).
-    static func line(_ call: RecordedCall) -> String? {
+    static func line(_ call: SheetsCall) -> String? {
         // Not `status == nil`: that is also how a request in flight looks, and logging it then
         // would print "no answer" for a request about to be answered, and never its status.
         guard call.finished else { return nil }

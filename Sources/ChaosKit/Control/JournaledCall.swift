@@ -1,6 +1,7 @@
 import Foundation
+import MetroSupport
 
-/// One entry of a fake's call journal (`GET /control/calls`).
+/// One entry of either fake's call journal, as scenarios check and reports show it.
 public struct JournaledCall: Sendable, Equatable {
     /// Telegram method (`setWebhook`, `delivery`) or Sheets operation (`append`).
     public var method: String
@@ -25,31 +26,14 @@ public struct JournaledCall: Sendable, Equatable {
         self.faultID = faultID
     }
 
-    /// Reads the journal's JSON array; entries without a method or time are skipped.
-    static func parse(_ json: Any?) -> [JournaledCall] {
-        guard let items = json as? [[String: Any]] else { return [] }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let plain = ISO8601DateFormatter()
-        return items.compactMap { item in
-            // Sheets journals carry `operation` (and the HTTP verb as `method`); Telegram `method`.
-            guard let method = (item["operation"] ?? item["method"]) as? String,
-                  let atText = item["at"] as? String,
-                  // A time without a zone (`2026-11-29T04:46:12.213`) is read as UTC.
-                  let at = formatter.date(from: atText) ?? plain.date(from: atText) ?? formatter.date(from: atText + "Z") ?? plain.date(from: atText + "Z")
-            else { return nil }
-            let params = item["params"].flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .fragmentsAllowed]) }
-                .map { String(decoding: $0, as: UTF8.self) } ?? ""
-            // A status of 0 or null means the fake has not answered (yet).
-            let code = (item["status"] as? NSNumber)?.intValue
-            let status = code == 0 ? nil : code
-            let held = (item["held"] as? Bool) ?? (status == nil)
-            let details = item["params"] ?? item["range"] ?? item["path"]
-            let paramsText = details.flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .fragmentsAllowed]) }
-                .map { String(decoding: $0, as: UTF8.self) } ?? params
-            let faultID = (item["faultId"] ?? item["fault_id"]).flatMap { $0 is NSNull ? nil : "\($0)" }
-            return JournaledCall(method: method, at: at, status: status, params: paramsText, held: held, faultID: faultID)
-        }
+    /// The entry of a fake's journal: its method or operation, and as parameters the Bot API
+    /// call's parameters, or the Sheets request's range (else its path), as compact JSON.
+    public init<Details>(_ call: RecordedCall<Details>) {
+        let members = call.details.jsonMembers
+        let shown = members["params"] ?? members["range"].flatMap { $0 == .null ? nil : $0 } ?? members["path"]
+        self.init(method: call.details.name, at: call.at, status: call.status,
+                  params: shown.map { String(decoding: $0.serialized(), as: UTF8.self) } ?? "",
+                  held: call.held, faultID: call.faultID)
     }
 
     /// `12:00:01.250 setWebhook → 502 {"url":…}` for evidence.

@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// How `chaos explore` settles a schedule's system and reads its evidence, while the bot and the
 /// fakes still run (``ScenarioExecution/run(inspect:)``).

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import MetroSupport
 
 /// `chaos explore`: generate schedules from a seed, run each against the real bot, check the
 /// invariants, shrink what fails and write it as a scenario file. docs/Explore.md.
@@ -52,7 +53,7 @@ public enum ExploreRun {
     public static func run(_ schedule: Schedule, runner: ScenarioRunner) async -> Outcome {
         let scenario = ScheduleScenario.scenario(schedule)
         let collected = LockedState<ExploreEvidence?>(nil)
-        var journal = await runner.run(scenario, seed: SeededRandom.scenarioSeed(runSeed: schedule.seed, name: scenario.name)) { execution in
+        var journal = await runner.run(scenario, seed: SeededGenerator.scenarioSeed(runSeed: schedule.seed, name: scenario.name)) { execution in
             let evidence = await execution.settleAndCollect(schedule)
             collected.withLock { $0 = evidence }
         }

@@ -1,4 +1,4 @@
-/// What must hold after a schedule's faults are cleared and the bot has settled (issue 16).
+/// What must hold after a schedule's faults are cleared and the bot has settled.
 public enum Invariant: String, Sendable, CaseIterable, Codable {
     /// Every acknowledged location that completed a flow has exactly one row.
     case lostRow = "lost-row"

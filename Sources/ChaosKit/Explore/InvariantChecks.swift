@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// The invariant checks: each a pure function of ``ExploreEvidence`` returning the violations it
 /// found (none when the invariant holds).

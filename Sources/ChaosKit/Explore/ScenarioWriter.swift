@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import MetroSupport
 
 /// Writes a ``Scenario`` as scenario YAML (docs/SCENARIOS.md) through Yams, so that what
 /// `chaos explore` found is an ordinary file that `chaos validate` accepts and `chaos run` replays.

@@ -46,7 +46,7 @@ public enum ScheduleEvent: Sendable, Equatable {
     /// (typically a restart) happens after the bot took them.
     case settleSends
     /// A fault rule on one fake.
-    case fault(FaultRule)
+    case fault(ScenarioFault)
     /// Removes the fault rules of one fake, or of both.
     case clearFaults(FaultTarget?)
     /// Webhook deliveries fail (`true`) or work again.

@@ -1,6 +1,8 @@
+import MetroSupport
+
 /// Draws fault schedules from a seed: the same run seed and index always give the same
 /// ``Schedule``, whatever `--jobs` or `--only` are, because each schedule has a generator of its
-/// own seeded from both (``SeededRandom``, SplitMix64).
+/// own seeded from both (``SeededGenerator``, SplitMix64).
 public struct ScheduleGenerator: Sendable {
     /// Which modes schedules run the bot in.
     public enum ModeChoice: String, Sendable, CaseIterable {
@@ -60,7 +62,7 @@ public struct ScheduleGenerator: Sendable {
 
     /// Schedule number `index` of the run.
     public func schedule(_ index: Int) -> Schedule {
-        var random = SeededRandom(seed: SeededRandom.scenarioSeed(runSeed: seed, name: "explore-\(index)"))
+        var random = SeededGenerator(seed: SeededGenerator.scenarioSeed(runSeed: seed, name: "explore-\(index)"))
         let mode: BotSettings.Mode = switch self.mode {
         case .webhook: .webhook
         case .polling: .polling
@@ -125,7 +127,7 @@ public struct ScheduleGenerator: Sendable {
 
     /// One flow of a user: complete or abandoned check-ins and check-outs, cancels, invalid and
     /// stray locations, duplicates, callbacks and other texts.
-    static func flow(user: Int64, flow: Int, random: inout SeededRandom) -> [ScheduleEvent] {
+    static func flow(user: Int64, flow: Int, random: inout SeededGenerator) -> [ScheduleEvent] {
         func send(_ payload: SendStep.Payload) -> ScheduleEvent { .send(user: user, payload: payload, flow: flow) }
         func place() -> SendStep.Payload {
             let (latitude, longitude) = places[Int.random(in: 0..<places.count, using: &random)]
@@ -155,37 +157,37 @@ public struct ScheduleGenerator: Sendable {
     }
 
     /// A fault rule from the whole vocabulary both fakes understand, for the methods `mode` uses.
-    static func fault(mode: BotSettings.Mode, random: inout SeededRandom) -> FaultRule {
+    static func fault(mode: BotSettings.Mode, random: inout SeededGenerator) -> ScenarioFault {
         func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &random)] }
         let times = Int.random(in: 1...3, using: &random)
         let telegramMethods = mode == .webhook ? ["sendMessage", "delivery", "answerCallbackQuery", "getWebhookInfo"] : ["sendMessage", "getUpdates", "answerCallbackQuery"]
         if Bool.random(using: &random) {
             let method = pick(telegramMethods)
             switch Int.random(in: 0..<6, using: &random) {
-            case 0: return FaultRule(target: .telegram, match: method, status: pick([500, 502, 503]), times: times)
-            case 1: return FaultRule(target: .telegram, match: method, status: 429, retryAfter: Int.random(in: 1...2, using: &random), times: times)
-            case 2: return FaultRule(target: .telegram, match: method, delay: .milliseconds(Int64.random(in: 3...25, using: &random) * 100), times: 1)
-            case 3: return FaultRule(target: .telegram, match: method, action: pick([.reset, .close, .garbage]), times: times)
-            case 4: return FaultRule(target: .telegram, match: method, action: .timeout, times: 1)
-            default: return FaultRule(target: .telegram, match: method, status: pick([500, 503]), probability: 0.5)
+            case 0: return ScenarioFault(target: .telegram, match: method, status: pick([500, 502, 503]), times: times)
+            case 1: return ScenarioFault(target: .telegram, match: method, status: 429, retryAfter: Int.random(in: 1...2, using: &random), times: times)
+            case 2: return ScenarioFault(target: .telegram, match: method, delay: .milliseconds(Int64.random(in: 3...25, using: &random) * 100), times: 1)
+            case 3: return ScenarioFault(target: .telegram, match: method, action: pick([.reset, .close, .garbage]), times: times)
+            case 4: return ScenarioFault(target: .telegram, match: method, action: .timeout, times: 1)
+            default: return ScenarioFault(target: .telegram, match: method, status: pick([500, 503]), probability: 0.5)
             }
         }
         let operation = pick(["append", "append", "append", "token", "get"])
         switch Int.random(in: 0..<7, using: &random) {
-        case 0: return FaultRule(target: .sheets, match: operation, status: pick([500, 503]), times: times)
-        case 1: return FaultRule(target: .sheets, match: operation, status: 429, times: times)
-        case 2: return FaultRule(target: .sheets, match: operation, delay: .milliseconds(Int64.random(in: 5...30, using: &random) * 100), times: 1)
-        case 3: return FaultRule(target: .sheets, match: operation, action: pick([.reset, .close, .garbage]), times: times)
-        case 4: return FaultRule(target: .sheets, match: operation, action: .timeout, times: 1)
-        case 5: return FaultRule(target: .sheets, match: operation, status: 503)
-        default: return FaultRule(target: .sheets, match: operation, status: 503, probability: 0.5)
+        case 0: return ScenarioFault(target: .sheets, match: operation, status: pick([500, 503]), times: times)
+        case 1: return ScenarioFault(target: .sheets, match: operation, status: 429, times: times)
+        case 2: return ScenarioFault(target: .sheets, match: operation, delay: .milliseconds(Int64.random(in: 5...30, using: &random) * 100), times: 1)
+        case 3: return ScenarioFault(target: .sheets, match: operation, action: pick([.reset, .close, .garbage]), times: times)
+        case 4: return ScenarioFault(target: .sheets, match: operation, action: .timeout, times: 1)
+        case 5: return ScenarioFault(target: .sheets, match: operation, status: 503)
+        default: return ScenarioFault(target: .sheets, match: operation, status: 503, probability: 0.5)
         }
     }
 
     /// An unknown update kind, a huge id, or (when allowed) a poison update: a callback query with
     /// an empty id, a message dated in the year 10000.
     /// In webhook mode the unknown kinds are posted straight to the bot (Telegram would drop them).
-    static func raw(poisonAllowed: Bool, mode: BotSettings.Mode, random: inout SeededRandom) -> ScheduleEvent {
+    static func raw(poisonAllowed: Bool, mode: BotSettings.Mode, random: inout SeededGenerator) -> ScheduleEvent {
         let chat = Schedule.adversaryChat
         let from = #"{"id": \#(chat), "is_bot": false, "first_name": "Eve"}"#
         var harmless = [

@@ -1,5 +1,6 @@
 import Bot
 import Foundation
+import MetroSupport
 
 /// `chaos reproduce`: an incident bundle (`metro-bot incident export`, `GET /admin/incident`) as an
 /// ordinary scenario, meant to be committed as a regression test.
@@ -166,7 +167,7 @@ public enum IncidentReproduction {
             }
         }
         return runs.map { run in
-            var rule = FaultRule(target: run.target, match: run.match, status: Int(run.code), retryAfter: run.retryAfter)
+            var rule = ScenarioFault(target: run.target, match: run.match, status: Int(run.code), retryAfter: run.retryAfter)
             if Int(run.code) == nil { rule.action = run.code == "timeout" ? .timeout : .reset }
             rule.times = run.count
             return (run.at, .fault(rule))

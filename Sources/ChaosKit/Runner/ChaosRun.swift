@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import MetroSupport
 
 /// `chaos run`: load, filter, run with `--jobs` in parallel, report, exit code.
 public enum ChaosRun {
@@ -109,7 +110,7 @@ public enum ChaosRun {
                 next += 1
                 group.addTask {
                     await progress.started(scenario.name)
-                    let journal = await runner.run(scenario, seed: SeededRandom.scenarioSeed(runSeed: runSeed, name: scenario.name))
+                    let journal = await runner.run(scenario, seed: SeededGenerator.scenarioSeed(runSeed: runSeed, name: scenario.name))
                     await progress.finished(journal)
                     return (index, journal)
                 }

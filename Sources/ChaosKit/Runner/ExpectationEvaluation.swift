@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// Evaluating expectations against the bot process, its log and the fakes' state, each with
 /// the evidence that decided it.

@@ -1,3 +1,5 @@
+import FakeSheets
+import FakeTelegram
 import Foundation
 
 /// What the runner needs to know about the running fakes for one scenario.
@@ -12,14 +14,20 @@ public struct FakeEndpoints: Sendable {
     public var spreadsheetID: String
     /// The service-account key JSON the fake Sheets issued.
     public var credentials: Data
+    /// The in-process fake Telegram, driven through its Swift API.
+    public var telegram: FakeTelegram
+    /// The in-process fake Sheets, driven through its Swift API.
+    public var sheets: FakeSheets
 
-    /// Creates the description.
-    public init(telegramBaseURL: String, sheetsBaseURL: String, botToken: String, spreadsheetID: String, credentials: Data) {
-        self.telegramBaseURL = telegramBaseURL
-        self.sheetsBaseURL = sheetsBaseURL
+    /// Creates the description of two running fakes.
+    public init(telegram: FakeTelegram, sheets: FakeSheets, botToken: String, spreadsheetID: String, credentials: Data) {
+        self.telegramBaseURL = telegram.baseURL
+        self.sheetsBaseURL = sheets.baseURL
         self.botToken = botToken
         self.spreadsheetID = spreadsheetID
         self.credentials = credentials
+        self.telegram = telegram
+        self.sheets = sheets
     }
 
     /// The lines of the service account's private key body (for the no-secrets log check).

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import MetroSupport
 
 /// Runs one scenario's steps and checks against fakes that are already running, and writes
 /// its journal. Used by ``ScenarioRunner``, which owns the fakes and the workspace.
@@ -27,7 +28,7 @@ final class ScenarioExecution {
     let started = ContinuousClock.now
     let deadline: ContinuousClock.Instant
 
-    var random: SeededRandom
+    var random: SeededGenerator
     var bot: BotProcess?
     var botRuns: [BotProcess] = []
     var botOverrides: [String: String] = [:]
@@ -36,6 +37,8 @@ final class ScenarioExecution {
     var injectedUpdates: [Int64] = []
     var steps: [StepJournal] = []
     var faults: [FaultJournal] = []
+    /// The fault steps run so far, in the order of `faults`.
+    var installedFaults: [ScenarioFault] = []
     var slowloris: [SlowlorisSwarm] = []
 
     init(scenario: Scenario, seed: UInt64, endpoints: FakeEndpoints, botExecutable: URL?, workspace: ScenarioWorkspace, http: HTTPClient) throws {
@@ -45,10 +48,10 @@ final class ScenarioExecution {
         self.botExecutable = botExecutable
         self.workspace = workspace
         self.http = http
-        self.telegram = TelegramControl(client: ControlClient(http: http, baseURL: endpoints.telegramBaseURL))
-        self.sheets = SheetsControl(client: ControlClient(http: http, baseURL: endpoints.sheetsBaseURL))
+        self.telegram = TelegramControl(fake: endpoints.telegram)
+        self.sheets = SheetsControl(fake: endpoints.sheets)
         self.port = try BotEnvironment.freePort()
-        var random = SeededRandom(seed: seed)
+        var random = SeededGenerator(seed: seed)
         func token() -> String { (0..<4).map { _ in String(random.next(), radix: 36) }.joined() }
         self.secrets = BotEnvironment.Secrets(botToken: endpoints.botToken, webhookSecret: "whs" + token(), adminToken: "adm" + token(),
                                               privateKeyLines: endpoints.privateKeyLines)
@@ -151,10 +154,10 @@ final class ScenarioExecution {
             if let name = scenario.steps[index - 1].saveAs { saved[name] = .updateID(id) }
             return "update \(id)"
         case .fault(let rule):
-            let json = rule.controlJSON()
-            let id = rule.target == .telegram ? try await telegram.addFault(json) : try await sheets.addFault(json)
-            let text = String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self)
+            let id = rule.target == .telegram ? try await telegram.addFault(rule) : try await sheets.addFault(rule)
+            let text = rule.journalText
             faults.append(FaultJournal(target: rule.target.rawValue, rule: text, step: index, id: id))
+            installedFaults.append(rule)
             return "\(rule.target.rawValue) fault \(text)"
         case .clearFaults(let target):
             if target != .sheets { try await telegram.clearFaults() }
@@ -419,26 +422,13 @@ final class ScenarioExecution {
         }
     }
 
-    /// Counts, per installed fault, the journaled calls of its method that got no answer or an
-    /// error status after it was installed — an upper bound when several rules share a method.
+    /// Counts, per installed fault, the journaled calls it fired on: both fakes journal the id of
+    /// the fault that fired on a call. Webhook deliveries are not calls of the bot, so the journal
+    /// does not list them and a `delivery` fault counts none.
     func recordFaultsFired() async {
-        for index in faults.indices {
-            guard let data = faults[index].rule.data(using: .utf8),
-                  let rule = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let match = rule["match"] as? [String: String], let method = match["method"] ?? match["operation"],
-                  let target = FaultTarget(rawValue: faults[index].target),
-                  let calls = try? await journal(target: target, method: method)
-            else { continue }
-            if let id = faults[index].id, calls.contains(where: { $0.faultID != nil }) {
-                faults[index].fired = calls.filter { $0.faultID == id }.count
-                continue
-            }
-            let respond = rule["respond"] as? [String: Any]
-            let faultStatus = (respond?["status"] as? NSNumber)?.intValue
-            faults[index].fired = calls.filter { call in
-                if let faultStatus { return call.status == faultStatus }
-                return call.status == nil || (call.status ?? 0) >= 400 || rule["delay"] != nil
-            }.count
+        for (index, rule) in zip(faults.indices, installedFaults) {
+            guard let id = faults[index].id, let calls = try? await journal(target: rule.target, method: rule.match) else { continue }
+            faults[index].fired = calls.filter { $0.faultID == id }.count
         }
     }
 }

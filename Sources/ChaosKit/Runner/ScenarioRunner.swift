@@ -85,7 +85,7 @@ public struct ScenarioRunner: Sendable {
                 let bot = await telegram.registerBot()
                 let spreadsheetID = try await sheets.createSpreadsheet(sheets: ["Attendance"])
                 let credentials = await sheets.serviceAccountKeyJSON()
-                let endpoints = FakeEndpoints(telegramBaseURL: telegram.baseURL, sheetsBaseURL: sheets.baseURL, botToken: bot.token,
+                let endpoints = FakeEndpoints(telegram: telegram, sheets: sheets, botToken: bot.token,
                                               spreadsheetID: spreadsheetID, credentials: credentials)
                 return try await body(endpoints)
             }

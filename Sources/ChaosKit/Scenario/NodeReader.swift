@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import MetroSupport
 
 /// Reads a Yams node tree into typed values, recording a diagnostic — with the node's
 /// line and column and what was expected — for every problem instead of stopping at the first.

@@ -74,8 +74,8 @@ extension ScenarioParser {
 
     static func readMethod(_ node: Node, target: FaultTarget, reader: NodeReader) -> String? {
         target == .telegram
-            ? reader.oneOf(node, "a Telegram method", FaultRule.telegramMethods)
-            : reader.oneOf(node, "a Sheets operation", FaultRule.sheetsOperations)
+            ? reader.oneOf(node, "a Telegram method", ScenarioFault.telegramMethods)
+            : reader.oneOf(node, "a Sheets operation", ScenarioFault.sheetsOperations)
     }
 
     static func readReference(_ node: Node, reader: NodeReader, context: StepContext) -> ValueReference? {

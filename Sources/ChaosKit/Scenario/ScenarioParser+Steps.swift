@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import MetroSupport
 
 extension ScenarioParser {
     static let stepKeywords = [
@@ -186,19 +187,19 @@ extension ScenarioParser {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func readFault(_ node: Node, reader: NodeReader) -> FaultRule? {
+    static func readFault(_ node: Node, reader: NodeReader) -> ScenarioFault? {
         let keys = ["target", "match", "respond", "delay", "action", "times", "after", "probability"]
         guard let fields = reader.mapping(node, "fault", allowed: keys, required: ["target", "match"]) else { return nil }
         guard let target = fields["target"].flatMap({ reader.choice($0, "fault.target", FaultTarget.self) }) else { return nil }
         var match: String?
         if let matchNode = fields["match"] {
             let key = target == .telegram ? "method" : "operation"
-            let options = target == .telegram ? FaultRule.telegramMethods : FaultRule.sheetsOperations
+            let options = target == .telegram ? ScenarioFault.telegramMethods : ScenarioFault.sheetsOperations
             if let matchFields = reader.mapping(matchNode, "fault.match for \(target.rawValue)", allowed: [key], required: [key]) {
                 match = matchFields[key].flatMap { reader.oneOf($0, "fault.match.\(key) for \(target.rawValue)", options) }
             }
         }
-        var rule = FaultRule(target: target, match: match ?? "")
+        var rule = ScenarioFault(target: target, match: match ?? "")
         if let respond = fields["respond"], let respondFields = reader.mapping(respond, "fault.respond", allowed: ["status", "body", "retry_after"]) {
             rule.status = respondFields["status"].flatMap { reader.int($0, "respond.status", range: 100...599) }
             rule.body = respondFields["body"].flatMap { reader.scalar($0, "respond.body") }

@@ -29,7 +29,7 @@ public enum StepAction: Sendable {
     /// Injects an update through the fake Telegram.
     case send(SendStep)
     /// Installs a fault rule on one fake.
-    case fault(FaultRule)
+    case fault(ScenarioFault)
     /// Removes every fault rule of one fake, or of both when `target` is nil.
     case clearFaults(target: FaultTarget?)
     /// Makes webhook deliveries fail as if the bot were unreachable (`true`) or heals them.

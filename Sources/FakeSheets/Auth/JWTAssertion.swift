@@ -1,6 +1,7 @@
 import Foundation
 import _CryptoExtras
 import Crypto
+import MetroSupport
 
 /// The signed JWT a client sends to `POST /token` with the `jwt-bearer` grant, checked the way
 /// Google's token endpoint checks it (RFC 7523; Google's "Using OAuth 2.0 for Server to Server
@@ -61,7 +62,7 @@ struct JWTAssertion: Sendable {
         guard let audience = claims["aud"]?.stringValue, audiences.contains(audience) else {
             throw OAuthError.invalidGrant("Invalid JWT: Failed audience check. The right audience is \(googleTokenAudience)")
         }
-        guard let iat = claims["iat"]?.intValue, let exp = claims["exp"]?.intValue else {
+        guard let iat = claims["iat"]?.integer, let exp = claims["exp"]?.integer else {
             throw OAuthError.invalidGrant("Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.")
         }
         // Google allows a few minutes of clock skew; beyond that iat/exp are rejected.

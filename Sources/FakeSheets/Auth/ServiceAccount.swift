@@ -1,5 +1,6 @@
 import Foundation
 import _CryptoExtras
+import MetroSupport
 
 /// A Google service account the fake issued: an RSA-2048 key pair whose private half is handed out
 /// in a JSON key file of the same shape Google Cloud downloads, and whose public half verifies the

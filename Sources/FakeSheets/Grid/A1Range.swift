@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// A range in A1 notation as the Sheets API accepts it: `Sheet1!A1:C3`, open ranges (`A:C`,
 /// `A2:C`, `1:3`), a bare sheet name (`Sheet1`), quoted names (`'My Sheet'!A1`,

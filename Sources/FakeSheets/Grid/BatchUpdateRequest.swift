@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// One request of `spreadsheets.batchUpdate`, read from its JSON and carried out on a
 /// `Spreadsheet` (reference "spreadsheets/request", guide "Update spreadsheets").
 ///
@@ -63,7 +65,7 @@ enum BatchUpdateRequest: Sendable {
             return .addSheet(properties: properties)
         case "deleteSheet":
             try checkFields(body, ["sheetId"], at: path)
-            return .deleteSheet(sheetID: body["sheetId"]?.intValue ?? 0)
+            return .deleteSheet(sheetID: body["sheetId"]?.integer ?? 0)
         case "updateSheetProperties":
             try checkFields(body, ["properties", "fields"], at: path)
             let properties = try message(body["properties"], at: "\(path).properties")
@@ -85,9 +87,9 @@ enum BatchUpdateRequest: Sendable {
             return .deleteDimension(try dimensionRange(body["range"], at: "\(path).range"))
         case "appendDimension":
             try checkFields(body, ["sheetId", "dimension", "length"], at: path)
-            return .appendDimension(sheetID: body["sheetId"]?.intValue ?? 0,
+            return .appendDimension(sheetID: body["sheetId"]?.integer ?? 0,
                                     dimension: try dimension(body["dimension"], at: "\(path).dimension"),
-                                    length: body["length"]?.intValue ?? 0)
+                                    length: body["length"]?.integer ?? 0)
         default:
             throw GoogleError.invalidArgument("Invalid \(at): the fake Sheets server does not carry out \(kind) requests; it carries out addSheet, deleteSheet, updateSheetProperties, updateSpreadsheetProperties, insertDimension, deleteDimension and appendDimension.")
         }
@@ -108,17 +110,17 @@ enum BatchUpdateRequest: Sendable {
             if spreadsheet.sheetIndex(titled: title) != nil {
                 throw invalid("addSheet", "A sheet with the name \"\(title)\" already exists. Please enter another name.")
             }
-            let sheetID = properties["sheetId"]?.intValue ?? newSheetID(spreadsheet.sheets)
+            let sheetID = properties["sheetId"]?.integer ?? newSheetID(spreadsheet.sheets)
             if spreadsheet.sheetIndex(id: sheetID) != nil {
                 throw invalid("addSheet", "Sheet with id \(sheetID) already exists.")
             }
             let grid = properties["gridProperties"]?.objectValue
-            let rowCount = grid?["rowCount"]?.intValue ?? SheetGrid.defaultRowCount
-            let columnCount = grid?["columnCount"]?.intValue ?? SheetGrid.defaultColumnCount
+            let rowCount = grid?["rowCount"]?.integer ?? SheetGrid.defaultRowCount
+            let columnCount = grid?["columnCount"]?.integer ?? SheetGrid.defaultColumnCount
             guard rowCount >= 1, columnCount >= 1, rowCount * columnCount <= 10_000_000 else {
                 throw invalid("addSheet", "grid size must be at least 1×1 and at most 10,000,000 cells.")
             }
-            let position = min(max(properties["index"]?.intValue ?? spreadsheet.sheets.count, 0), spreadsheet.sheets.count)
+            let position = min(max(properties["index"]?.integer ?? spreadsheet.sheets.count, 0), spreadsheet.sheets.count)
             spreadsheet.sheets.insert(SheetGrid(sheetID: sheetID, title: title, index: position, rowCount: rowCount, columnCount: columnCount),
                                       at: position)
             spreadsheet.renumberSheets()
@@ -134,7 +136,7 @@ enum BatchUpdateRequest: Sendable {
             return .object([:])
 
         case .updateSheetProperties(let properties, let fields):
-            let index = try sheet(properties["sheetId"]?.intValue ?? 0, "updateSheetProperties")
+            let index = try sheet(properties["sheetId"]?.integer ?? 0, "updateSheetProperties")
             var grid = spreadsheet.sheets[index]
             if fields.selects(["title"]), let title = properties["title"]?.stringValue {
                 if let other = spreadsheet.sheetIndex(titled: title), other != index {
@@ -144,14 +146,14 @@ enum BatchUpdateRequest: Sendable {
                 grid.title = title
             }
             let size = properties["gridProperties"]?.objectValue ?? [:]
-            let rows = fields.selects(["gridProperties", "rowCount"]) ? size["rowCount"]?.intValue ?? grid.rowCount : grid.rowCount
-            let columns = fields.selects(["gridProperties", "columnCount"]) ? size["columnCount"]?.intValue ?? grid.columnCount : grid.columnCount
+            let rows = fields.selects(["gridProperties", "rowCount"]) ? size["rowCount"]?.integer ?? grid.rowCount : grid.rowCount
+            let columns = fields.selects(["gridProperties", "columnCount"]) ? size["columnCount"]?.integer ?? grid.columnCount : grid.columnCount
             guard rows >= 1, columns >= 1 else {
                 throw invalid("updateSheetProperties", "A sheet must have at least one row and one column; asked for \(rows) rows and \(columns) columns.")
             }
             if rows != grid.rowCount || columns != grid.columnCount { grid.resize(rowCount: rows, columnCount: columns) }
             spreadsheet.sheets[index] = grid
-            if fields.selects(["index"]), let position = properties["index"]?.intValue {
+            if fields.selects(["index"]), let position = properties["index"]?.integer {
                 let moved = spreadsheet.sheets.remove(at: index)
                 spreadsheet.sheets.insert(moved, at: min(max(position, 0), spreadsheet.sheets.count))
                 spreadsheet.renumberSheets()
@@ -278,10 +280,10 @@ enum BatchUpdateRequest: Sendable {
         let range = try message(value, at: path)
         try checkFields(range, ["sheetId", "dimension", "startIndex", "endIndex"], at: path)
         let dimension = try dimension(range["dimension"], at: "\(path).dimension")
-        guard let start = range["startIndex"]?.intValue, let end = range["endIndex"]?.intValue else {
+        guard let start = range["startIndex"]?.integer, let end = range["endIndex"]?.integer else {
             throw GoogleError.invalidArgument("Invalid \(path): startIndex and endIndex are both required.")
         }
-        return DimensionRange(sheetID: range["sheetId"]?.intValue ?? 0, dimension: dimension, start: start, end: end)
+        return DimensionRange(sheetID: range["sheetId"]?.integer ?? 0, dimension: dimension, start: start, end: end)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// What one cell of the fake's grid holds: the effective value Sheets would store.
 ///
@@ -24,8 +25,8 @@ enum CellValue: Sendable, Hashable {
         case .text(let s): return .string(s)
         case .bool(let b): return .bool(b)
         case .number(let d):
-            if d.rounded() == d, abs(d) < 1e15 { return .int(Int(d)) }
-            return .number(d)
+            if d.rounded() == d, abs(d) < 1e15 { return .integer(Int(d)) }
+            return .double(d)
         }
     }
 
@@ -42,7 +43,7 @@ enum CellValue: Sendable, Hashable {
         case .string(let s): return s.isEmpty ? nil : .text(s)
         case .bool(let b): return .bool(b)
         case .int(let i): return .number(Double(i))
-        case .number(let d): return .number(d)
+        case .double(let d): return .number(d)
         case .array, .object: return nil
         }
     }

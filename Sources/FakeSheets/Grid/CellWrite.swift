@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// What a write request asks for one cell, as Google reads a `ValueRange`: JSON `null` leaves
 /// the cell as it is, `""` empties it, anything else sets it.
 enum CellWrite: Sendable, Equatable {

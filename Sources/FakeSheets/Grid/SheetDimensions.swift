@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// Rows and columns added, removed or resized by `spreadsheets.batchUpdate`
 /// (`insertDimension`, `deleteDimension`, `appendDimension`, `updateSheetProperties`): the cells
 /// move with their rows and columns, as in the Sheets UI.

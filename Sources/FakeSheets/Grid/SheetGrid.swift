@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// One sheet (tab) of a spreadsheet: its properties and its cells.
 ///
 /// Rows are stored densely up to the last non-empty row, each row trimmed of trailing empty
@@ -160,11 +162,11 @@ struct SheetGrid: Sendable {
     /// The `sheets[].properties` object of `spreadsheets.get` and `addSheet` replies.
     var propertiesJSON: JSONValue {
         .object([
-            "sheetId": .int(sheetID),
+            "sheetId": .integer(sheetID),
             "title": .string(title),
-            "index": .int(index),
+            "index": .integer(index),
             "sheetType": .string("GRID"),
-            "gridProperties": .object(["rowCount": .int(rowCount), "columnCount": .int(columnCount)]),
+            "gridProperties": .object(["rowCount": .integer(rowCount), "columnCount": .integer(columnCount)]),
         ])
     }
 }

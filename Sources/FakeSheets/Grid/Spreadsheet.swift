@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// A spreadsheet held by the fake: its id, title, sheets in tab order and who may use it.
 struct Spreadsheet: Sendable {
     var id: String

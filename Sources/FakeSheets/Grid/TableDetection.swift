@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// How `values.append` finds the "table" it appends to, following Google's guide "Read & write
 /// cell values", section "Append values"
 /// (developers.google.com/workspace/sheets/api/guides/values#append_values):

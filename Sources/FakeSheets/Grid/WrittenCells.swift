@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// Which cells a write touched, as Google counts them in `UpdateValuesResponse`: `null` cells
 /// are not written, so they count in none of `updatedCells`, `updatedRows`, `updatedColumns`;
 /// `updatedRange` is the rectangle around the written cells.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MetroSupport
 
 /// The control API under `/control/` (DESIGN.md, "Fake Sheets"): the same operations as the Swift
 /// API on `FakeSheets`, for the chaos runner and for developers with curl.
@@ -43,15 +44,13 @@ struct ControlRoutes: Sendable {
         }
         router.post("control/faults") { request, _ in
             await self.run {
-                guard let json = JSONValue.parse(try await HTTPMessages.body(request)) else {
-                    throw ControlError(status: 400, "the body must be a JSON fault rule, e.g. {\"match\": {\"operation\": \"append\"}, \"respond\": {\"status\": 503}}")
-                }
+                let rule: SheetsFaultRule
                 do {
-                    let rule = try FaultRule.parse(json)
-                    return .object(["id": .string(await self.state.addFault(rule))])
+                    rule = try SheetsFaultRule(json: try await HTTPMessages.body(request))
                 } catch {
                     throw ControlError(status: 400, "invalid fault rule: \(error)")
                 }
+                return .object(["id": .string(try await self.state.addFault(rule))])
             }
         }
         router.delete("control/faults") { _, _ in

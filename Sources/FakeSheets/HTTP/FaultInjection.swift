@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import MetroSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -21,7 +22,7 @@ struct FaultInjection: Sendable {
         case answer(Response, status: Int?)
     }
 
-    func apply(_ operation: FaultRule.Operation, rule: FaultRule?, callID: Int, context: SheetsRequestContext,
+    func apply(_ operation: SheetsFaultMatch.Operation, rule: SheetsFaultRule?, callID: Int, context: SheetsRequestContext,
                projectNumber: @Sendable () async -> String) async -> Outcome {
         guard let rule else { return .proceed }
         if let delay = rule.delay {

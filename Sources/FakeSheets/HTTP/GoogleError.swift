@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// An error answer of the Sheets API in Google's envelope (AIP-193):
 /// `{"error": {"code": 400, "message": "…", "status": "INVALID_ARGUMENT", "details": [...]}}`.
 struct GoogleError: Error, Sendable {
@@ -9,7 +11,7 @@ struct GoogleError: Error, Sendable {
 
     var body: JSONValue {
         var error: [String: JSONValue] = [
-            "code": .int(code), "message": .string(message), "status": .string(status),
+            "code": .integer(code), "message": .string(message), "status": .string(status),
         ]
         if !details.isEmpty { error["details"] = .array(details) }
         return .object(["error": .object(error)])

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import HTTPTypes
+import MetroSupport
 
 /// Building answers and reading requests the way every route of the fake needs them.
 enum HTTPMessages {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MetroSupport
 
 /// The Sheets API v4 under `/v4/spreadsheets/`: the path is parsed by hand (after the router's
 /// catch-all) because the `{range}` segment may be percent-encoded and carries `:append` at its end.
@@ -10,7 +11,7 @@ struct SheetsAPIRoutes: Sendable {
 
     /// A request the path and method name.
     struct Call {
-        var operation: FaultRule.Operation
+        var operation: SheetsFaultMatch.Operation
         var rpcMethod: String
         var spreadsheetID: String
         var range: String?

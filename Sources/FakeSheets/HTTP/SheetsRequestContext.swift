@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import MetroSupport
 
 /// The request context of the fake's router: Hummingbird's core storage plus the connection, so
 /// that `reset` / `close` / `timeout` faults can drop it.

@@ -1,4 +1,5 @@
 import Hummingbird
+import MetroSupport
 
 /// Builds the fake's router: `POST /token`, the Sheets API under `/v4/spreadsheets/` and the
 /// control API under `/control/`.

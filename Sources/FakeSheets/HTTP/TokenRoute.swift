@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MetroSupport
 
 /// `POST /token`: Google's OAuth 2.0 token endpoint for the service-account flow
 /// (`grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`, `assertion=<signed JWT>`), form-encoded
@@ -18,7 +19,7 @@ struct TokenRoute: Sendable {
         return response
     }
 
-    private func respond(_ request: Request, context: SheetsRequestContext, callID: Int, rule: FaultRule?) async -> Response {
+    private func respond(_ request: Request, context: SheetsRequestContext, callID: Int, rule: SheetsFaultRule?) async -> Response {
         let state = self.state
         switch await faults.apply(.token, rule: rule, callID: callID, context: context, projectNumber: { (try? await state.defaultAccount().projectNumber) ?? "0" }) {
         case .answer(let response, let status):
@@ -52,7 +53,7 @@ struct TokenRoute: Sendable {
             }
             let (token, expiresIn) = try await state.exchange(assertion: assertion, tokenURL: baseURL() + "/token")
             response = HTTPMessages.json(200, .object([
-                "access_token": .string(token), "expires_in": .int(expiresIn), "token_type": .string("Bearer"),
+                "access_token": .string(token), "expires_in": .integer(expiresIn), "token_type": .string("Bearer"),
             ]), headers: [("Cache-Control", "no-cache, no-store, max-age=0, must-revalidate"), ("Pragma", "no-cache")])
         } catch let error as OAuthError {
             response = HTTPMessages.oauth(error)

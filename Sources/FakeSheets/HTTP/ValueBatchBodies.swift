@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// The bodies of `values.clear` (`ClearValuesRequest`, empty), `values.batchClear`
 /// (`BatchClearValuesRequest`) and `values.batchUpdate` (`BatchUpdateValuesRequest`), checked

@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// A field mask as Google reads one, both the `fields` system parameter of a read
 /// (`sheets.properties,spreadsheetId`) and the `fields` of an update request
 /// (`gridProperties.rowCount,title`): comma-separated paths whose segments are joined by `.` or

@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// The answers of `values.update` and `values.append` as Google defines them
 /// (`UpdateValuesResponse`, `AppendValuesResponse`, `ValueRange`), typed because their shape is
 /// fixed: encoding a struct with `JSONEncoder` costs a fraction of encoding the same answer as a

@@ -1,4 +1,5 @@
 import Synchronization
+import MetroSupport
 
 /// Lets requests held by `delay` / `timeout` faults wait for their time or for the fake to shut
 /// down, whichever comes first — so a held request never outlives its server.

@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// Counts requests in a sliding one-minute window per project and per user and answers Google's
 /// 429 when a `Quotas` limit would be exceeded. Rejected requests are not counted.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MetroSupport
 
 /// The optional SQLite file behind a fake (`Configuration.databasePath`): issued service accounts,
 /// spreadsheets, sheets and rows, written through on every change so that a developer's fake

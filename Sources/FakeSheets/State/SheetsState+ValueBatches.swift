@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// `values.clear`, `values.batchClear` and `values.batchUpdate` (reference
 /// "spreadsheets.values"): each all or nothing, like the single-range calls.
 extension SheetsState {

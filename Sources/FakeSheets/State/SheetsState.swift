@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// Everything a fake Sheets server knows — service accounts, access tokens, spreadsheets, fault
 /// rules, the call journal and quota windows — behind one actor, so that the HTTP routes and the
@@ -14,9 +15,8 @@ actor SheetsState {
     private var tokens: [String: AccessToken] = [:]
     /// Every spreadsheet, by id.
     var spreadsheets: [String: Spreadsheet] = [:]
-    private var faults: [(id: String, rule: FaultRule, seen: Int, fired: Int)] = []
-    private var nextFaultID = 1
-    private var journal: [RecordedCall] = []
+    private var faults = FaultBook<SheetsFaultMatch>()
+    private var journal: [SheetsCall] = []
     private var journalOffset = 0
     /// Ids of the calls held right now by a delay/timeout fault (so `heldCalls` need not scan the journal).
     private var heldIDs: Set<Int> = []
@@ -111,14 +111,14 @@ actor SheetsState {
 
     func beginCall(operation: String, method: String, path: String, spreadsheetID: String?, range: String?) -> Int {
         let id = journalOffset + journal.count + 1
-        journal.append(RecordedCall(id: id, operation: operation, method: method, path: path, spreadsheetID: spreadsheetID,
-                                    range: range, status: nil, faultID: nil, at: Date(), held: false))
+        journal.append(SheetsCall(id: id, at: Date(), details: SheetsCallDetails(
+            operation: operation, method: method, path: path, spreadsheetID: spreadsheetID, range: range)))
         return id
     }
 
     /// Journals a request and draws its fault in one step (one actor hop on the hot path).
-    func beginCall(_ operation: FaultRule.Operation, method: String, path: String, spreadsheetID: String?,
-                   range: String?) -> (id: Int, fault: FaultRule?) {
+    func beginCall(_ operation: SheetsFaultMatch.Operation, method: String, path: String, spreadsheetID: String?,
+                   range: String?) -> (id: Int, fault: SheetsFaultRule?) {
         let id = beginCall(operation: operation.rawValue, method: method, path: path, spreadsheetID: spreadsheetID, range: range)
         return (id, faults.isEmpty ? nil : fire(operation: operation, callID: id)?.rule)
     }
@@ -139,55 +139,33 @@ actor SheetsState {
         if held { heldIDs.insert(id) } else { heldIDs.remove(id) }
     }
 
-    /// The first rule that fires for this request (counters advance on every match).
-    func fire(operation: FaultRule.Operation, callID: Int) -> (id: String, rule: FaultRule)? {
-        for index in faults.indices {
-            let rule = faults[index].rule
-            if let op = rule.operation, op != operation { continue }
-            if let times = rule.times, faults[index].fired >= times { continue }
-            faults[index].seen += 1
-            if faults[index].seen <= rule.after { continue }
-            if let p = rule.probability {
-                let draw = Double(random.next() >> 11) / Double(1 << 53)
-                if draw >= p { continue }
-            }
-            faults[index].fired += 1
-            let id = faults[index].id
-            let journalIndex = callID - journalOffset - 1
-            if journal.indices.contains(journalIndex) { journal[journalIndex].faultID = id }
-            return (id, rule)
-        }
-        return nil
+    /// The first rule that fires for this request (counters advance on every match); the journal
+    /// entry `callID` names it.
+    func fire(operation: SheetsFaultMatch.Operation, callID: Int) -> (id: String, rule: SheetsFaultRule)? {
+        guard let fault = faults.fire(for: operation, using: &random) else { return nil }
+        let journalIndex = callID - journalOffset - 1
+        if journal.indices.contains(journalIndex) { journal[journalIndex].faultID = fault.id }
+        return (fault.id, fault.rule)
     }
 
-    func addFault(_ rule: FaultRule) -> String {
-        let id = "fault-\(nextFaultID)"
-        nextFaultID += 1
-        faults.append((id, rule, 0, 0))
-        return id
+    func addFault(_ rule: SheetsFaultRule) throws(FaultRuleError) -> String {
+        try faults.add(rule)
     }
 
     /// Removes one rule, or all when `id` is `nil`. Returns whether anything was removed.
     @discardableResult
     func removeFaults(id: String?) -> Bool {
-        guard let id else {
-            let had = !faults.isEmpty
-            faults.removeAll()
-            return had
-        }
-        let before = faults.count
-        faults.removeAll { $0.id == id }
-        return faults.count != before
+        faults.remove(id: id)
     }
 
-    func faultList() -> [(id: String, rule: FaultRule)] { faults.map { ($0.id, $0.rule) } }
+    func faultList() -> [(id: String, rule: SheetsFaultRule)] { faults.entries.map { ($0.id, $0.rule) } }
 
-    func calls(operation: String? = nil) -> [RecordedCall] {
+    func calls(operation: String? = nil) -> [SheetsCall] {
         guard let operation else { return journal }
         return journal.filter { $0.operation == operation }
     }
 
-    func heldCalls() -> [RecordedCall] {
+    func heldCalls() -> [SheetsCall] {
         heldIDs.sorted().compactMap { id in
             let index = id - journalOffset - 1
             return journal.indices.contains(index) ? journal[index] : nil
@@ -197,7 +175,7 @@ actor SheetsState {
     /// Forgets spreadsheets, faults, the journal and quota windows; accounts and tokens stay valid.
     func reset() throws {
         spreadsheets.removeAll()
-        faults.removeAll()
+        faults.remove(id: nil)
         journalOffset += journal.count
         journal.removeAll()
         heldIDs.removeAll()
@@ -350,7 +328,7 @@ actor SheetsState {
     /// `values.update` or `values.append` in one step: authorizes `bearer`, then answers the
     /// request's own errors (`prepared`), then writes, and records the answer's status in the
     /// journal (`finishCall`) — so that a write costs one trip to the actor.
-    func write(_ operation: FaultRule.Operation, spreadsheetID id: String, range: String, bearer: String?, method: String,
+    func write(_ operation: SheetsFaultMatch.Operation, spreadsheetID id: String, range: String, bearer: String?, method: String,
                prepared: Result<PreparedWrite, GoogleError>, callID: Int) -> Result<WriteResponse, GoogleError> {
         let result = Result { () throws(GoogleError) -> WriteResponse in
             let account = try authorize(bearer: bearer, isWrite: true, method: method)

@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// `valueInputOption`: how input values are interpreted.
 enum ValueInputOption: String, Sendable {
     case raw = "RAW"

@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// A finished Bot API call, not yet encoded. The state actor produces it; the HTTP layer encodes
 /// it (`body`) outside the actor, so that encoding answers runs in parallel with other calls.

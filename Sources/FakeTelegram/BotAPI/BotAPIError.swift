@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// A Bot API failure, answered as `{"ok":false,"error_code":N,"description":"…","parameters":{…}}`.
 struct BotAPIError: Error, Sendable {
     let code: Int

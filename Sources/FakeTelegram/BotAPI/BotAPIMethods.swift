@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// The result of a Bot API call, before it is written out.
 enum MethodOutcome: Sendable {
@@ -36,8 +37,12 @@ extension FakeTelegramState {
     }
 
     /// Runs a method and records it in the journal (a long poll is recorded when it ends).
-    /// - Parameter arrivedAt: when the call arrived, for the journal. Defaults to now.
-    func perform(botID: Int64, method rawMethod: String, params: MethodParameters, arrivedAt at: Date = Date()) -> MethodOutcome {
+    /// - Parameters:
+    ///   - arrivedAt: when the call arrived, for the journal. Defaults to now.
+    ///   - faultID: the `delay` fault that held the call, for the journal. Defaults to none.
+    func perform(
+        botID: Int64, method rawMethod: String, params: MethodParameters, arrivedAt at: Date = Date(), faultID: String? = nil
+    ) -> MethodOutcome {
         let method = BotAPIMethod.byLowercasedName[rawMethod.lowercased()]
         let name = method?.rawValue ?? rawMethod
         let answer: BotAPIAnswer
@@ -52,7 +57,7 @@ extension FakeTelegramState {
         } catch {
             answer = .failure(error)
         }
-        record(botID, method: name, params: params.original, at: at, status: answer.status)
+        record(botID, method: name, params: params.original, at: at, status: answer.status, faultID: faultID)
         return .answer(answer)
     }
 
@@ -62,7 +67,7 @@ extension FakeTelegramState {
         }
         switch method {
         case .getMe:
-            var user = bots[botID]!.userJSON.objectValue!
+            var user = botRecord(botID).userJSON.objectValue!
             user["can_join_groups"] = .bool(true)
             user["can_read_all_group_messages"] = .bool(false)
             user["supports_inline_queries"] = .bool(false)
@@ -92,9 +97,9 @@ extension FakeTelegramState {
             try setMyCommands(botID: botID, params: params)
             return ok(.bool(true))
         case .getMyCommands:
-            return ok(bots[botID]!.commands[try commandScopeKey(params)] ?? .array([]))
+            return ok(botRecord(botID).commands[try commandScopeKey(params)] ?? .array([]))
         case .deleteMyCommands:
-            bots[botID]!.commands[try commandScopeKey(params)] = nil
+            botRecord(botID).commands[try commandScopeKey(params)] = nil
             return ok(.bool(true))
         }
     }
@@ -102,23 +107,23 @@ extension FakeTelegramState {
     // MARK: getUpdates
 
     private func getUpdates(botID: Int64, params: MethodParameters) throws(BotAPIError) -> MethodOutcome {
-        if bots[botID]!.webhook != nil { throw .webhookActive }
+        if botRecord(botID).webhook != nil { throw .webhookActive }
         let offset = try params.integer("offset") ?? 0
         let limit = Int(params.clampedInteger("limit", default: 100, 1...100))
         let timeout = params.clampedInteger("timeout", default: 0, 0...50)
         if case .some(let allowed) = UpdateTypes.parseAllowed(params["allowed_updates"]) {
-            bots[botID]!.allowedUpdates = allowed
+            botRecord(botID).allowedUpdates = allowed
         }
         endActivePoll(botID: botID, with: .otherGetUpdates)
         if offset > 0 {
             confirm(botID: botID, where: { $0.id < offset }, as: .confirmed)
         } else if offset < 0 {
             let keep = Int(min(-offset, Int64(Int.max / 2)))
-            let dropCount = max(0, bots[botID]!.queue.count - keep)
-            let cutoff = dropCount > 0 ? bots[botID]!.queue[dropCount - 1].id : Int64.min
+            let dropCount = max(0, botRecord(botID).queue.count - keep)
+            let cutoff = dropCount > 0 ? botRecord(botID).queue[dropCount - 1].id : Int64.min
             confirm(botID: botID, where: { $0.id <= cutoff }, as: .dropped)
         }
-        if !bots[botID]!.queue.isEmpty || timeout == 0 {
+        if !botRecord(botID).queue.isEmpty || timeout == 0 {
             return .answer(.success(.array(handOut(botID: botID, limit: limit))))
         }
         let ticket = openPoll(botID: botID, limit: limit, params: params.original)
@@ -129,7 +134,7 @@ extension FakeTelegramState {
 
     private func setWebhook(botID: Int64, params: MethodParameters) throws(BotAPIError) -> (Bool, String) {
         let now = ContinuousClock.now
-        if configuration.rateLimitSetWebhook, let last = bots[botID]!.lastSetWebhookAt,
+        if configuration.rateLimitSetWebhook, let last = botRecord(botID).lastSetWebhookAt,
            now - last < configuration.setWebhookInterval {
             let remaining = configuration.setWebhookInterval - (now - last)
             let seconds = Int(remaining.components.seconds) + (remaining.components.attoseconds > 0 ? 1 : 0)
@@ -137,7 +142,7 @@ extension FakeTelegramState {
         }
         let url = params["url"]?.trimmingCharacters(in: .whitespaces) ?? ""
         if url.isEmpty {
-            bots[botID]!.lastSetWebhookAt = now
+            botRecord(botID).lastSetWebhookAt = now
             return (true, deleteWebhook(botID: botID, drop: params.bool("drop_pending_updates")))
         }
         try WebhookURL.validate(url)
@@ -148,28 +153,28 @@ extension FakeTelegramState {
         }
         let maxConnections = Int(params.clampedInteger("max_connections", default: 40, 1...100))
         let requestedAllowed = UpdateTypes.parseAllowed(params["allowed_updates"])
-        let allowed: Set<String>? = requestedAllowed ?? bots[botID]!.allowedUpdates
+        let allowed: Set<String>? = requestedAllowed ?? botRecord(botID).allowedUpdates
         let webhook = Webhook(
             url: url, secretToken: secret.isEmpty ? nil : secret, maxConnections: maxConnections, allowedUpdates: allowed)
-        bots[botID]!.lastSetWebhookAt = now
+        botRecord(botID).lastSetWebhookAt = now
         let drop = params.bool("drop_pending_updates")
         // Updates waiting for a failing webhook are tried again at once.
-        for index in bots[botID]!.queue.indices {
-            bots[botID]!.queue[index].nextAttemptAt = now
-            bots[botID]!.queue[index].retryDelay = configuration.deliveryRetryBaseDelay
+        for index in botRecord(botID).queue.indices {
+            botRecord(botID).queue[index].nextAttemptAt = now
+            botRecord(botID).queue[index].retryDelay = configuration.deliveryRetryBaseDelay
         }
-        if bots[botID]!.webhook == webhook && !drop {
+        if botRecord(botID).webhook == webhook && !drop {
             doorbell.ring()
             return (true, "Webhook is already set")
         }
         endActivePoll(botID: botID, with: .terminatedBySetWebhook)
-        bots[botID]!.webhook = webhook
-        bots[botID]!.allowedUpdates = allowed
-        bots[botID]!.webhookGeneration += 1
-        bots[botID]!.inFlightKeys.removeAll()
-        for index in bots[botID]!.queue.indices { bots[botID]!.queue[index].inFlight = false }
-        bots[botID]!.lastErrorDate = nil
-        bots[botID]!.lastErrorMessage = nil
+        botRecord(botID).webhook = webhook
+        botRecord(botID).allowedUpdates = allowed
+        botRecord(botID).webhookGeneration += 1
+        botRecord(botID).inFlightKeys.removeAll()
+        for index in botRecord(botID).queue.indices { botRecord(botID).queue[index].inFlight = false }
+        botRecord(botID).lastErrorDate = nil
+        botRecord(botID).lastErrorMessage = nil
         if drop { confirm(botID: botID, where: { _ in true }, as: .dropped) }
         doorbell.ring()
         return (true, "Webhook was set")
@@ -177,20 +182,20 @@ extension FakeTelegramState {
 
     func deleteWebhook(botID: Int64, drop: Bool) -> String {
         if drop { confirm(botID: botID, where: { _ in true }, as: .dropped) }
-        guard bots[botID]!.webhook != nil else { return "Webhook is already deleted" }
-        bots[botID]!.webhook = nil
-        bots[botID]!.webhookGeneration += 1
-        bots[botID]!.inFlightKeys.removeAll()
-        for index in bots[botID]!.queue.indices {
-            bots[botID]!.queue[index].inFlight = false
-            bots[botID]!.queue[index].nextAttemptAt = .now
-            bots[botID]!.queue[index].retryDelay = configuration.deliveryRetryBaseDelay
+        guard botRecord(botID).webhook != nil else { return "Webhook is already deleted" }
+        botRecord(botID).webhook = nil
+        botRecord(botID).webhookGeneration += 1
+        botRecord(botID).inFlightKeys.removeAll()
+        for index in botRecord(botID).queue.indices {
+            botRecord(botID).queue[index].inFlight = false
+            botRecord(botID).queue[index].nextAttemptAt = .now
+            botRecord(botID).queue[index].retryDelay = configuration.deliveryRetryBaseDelay
         }
         return "Webhook was deleted"
     }
 
     private func webhookInfo(botID: Int64) -> JSONValue {
-        let record = bots[botID]!
+        let record = botRecord(botID)
         var info: [String: JSONValue] = [
             "url": .string(record.webhook?.url ?? ""), "has_custom_certificate": .bool(false),
             "pending_update_count": .int(Int64(record.pendingCount)),
@@ -219,7 +224,7 @@ extension FakeTelegramState {
 
     private func existingChat(botID: Int64, _ params: MethodParameters) throws(BotAPIError) -> Int64 {
         let id = try chatID(params)
-        guard bots[botID]!.chats[id] != nil else { throw .chatNotFound }
+        guard botRecord(botID).chats[id] != nil else { throw .chatNotFound }
         return id
     }
 
@@ -241,7 +246,7 @@ extension FakeTelegramState {
             guard let messageID = replyParameters["message_id"]?.intValue else {
                 throw .badRequest("can't parse reply parameters JSON object")
             }
-            if bots[botID]!.chats[chatID]!.messages[messageID] != nil {
+            if botRecord(botID).chats[chatID]!.messages[messageID] != nil {
                 replyTo = messageID
             } else if replyParameters["allow_sending_without_reply"] != .bool(true) {
                 throw .badRequest("message to be replied not found")
@@ -261,7 +266,7 @@ extension FakeTelegramState {
         }
         let chatID = try existingChat(botID: botID, params)
         guard let messageID = try params.integer("message_id") else { throw .badRequest("message identifier is not specified") }
-        guard let message = bots[botID]!.chats[chatID]!.messages[messageID] else {
+        guard let message = botRecord(botID).chats[chatID]!.messages[messageID] else {
             throw .badRequest("message to edit not found")
         }
         guard message.fromBot else { throw .badRequest("message can't be edited") }
@@ -272,28 +277,28 @@ extension FakeTelegramState {
             throw .badRequest(
                 "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
         }
-        bots[botID]!.chats[chatID]!.messages[messageID]!.text = text
-        bots[botID]!.chats[chatID]!.messages[messageID]!.replyMarkup = markup
-        bots[botID]!.chats[chatID]!.messages[messageID]!.editDate = Self.unixNow
+        botRecord(botID).chats[chatID]!.messages[messageID]!.text = text
+        botRecord(botID).chats[chatID]!.messages[messageID]!.replyMarkup = markup
+        botRecord(botID).chats[chatID]!.messages[messageID]!.editDate = Self.unixNow
         return messageJSON(botID: botID, chatID: chatID, messageID: messageID, anyMarkup: false)!
     }
 
     private func deleteMessage(botID: Int64, params: MethodParameters) throws(BotAPIError) {
         let chatID = try existingChat(botID: botID, params)
         guard let messageID = try params.integer("message_id") else { throw .badRequest("message identifier is not specified") }
-        guard bots[botID]!.chats[chatID]!.messages.removeValue(forKey: messageID) != nil else {
+        guard botRecord(botID).chats[chatID]!.messages.removeValue(forKey: messageID) != nil else {
             throw .badRequest("message to delete not found")
         }
-        bots[botID]!.chats[chatID]!.order.removeAll { $0 == messageID }
+        botRecord(botID).chats[chatID]!.order.removeAll { $0 == messageID }
     }
 
     private func answerCallbackQuery(botID: Int64, params: MethodParameters) throws(BotAPIError) {
         guard let id = params.string("callback_query_id") else { throw .badRequest("callback_query_id is empty") }
-        guard let callback = bots[botID]!.callbacks[id], !callback.answered else {
+        guard let callback = botRecord(botID).callbacks[id], !callback.answered else {
             throw .badRequest("query is too old and response timeout expired or query ID is invalid")
         }
         if let text = params["text"], text.utf16.count > 200 { throw .badRequest("MESSAGE_TOO_LONG") }
-        bots[botID]!.callbacks[id]!.answered = true
+        botRecord(botID).callbacks[id]!.answered = true
     }
 
     // MARK: Commands
@@ -328,6 +333,6 @@ extension FakeTelegramState {
             guard (1...256).contains(description.count) else { throw .badRequest("BOT_COMMAND_DESCRIPTION_INVALID") }
             commands.append(.object(["command": .string(normalized), "description": .string(description)]))
         }
-        bots[botID]!.commands[try commandScopeKey(params)] = .array(commands)
+        botRecord(botID).commands[try commandScopeKey(params)] = .array(commands)
     }
 }

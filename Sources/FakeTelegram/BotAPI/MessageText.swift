@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// Message text checks as sendMessage and editMessageText make them: 1–4096 characters (UTF-16
 /// code units, as Telegram counts) after entities parsing.

@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// The parameters of one Bot API call, read as the real server reads them: every field as a
 /// string, nested values (a JSON body's objects and arrays, `reply_markup` in a form) as JSON to be

@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// A small `multipart/form-data` splitter: enough to read the text fields real clients send
 /// (`chat_id`, `text`, `reply_markup` as JSON text). File parts are read as bytes and kept as

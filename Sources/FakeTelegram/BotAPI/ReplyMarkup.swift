@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// `reply_markup` parsing: one of the four kinds the Bot API knows.
 enum ReplyMarkup {
     /// The markup of the call, `nil` when none was given.

@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// setWebhook's URL and secret token rules.
 enum WebhookURL {

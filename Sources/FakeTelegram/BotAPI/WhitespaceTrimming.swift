@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 extension StringProtocol {
     /// `trimmingCharacters(in: .whitespaces)`, skipping Foundation (which copies the text into an

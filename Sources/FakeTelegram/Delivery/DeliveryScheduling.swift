@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// One attempt to deliver one update to a bot's webhook.
 struct DeliveryJob: Sendable {
@@ -43,16 +44,16 @@ extension FakeTelegramState {
                 }
                 busy.insert(update.queueKey)
                 inFlight += 1
-                bots[botID]!.queue[index].inFlight = true
-                bots[botID]!.statuses[update.id]?.state = .delivered
-                bots[botID]!.statuses[update.id]?.attempts += 1
+                botRecord(botID).queue[index].inFlight = true
+                botRecord(botID).statuses[update.id]?.state = .delivered
+                botRecord(botID).statuses[update.id]?.attempts += 1
                 jobs.append(
                     DeliveryJob(
                         botID: botID, updateID: update.id, queueKey: update.queueKey,
                         generation: record.webhookGeneration, url: webhook.url, secretToken: webhook.secretToken,
                         body: update.body, fault: fireFault(botID: botID, method: "delivery"), outage: record.outage))
             }
-            bots[botID]!.inFlightKeys = busy
+            botRecord(botID).inFlightKeys = busy
         }
         return (jobs, nextDue)
     }
@@ -60,22 +61,22 @@ extension FakeTelegramState {
     /// Records how an attempt ended; on success runs a method the webhook answered with.
     func finishDelivery(_ job: DeliveryJob, outcome: DeliveryOutcome) {
         guard bots[job.botID]?.webhookGeneration == job.generation else { return }
-        bots[job.botID]!.inFlightKeys.remove(job.queueKey)
+        botRecord(job.botID).inFlightKeys.remove(job.queueKey)
         defer { doorbell.ring() }
-        guard let index = bots[job.botID]!.queue.firstIndex(where: { $0.id == job.updateID }) else { return }
-        bots[job.botID]!.queue[index].inFlight = false
+        guard let index = botRecord(job.botID).queue.firstIndex(where: { $0.id == job.updateID }) else { return }
+        botRecord(job.botID).queue[index].inFlight = false
         switch outcome {
         case .delivered(let body, let contentType):
-            bots[job.botID]!.queue.remove(at: index)
-            bots[job.botID]!.statuses[job.updateID]?.state = .confirmed
+            botRecord(job.botID).queue.remove(at: index)
+            botRecord(job.botID).statuses[job.updateID]?.state = .confirmed
             runWebhookAnswer(botID: job.botID, body: body, contentType: contentType)
         case .failed(let message, let retryAfter):
-            bots[job.botID]!.lastErrorDate = Self.unixNow
-            bots[job.botID]!.lastErrorMessage = message
-            let delay = bots[job.botID]!.queue[index].retryDelay
+            botRecord(job.botID).lastErrorDate = Self.unixNow
+            botRecord(job.botID).lastErrorMessage = message
+            let delay = botRecord(job.botID).queue[index].retryDelay
             let wait = retryAfter.map { Duration.seconds(min(max($0, 0), 3600)) } ?? delay
-            bots[job.botID]!.queue[index].nextAttemptAt = .now + wait
-            bots[job.botID]!.queue[index].retryDelay = min(delay * 2, configuration.deliveryRetryMaxDelay)
+            botRecord(job.botID).queue[index].nextAttemptAt = .now + wait
+            botRecord(job.botID).queue[index].retryDelay = min(delay * 2, configuration.deliveryRetryMaxDelay)
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import MetroSupport
 
 /// Delivers queued updates to the bots' webhooks for as long as the fake runs: in order within a
 /// chat, in parallel across chats up to each webhook's `max_connections`, retrying failures with
@@ -17,7 +18,8 @@ struct WebhookDelivery: Sendable {
     func run() async {
         await withDiscardingTaskGroup { group in
             var wakeScheduledAt: ContinuousClock.Instant?
-            while await doorbell.wait() {
+            for await _ in doorbell.rings {
+                if doorbell.isClosed { break }
                 let (jobs, nextDue) = await state.takeDeliveryJobs()
                 for job in jobs {
                     group.addTask {

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import MetroSupport
 
 /// Serves `/bot<token>/<method>` (GET query, POST JSON, urlencoded or multipart form), applying
 /// fault rules, holding long polls, and logging one line per request (the token never appears).
@@ -67,26 +68,26 @@ struct BotAPIMiddleware: RouterMiddleware {
             let name = BotAPIMethod.byLowercasedName[method.lowercased()]?.rawValue ?? method
             switch plan.action {
             case .timeout:
-                await state.record(botID, method: name, params: params.original, at: at, status: 0)
+                await state.record(botID, method: name, params: params.original, at: at, status: nil, faultID: plan.id, held: true)
                 await state.waitForShutdown()
                 return HTTPAnswers.botAPI(.failure(BotAPIError(code: 503, description: "Service Unavailable")))
             case .reset:
-                await state.record(botID, method: name, params: params.original, at: at, status: 0)
+                await state.record(botID, method: name, params: params.original, at: at, status: nil, faultID: plan.id)
                 return await HTTPAnswers.reset(context.channel)
             case .close:
-                await state.record(botID, method: name, params: params.original, at: at, status: 200)
+                await state.record(botID, method: name, params: params.original, at: at, status: 200, faultID: plan.id)
                 return HTTPAnswers.closeAfterHead(context.channel)
             case .garbage:
-                await state.record(botID, method: name, params: params.original, at: at, status: 200)
+                await state.record(botID, method: name, params: params.original, at: at, status: 200, faultID: plan.id)
                 return HTTPAnswers.garbage()
             case nil:
                 break
             }
             if let respond = plan.respond {
-                await state.record(botID, method: name, params: params.original, at: at, status: respond.status)
+                await state.record(botID, method: name, params: params.original, at: at, status: respond.status, faultID: plan.id)
                 return HTTPAnswers.faultAnswer(respond)
             }
-            outcome = await state.perform(botID: botID, method: method, params: params, arrivedAt: at)
+            outcome = await state.perform(botID: botID, method: method, params: params, arrivedAt: at, faultID: plan.id)
         }
         switch outcome {
         case .answer(let answer):

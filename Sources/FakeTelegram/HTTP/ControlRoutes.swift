@@ -89,19 +89,11 @@ struct ControlRoutes: Sendable {
         router.post("/control/faults") { request, context in
             try await handle {
                 let buffer = try await request.body.collect(upTo: 1 << 20)
-                if JSONNestingGuard.isTooDeep(buffer.readableBytesView) {
-                    throw ControlError.bad("invalid fault rule: the JSON is nested deeper than \(JSONNestingGuard.maximumDepth) levels")
-                }
-                let rule: FaultRule
+                let rule: TelegramFaultRule
                 do {
-                    rule = try JSONDecoder().decode(FaultRule.self, from: Data(buffer.readableBytesView))
-                } catch let DecodingError.dataCorrupted(context) {
-                    throw ControlError.bad("invalid fault rule: \(context.debugDescription)")
-                } catch let DecodingError.typeMismatch(_, context) {
-                    throw ControlError.bad(
-                        "invalid fault rule: \(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type")
+                    rule = try TelegramFaultRule(json: Data(buffer.readableBytesView))
                 } catch {
-                    throw ControlError.bad("invalid fault rule: the body must be a JSON object like {\"match\":{\"method\":\"sendMessage\"},\"respond\":{\"status\":502}}")
+                    throw ControlError.bad("invalid fault rule: \(error)")
                 }
                 let id = try await fake.addFault(rule, bot: try Self.bot(request))
                 return HTTPAnswers.json(200, .object(["id": .string(id)]))

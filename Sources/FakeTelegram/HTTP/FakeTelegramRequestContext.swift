@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import MetroSupport
 
 /// The request context of the fake's server: Hummingbird's basics plus the connection's channel,
 /// which the `reset` and `close` faults drop.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import MetroSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -52,7 +53,7 @@ enum HTTPAnswers {
     }
 
     /// The answer of a fault rule's `respond`.
-    static func faultAnswer(_ respond: FaultRule.Response) -> Response {
+    static func faultAnswer(_ respond: FaultResponse) -> Response {
         if let body = respond.body {
             return Response(
                 status: .init(code: respond.status),
@@ -64,7 +65,7 @@ enum HTTPAnswers {
         }
         let error = BotAPIError(
             code: respond.status,
-            description: respond.description
+            description: respond.message
                 ?? BotAPIError.description(forStatus: respond.status, retryAfter: respond.retryAfter),
             retryAfter: respond.retryAfter ?? (respond.status == 429 ? 1 : nil))
         return botAPI(.failure(error))

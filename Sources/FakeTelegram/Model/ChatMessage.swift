@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// A message the bot sent to a chat, with edits applied — an entry of the chat transcript.
 public struct ChatMessage: Sendable, Hashable {
     /// The message id within the chat.

@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// What the fake made of an injected user action.
 public struct InjectedUpdate: Sendable, Hashable {
     /// The new update's id.

@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// A bot registered with the fake, as BotFather would create it.
 public struct RegisteredBot: Sendable, Hashable, Codable {
     /// The bot's user id, also the part of the token before the colon.

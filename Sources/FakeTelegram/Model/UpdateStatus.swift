@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// Where an update is in its life: queued, handed out, confirmed — or dropped.
 public struct UpdateStatus: Sendable, Hashable {
     /// The state of an update.

@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// Everything the fake knows about one registered bot: its update queue, webhook, chats,
 /// callback queries, commands, call journal and fault rules. A class, confined to the state
@@ -21,8 +22,10 @@ final class BotRecord {
     var chats: [Int64: Chat] = [:]
     var callbacks: [String: CallbackRecord] = [:]
     var commands: [String: JSONValue] = [:]
-    var journal: [RecordedCall] = []
-    var faults: [ActiveFault] = []
+    var journal: [TelegramCall] = []
+    /// The id the next journal entry gets (kept across `reset`).
+    var nextCallID = 1
+    var faults = FaultBook<TelegramFaultMatch>()
     var inFlightKeys: Set<QueueKey> = []
 
     /// The bot as the `from` of its messages (built once: every sent message carries it).
@@ -105,18 +108,10 @@ struct CallbackRecord: Sendable {
     var answered = false
 }
 
-/// A fault rule with its counters.
-struct ActiveFault: Sendable {
-    let id: String
-    let rule: FaultRule
-    var seen = 0
-    var fired = 0
-}
-
 /// What a fired fault does to the request at hand.
 struct FaultPlan: Sendable {
     let id: String
-    let respond: FaultRule.Response?
+    let respond: FaultResponse?
     let delay: Duration?
-    let action: FaultRule.Action?
+    let action: FaultAction?
 }

@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// The control operations with the bot resolved (`nil` = the first registered bot).
 extension FakeTelegramState {
     func injectMessageChecked(bot: Int64?, userID: Int64, text: String, firstName: String?, username: String?) throws(FakeTelegramError) -> InjectedUpdate {
@@ -20,7 +22,7 @@ extension FakeTelegramState {
         transcript(botID: try resolveBot(bot), chatID: chatID)
     }
 
-    func callsChecked(bot: Int64?, method: String?) throws(FakeTelegramError) -> [RecordedCall] {
+    func callsChecked(bot: Int64?, method: String?) throws(FakeTelegramError) -> [TelegramCall] {
         calls(botID: try resolveBot(bot), method: method)
     }
 
@@ -28,7 +30,7 @@ extension FakeTelegramState {
         updateStatus(botID: try resolveBot(bot), updateID: updateID)
     }
 
-    func addFaultChecked(_ rule: FaultRule, bot: Int64?) throws(FakeTelegramError) -> String {
+    func addFaultChecked(_ rule: TelegramFaultRule, bot: Int64?) throws(FakeTelegramError) -> String {
         try addFault(rule, botID: try resolveBot(bot))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MetroSupport
 
 /// The fake's whole state, behind one actor: the Bot API routes, the control API, the Swift API
 /// and webhook delivery all read and change it here.
@@ -11,7 +12,6 @@ actor FakeTelegramState {
     var tokens: [String: Int64] = [:]
     var generator: SeededGenerator
     var nextBotID: Int64 = 7_000_000_001
-    var nextFaultNumber = 1
     var nextPollTicket: UInt64 = 1
     var nextCallbackNumber: UInt64 = 1
     var polls: [UInt64: LongPoll] = [:]
@@ -55,15 +55,28 @@ actor FakeTelegramState {
 
     // MARK: Journal
 
-    func record(_ botID: Int64, method: String, params: JSONValue, at: Date, status: Int) {
-        guard bots[botID] != nil else { return }
-        bots[botID]!.journal.append(RecordedCall(method: method, params: params, at: at, status: status))
-        // Trim in batches (a quarter of the limit at a time) so a full journal costs O(1) per call.
-        let overflow = bots[botID]!.journal.count - configuration.journalLimit
-        if overflow > max(1, configuration.journalLimit / 4) { bots[botID]!.journal.removeFirst(overflow) }
+    /// The record of bot `id`. Bots are never removed (`reset` replaces a record with a fresh one
+    /// under the same id), so every id the state handed out (`registerBot`, `resolveBot`, `admit`)
+    /// has one; any other id gets a detached empty record, so a stray id changes nothing instead
+    /// of trapping.
+    func botRecord(_ id: Int64) -> BotRecord {
+        bots[id] ?? BotRecord(bot: RegisteredBot(id: id, token: "", username: "", firstName: ""), firstUpdateID: 1)
     }
 
-    func calls(botID: Int64, method: String?) -> [RecordedCall] {
+    /// Journals a call. - Parameters: `status` is `nil` when the fake never answered; `faultID`
+    /// names the fault rule that fired on it; `held` says a `timeout` fault holds it until the fake stops.
+    func record(_ botID: Int64, method: String, params: JSONValue, at: Date, status: Int?, faultID: String? = nil, held: Bool = false) {
+        guard let record = bots[botID] else { return }
+        record.journal.append(TelegramCall(
+            id: record.nextCallID, at: at, status: status, faultID: faultID, held: held, finished: !held,
+            details: TelegramCallDetails(method: method, params: params)))
+        record.nextCallID += 1
+        // Trim in batches (a quarter of the limit at a time) so a full journal costs O(1) per call.
+        let overflow = record.journal.count - configuration.journalLimit
+        if overflow > max(1, configuration.journalLimit / 4) { record.journal.removeFirst(overflow) }
+    }
+
+    func calls(botID: Int64, method: String?) -> [TelegramCall] {
         let journal = bots[botID]?.journal ?? []
         guard let method = method?.lowercased() else { return journal }
         return journal.filter { $0.method.lowercased() == method }
@@ -71,64 +84,47 @@ actor FakeTelegramState {
 
     // MARK: Faults
 
-    func addFault(_ rule: FaultRule, botID: Int64) throws(FakeTelegramError) -> String {
-        if let problem = rule.problem { throw .invalidFault(problem) }
-        let id = "f\(nextFaultNumber)"
-        nextFaultNumber += 1
-        bots[botID]?.faults.append(ActiveFault(id: id, rule: rule))
-        return id
+    func addFault(_ rule: TelegramFaultRule, botID: Int64) throws(FakeTelegramError) -> String {
+        do {
+            return try botRecord(botID).faults.add(rule)
+        } catch {
+            throw .invalidFault(error.description)
+        }
     }
 
     /// Removes one fault (by id) or all; answers whether anything was removed.
     func removeFaults(botID: Int64, id: String?) -> Bool {
-        guard let record = bots[botID] else { return false }
-        let before = record.faults.count
-        guard let id else {
-            record.faults.removeAll()
-            return before > 0
-        }
-        bots[botID]!.faults.removeAll { $0.id == id }
-        return bots[botID]!.faults.count != before
+        botRecord(botID).faults.remove(id: id)
     }
 
     /// The fault that fires for this request, counting it against every matching rule's `after`/`times`.
     func fireFault(botID: Int64, method lowercasedMethod: String) -> FaultPlan? {
-        guard let faults = bots[botID]?.faults, !faults.isEmpty else { return nil }
-        for index in faults.indices where faults[index].rule.matches(method: lowercasedMethod) {
-            bots[botID]!.faults[index].seen += 1
-            let fault = bots[botID]!.faults[index]
-            if fault.seen <= fault.rule.after { continue }
-            if let times = fault.rule.times, fault.fired >= times { continue }
-            if let probability = fault.rule.probability, generator.nextUnit() >= probability { continue }
-            bots[botID]!.faults[index].fired += 1
-            return FaultPlan(id: fault.id, respond: fault.rule.respond, delay: fault.rule.delay, action: fault.rule.action)
-        }
-        return nil
+        guard let record = bots[botID], !record.faults.isEmpty,
+              let fault = record.faults.fire(for: lowercasedMethod, using: &generator) else { return nil }
+        return FaultPlan(id: fault.id, respond: fault.rule.respond, delay: fault.rule.delay, action: fault.rule.action)
     }
-
-    // MARK: Updates
 
     /// Queues an update of `type` (filtered by the bot's allowed updates, as Telegram does when
     /// it stores an update), wakes a waiting long poll and the webhook delivery.
     @discardableResult
     func enqueue(botID: Int64, type: String, payload: JSONValue, queueKey: QueueKey?) -> Int64 {
-        let id = bots[botID]!.nextUpdateID
-        bots[botID]!.nextUpdateID += 1
-        let allowed = bots[botID]!.allowedUpdates ?? UpdateTypes.defaultAllowed
+        let id = botRecord(botID).nextUpdateID
+        botRecord(botID).nextUpdateID += 1
+        let allowed = botRecord(botID).allowedUpdates ?? UpdateTypes.defaultAllowed
         guard allowed.contains(type) else {
-            bots[botID]!.statuses[id] = UpdateStatus(updateID: id, type: type, state: .dropped, attempts: 0)
+            botRecord(botID).statuses[id] = UpdateStatus(updateID: id, type: type, state: .dropped, attempts: 0)
             return id
         }
         let update = PendingUpdate(
             id: id, type: type, payload: payload, queueKey: queueKey ?? .update(id),
             body: JSONValue.object(["update_id": .int(id), type: payload]).encoded(),
             nextAttemptAt: .now, retryDelay: configuration.deliveryRetryBaseDelay)
-        bots[botID]!.queue.append(update)
-        bots[botID]!.statuses[id] = UpdateStatus(updateID: id, type: type, state: .queued, attempts: 0)
-        if let ticket = bots[botID]!.activePoll, let poll = polls[ticket] {
+        botRecord(botID).queue.append(update)
+        botRecord(botID).statuses[id] = UpdateStatus(updateID: id, type: type, state: .queued, attempts: 0)
+        if let ticket = botRecord(botID).activePoll, let poll = polls[ticket] {
             answerPoll(ticket, botID: botID, limit: poll.limit)
         }
-        if bots[botID]!.webhook != nil { doorbell.ring() }
+        if botRecord(botID).webhook != nil { doorbell.ring() }
         return id
     }
 
@@ -142,12 +138,12 @@ actor FakeTelegramState {
         kept.reserveCapacity(queue.count)
         for update in queue {
             if shouldConfirm(update) {
-                bots[botID]!.statuses[update.id]?.state = state
+                botRecord(botID).statuses[update.id]?.state = state
             } else {
                 kept.append(update)
             }
         }
-        bots[botID]!.queue = kept
+        botRecord(botID).queue = kept
     }
 
     // MARK: Chats
@@ -156,31 +152,31 @@ actor FakeTelegramState {
     func privateChat(botID: Int64, userID: Int64, firstName: String?, username: String?) -> (user: JSONValue, chat: JSONValue) {
         var user: [String: JSONValue] = [
             "id": .int(userID), "is_bot": .bool(false),
-            "first_name": .string(firstName ?? bots[botID]!.chats[userID]?.json["first_name"]?.stringValue ?? "User \(userID)"),
+            "first_name": .string(firstName ?? botRecord(botID).chats[userID]?.json["first_name"]?.stringValue ?? "User \(userID)"),
             "language_code": .string("en"),
         ]
-        if let username = username ?? bots[botID]!.chats[userID]?.json["username"]?.stringValue {
+        if let username = username ?? botRecord(botID).chats[userID]?.json["username"]?.stringValue {
             user["username"] = .string(username)
         }
         var chat: [String: JSONValue] = ["id": .int(userID), "type": .string("private"), "first_name": user["first_name"]!]
         if let username = user["username"] { chat["username"] = username }
-        if bots[botID]!.chats[userID] == nil {
-            bots[botID]!.chats[userID] = Chat(id: userID, json: .object(chat))
+        if botRecord(botID).chats[userID] == nil {
+            botRecord(botID).chats[userID] = Chat(id: userID, json: .object(chat))
         } else {
-            bots[botID]!.chats[userID]!.json = .object(chat)
+            botRecord(botID).chats[userID]!.json = .object(chat)
         }
         return (.object(user), .object(chat))
     }
 
     func nextMessageID(botID: Int64, chatID: Int64) -> Int64 {
-        let id = bots[botID]!.chats[chatID]!.nextMessageID
-        bots[botID]!.chats[chatID]!.nextMessageID += 1
+        let id = botRecord(botID).chats[chatID]!.nextMessageID
+        botRecord(botID).chats[chatID]!.nextMessageID += 1
         return id
     }
 
     func store(_ message: StoredMessage, botID: Int64, chatID: Int64) {
-        bots[botID]!.chats[chatID]!.messages[message.id] = message
-        bots[botID]!.chats[chatID]!.order.append(message.id)
+        botRecord(botID).chats[chatID]!.messages[message.id] = message
+        botRecord(botID).chats[chatID]!.order.append(message.id)
     }
 
     /// The Bot API Message object for a stored message. `anyMarkup` includes reply keyboards
@@ -226,9 +222,10 @@ actor FakeTelegramState {
     func reset() {
         for id in botOrder {
             if let ticket = bots[id]?.activePoll { resolvePoll(ticket, status: 200, body: BotAPIAnswer.success(.array([])).body) }
-            let old = bots[id]!
+            let old = botRecord(id)
             let fresh = BotRecord(bot: old.bot, firstUpdateID: old.nextUpdateID)
             fresh.webhookGeneration = old.webhookGeneration + 1
+            fresh.nextCallID = old.nextCallID
             bots[id] = fresh
         }
         generator = SeededGenerator(seed: configuration.seed)

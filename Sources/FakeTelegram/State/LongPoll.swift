@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// A getUpdates request waiting for updates.
 struct LongPoll: Sendable {
@@ -17,7 +18,7 @@ extension FakeTelegramState {
         let ticket = nextPollTicket
         nextPollTicket += 1
         polls[ticket] = LongPoll(botID: botID, limit: limit, params: params, startedAt: Date())
-        bots[botID]!.activePoll = ticket
+        botRecord(botID).activePoll = ticket
         return ticket
     }
 
@@ -34,13 +35,13 @@ extension FakeTelegramState {
 
     /// Marks up to `limit` queued updates handed out and returns them.
     func handOut(botID: Int64, limit: Int) -> [JSONValue] {
-        let count = min(limit, bots[botID]!.queue.count)
+        let count = min(limit, botRecord(botID).queue.count)
         var result: [JSONValue] = []
         result.reserveCapacity(count)
         for index in 0..<count {
-            let update = bots[botID]!.queue[index]
-            bots[botID]!.statuses[update.id]?.state = .delivered
-            bots[botID]!.statuses[update.id]?.attempts += 1
+            let update = botRecord(botID).queue[index]
+            botRecord(botID).statuses[update.id]?.state = .delivered
+            botRecord(botID).statuses[update.id]?.attempts += 1
             result.append(update.json)
         }
         return result
@@ -48,7 +49,7 @@ extension FakeTelegramState {
 
     func resolvePoll(_ ticket: UInt64, status: Int, body: Data) {
         guard var poll = polls[ticket], poll.resolved == nil else { return }
-        if bots[poll.botID]?.activePoll == ticket { bots[poll.botID]!.activePoll = nil }
+        if bots[poll.botID]?.activePoll == ticket { botRecord(poll.botID).activePoll = nil }
         record(poll.botID, method: "getUpdates", params: poll.params, at: poll.startedAt, status: status)
         if let continuation = poll.continuation {
             polls[ticket] = nil

@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// Updates made on behalf of users: what the control API and the Swift API inject.
 extension FakeTelegramState {
@@ -52,7 +53,7 @@ extension FakeTelegramState {
     /// A press on an inline button of a bot message (`messageID`, or the bot's last message in the chat).
     func injectCallback(botID: Int64, userID: Int64, data: String, messageID: Int64?) throws(FakeTelegramError) -> InjectedUpdate {
         guard userID > 0 else { throw .invalidUpdate("user id must be a positive integer, got \(userID)") }
-        guard let chat = bots[botID]!.chats[userID] else { throw .messageNotFound(chatID: userID, messageID: messageID) }
+        guard let chat = botRecord(botID).chats[userID] else { throw .messageNotFound(chatID: userID, messageID: messageID) }
         let target = messageID ?? chat.order.last { chat.messages[$0]?.fromBot == true }
         guard let target, chat.messages[target]?.fromBot == true,
             let message = messageJSON(botID: botID, chatID: userID, messageID: target, anyMarkup: false)
@@ -60,7 +61,7 @@ extension FakeTelegramState {
         let (user, _) = privateChat(botID: botID, userID: userID, firstName: nil, username: nil)
         let id = "\(UInt64(bitPattern: botID) &* 1_000_003 &+ nextCallbackNumber)"
         nextCallbackNumber += 1
-        bots[botID]!.callbacks[id] = CallbackRecord(id: id, chatID: userID, messageID: target)
+        botRecord(botID).callbacks[id] = CallbackRecord(id: id, chatID: userID, messageID: target)
         let payload = JSONValue.object([
             "id": .string(id), "from": user, "message": message,
             "chat_instance": .string("\(UInt64(bitPattern: userID ^ botID) &* 2_654_435_761 % 9_000_000_000_000_000_000)"),
@@ -88,7 +89,7 @@ extension FakeTelegramState {
         var key: QueueKey?
         if let chatObject, let chatID = chatObject["id"]?.intValue {
             key = .chat(chatID)
-            if bots[botID]!.chats[chatID] == nil { bots[botID]!.chats[chatID] = Chat(id: chatID, json: chatObject) }
+            if botRecord(botID).chats[chatID] == nil { botRecord(botID).chats[chatID] = Chat(id: chatID, json: chatObject) }
             if let messageID = payload["message_id"]?.intValue, ["message", "edited_message", "channel_post"].contains(type) {
                 // Telegram's identifiers fit in 52 bits; a larger one would overflow the chat's
                 // message counter (2^63−1 once crashed the fake).
@@ -96,7 +97,7 @@ extension FakeTelegramState {
                     throw .invalidUpdate("message_id \(messageID) is out of range; use 1 to \(Self.largestIdentifier), as Telegram's ids fit in 52 bits")
                 }
                 if type != "edited_message" {
-                    bots[botID]!.chats[chatID]!.nextMessageID = max(bots[botID]!.chats[chatID]!.nextMessageID, messageID + 1)
+                    botRecord(botID).chats[chatID]!.nextMessageID = max(botRecord(botID).chats[chatID]!.nextMessageID, messageID + 1)
                     store(
                         StoredMessage(
                             id: messageID, fromBot: false, date: payload["date"]?.intValue ?? Self.unixNow,
@@ -109,7 +110,7 @@ extension FakeTelegramState {
         }
         if type == "callback_query", let id = payload["id"]?.stringValue {
             let chatID = payload["message"]?["chat"]?["id"]?.intValue ?? userID ?? 0
-            bots[botID]!.callbacks[id] = CallbackRecord(id: id, chatID: chatID, messageID: payload["message"]?["message_id"]?.intValue)
+            botRecord(botID).callbacks[id] = CallbackRecord(id: id, chatID: chatID, messageID: payload["message"]?["message_id"]?.intValue)
         }
         let updateID = enqueue(botID: botID, type: type, payload: payload, queueKey: key)
         return InjectedUpdate(updateID: updateID, messageID: payload["message_id"]?.intValue, callbackQueryID: payload["id"]?.stringValue)

@@ -1,3 +1,5 @@
+import MetroSupport
+
 /// The update types of the Bot API's `Update` object.
 enum UpdateTypes {
     static let all: [String] = [

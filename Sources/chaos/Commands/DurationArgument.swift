@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChaosKit
+import MetroSupport
 
 /// A duration on the command line, written as in scenario files (`250ms`, `90s`, `5m`, `2h`).
 /// ArgumentParser refuses anything else with its usual message, which `chaos` exits 2 on.

@@ -1,6 +1,7 @@
 import ChaosKit
 import Foundation
 import Testing
+import MetroSupport
 
 /// Proof that `chaos explore` can fail: against the real bot with a planted defect (a fresh,
 /// empty database at every start, Fixtures/ephemeral-disk-bot.sh) it finds a lost row, shrinks
@@ -57,7 +58,7 @@ import Testing
         // SIGKILL lands before or after an update reached the bot is a race, and the shrinker keeps
         // a candidate after two failing runs, so on a loaded machine one replay can pass: the
         // scenario reproduces the failure when one of three replays fails.
-        let seed = SeededRandom.scenarioSeed(runSeed: failure.schedule.seed, name: scenario.name)
+        let seed = SeededGenerator.scenarioSeed(runSeed: failure.schedule.seed, name: scenario.name)
         var replays = 0
         var reproduced = false
         while replays < 3, !reproduced {

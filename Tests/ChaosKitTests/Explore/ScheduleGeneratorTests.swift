@@ -1,5 +1,6 @@
 import ChaosKit
 import Testing
+import MetroSupport
 
 @Suite struct ScheduleGeneratorTests {
     @Test("the same seed and index give the same schedule; another seed or index gives another")

@@ -58,7 +58,7 @@ import Testing
         let user: Int64 = 5001
         let schedule = Schedule(seed: 1, index: 0, mode: .polling, users: [ScenarioUser(id: user)], events: [
             .send(user: user, payload: .text("/checkin"), flow: 0),
-            .fault(FaultRule(target: .sheets, match: "append", delay: .seconds(3), times: 1)),
+            .fault(ScenarioFault(target: .sheets, match: "append", delay: .seconds(3), times: 1)),
             .pause(.seconds(2)),
             .kill,
             .send(user: user, payload: .location(latitude: 40.4168, longitude: -3.7038), flow: 1),
@@ -69,7 +69,7 @@ import Testing
                 && candidate.events.contains { if case .pause = $0 { true } else { false } }
         }
         #expect(result.schedule.events.contains(.pause(.milliseconds(1000))))
-        #expect(result.schedule.events.contains(.fault(FaultRule(target: .sheets, match: "append", delay: .milliseconds(1500), times: 1))))
+        #expect(result.schedule.events.contains(.fault(ScenarioFault(target: .sheets, match: "append", delay: .milliseconds(1500), times: 1))))
     }
 
     @Test("a candidate that fails once and then passes is not kept: the shrunk schedule fails every time")
@@ -77,7 +77,7 @@ import Testing
         let user: Int64 = 5001
         let schedule = Schedule(seed: 1, index: 0, mode: .webhook, users: [ScenarioUser(id: user)], events: [
             .send(user: user, payload: .text("/checkin"), flow: 0),
-            .fault(FaultRule(target: .sheets, match: "append", delay: .seconds(2), times: 1)),
+            .fault(ScenarioFault(target: .sheets, match: "append", delay: .seconds(2), times: 1)),
             .kill,
             .send(user: user, payload: .location(latitude: 40.4168, longitude: -3.7038), flow: 1),
         ])

@@ -2,6 +2,7 @@ import Bot
 import ChaosKit
 import Foundation
 import Testing
+import MetroSupport
 
 @Suite struct IncidentReproductionTests {
     static let start = Date(timeIntervalSince1970: 1_800_000_000)
@@ -46,7 +47,7 @@ import Testing
         }
         #expect(sends.count == 5)
         #expect(sends.allSatisfy { !$0.contains("update_id") }, "the fake assigns new ids")
-        let faults = actions.compactMap { action -> FaultRule? in
+        let faults = actions.compactMap { action -> ScenarioFault? in
             if case .fault(let rule) = action { return rule }
             return nil
         }

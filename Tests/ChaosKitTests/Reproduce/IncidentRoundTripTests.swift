@@ -30,6 +30,7 @@ struct IncidentRoundTripTests {
           - send: {user: 3102, text: /checkout}
           - send: {user: 3102, location: [40.4169, -3.7035]}
           - wait_until: {calls: {target: sheets, method: append, count: 2}, timeout: 20s}
+          - wait_until: {log: "sheets request failed; retrying attempt=2", timeout: 10s}
           - signal: KILL
           - wait_until: {bot: exited, timeout: 5s}
           - start_bot: {}

@@ -3,6 +3,7 @@ import FakeTelegram
 import Foundation
 import NIOCore
 import NIOHTTP1
+import MetroSupport
 
 /// A Bot API answer as a test sees it.
 struct Answer: Sendable {

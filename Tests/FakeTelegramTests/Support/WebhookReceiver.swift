@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
+import MetroSupport
 
 /// The "bot's webhook" in tests: a small Hummingbird app on port 0 that records what it receives
 /// and answers from a script (status, Retry-After, body) — the default answer is 200.

@@ -1,8 +1,8 @@
 import Foundation
-import MetroSupport
 
-/// A JSON value as the Bot API sends and receives it: what the fake stores for update payloads,
-/// reply markups and recorded call parameters.
+/// A JSON value, as both fakes read and write it: the fake Telegram stores update payloads, reply
+/// markups and recorded call parameters in it; the fake Sheets decodes request bodies into it (so
+/// that every wrong type gets a precise, Google-shaped error) and builds its answers from it.
 public enum JSONValue: Sendable, Hashable, Codable {
     case null
     case bool(Bool)
@@ -118,6 +118,39 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
+    /// The value as `JSONSerialization` takes it.
+    public var foundation: Any {
+        switch self {
+        case .null: return NSNull()
+        case .bool(let value): return NSNumber(value: value)
+        case .int(let value): return NSNumber(value: value)
+        case .double(let value): return NSNumber(value: value)
+        case .string(let value): return value
+        case .array(let elements): return elements.map(\.foundation)
+        case .object(let members): return members.mapValues(\.foundation)
+        }
+    }
+
+    /// The value as UTF-8 JSON with sorted keys, optionally pretty-printed.
+    public func serialized(pretty: Bool = false) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted] : [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)) ?? Data("null".utf8)
+    }
+
+    /// How the value appears in an error message (`"abc"`, `12`, `true`, `[...]`).
+    public var excerpt: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let value): return value ? "true" : "false"
+        case .int(let value): return String(value)
+        case .double(let value): return String(value)
+        case .string(let value): return "\"\(value)\""
+        case .array: return "[...]"
+        case .object: return "{...}"
+        }
+    }
+
     /// The members of an object, or `nil`.
     public var objectValue: [String: JSONValue]? {
         if case .object(let value) = self { return value }
@@ -143,7 +176,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
     /// Converts what `JSONSerialization` produced: native `[String: Any]`, `[Any]` and `String`,
     /// `NSNumber` and `NSNull`. The Swift collections are matched first: asking whether one of
     /// them `is NSNumber` would bridge the whole collection to `NSDictionary`/`NSArray` first.
-    init?(foundation object: Any) {
+    public init?(foundation object: Any) {
         switch object {
         case let dictionary as [String: Any]:
             var members: [String: JSONValue] = [:]
