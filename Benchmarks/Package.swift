@@ -51,6 +51,13 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "SparseFloor",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .executableTarget(
             name: "IdleFloorHummingbird",
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")]
         ),

@@ -6,6 +6,7 @@
 //   Benchmarks/.build/release/RuntimeBench latency [--rate 1000] [--seconds 10]
 //   Benchmarks/.build/release/RuntimeBench memory [--pending 100000] [--concurrency 8]
 //   Benchmarks/.build/release/RuntimeBench serve          # then load the printed URL with wrk
+//   Benchmarks/.build/release/RuntimeBench sparse [--flows 100] [--gap-ms 100] [--burst 200] [--bursts 5] [--floor PATH]
 //
 // This process runs the fake Telegram and the fake Sheets in-process and starts the real
 // `metro-bot` binary (found next to this one, or `--bot PATH`) as a child process in webhook mode,
@@ -22,6 +23,20 @@
 // - memory: the growth of the bot's resident memory (VmRSS, idle before and after) from 0 to
 //   `--pending` abandoned pending actions: that many distinct users each send `/checkin` through
 //   the webhook and never share a location. Those users' chats are introduced to the fake first.
+// - sparse: the cost of one lone check-in against a saturated burst, in the same run of one bot.
+//   A flow is the whole check-in: `/checkin` delivered to the webhook, the reply reaching the fake
+//   Telegram, the location delivered, the row appended to the fake Sheets, the confirmation
+//   reaching the fake Telegram. First `--flows` flows one at a time (each waits for the previous
+//   one's reply, confirmation and row, then `--gap-ms`), then `--bursts` bursts of `--burst`
+//   users' flows all at once (the location right after the `/checkin`'s 200; each burst once the
+//   previous one is confirmed and appended; several so that the CPU time, read in 10 ms ticks,
+//   is precise). For each: the bot's CPU per flow (utime +
+//   stime), its context switches per flow (voluntary + involuntary, summed over its threads,
+//   sampled every 5 ms so that threads that come and go are counted), the threads created during
+//   the phase and the most alive at once, p50/p99 from the location's delivery (just before its
+//   POST) to the confirmation's arrival at the fake (the fake's own timestamp), and VmRSS.
+//   `--floor Benchmarks/.build/release/SparseFloor` runs the same flows against SparseFloor (the
+//   same HTTP exchanges and nothing else) instead of the bot.
 // - serve: prints the webhook URL, the secret and a first unused update_id for wrk, and runs
 //   until interrupted.
 
@@ -120,6 +135,7 @@ let loadClient: HTTPClient = {
 /// The fakes with a registered bot, a spreadsheet and the users' chats; the bot is started from it.
 struct Stage {
     var telegram: FakeTelegram
+    var sheets: FakeSheets
     var token: String
     var sheetsBaseURL: String
     var spreadsheetID: String
@@ -169,13 +185,13 @@ struct RunningBot {
     var baseURL: String { "http://127.0.0.1:\(port)" }
     var webhookURL: String { baseURL + "/telegram/webhook" }
 
-    static func start(on stage: Stage) throws -> RunningBot {
+    static func start(on stage: Stage, binary: String = botPath) throws -> RunningBot {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runtimebench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Data(sites.utf8).write(to: directory.appendingPathComponent("sites.json"))
         let port = try BotEnvironment.freePort()
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: botPath)
+        process.executableURL = URL(fileURLWithPath: binary)
         process.environment = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "TELEGRAM_BOT_TOKEN": stage.token,
@@ -231,12 +247,196 @@ struct RunningBot {
             let credentials = FileManager.default.temporaryDirectory.appendingPathComponent("runtimebench-\(UUID().uuidString).json")
             try await sheets.serviceAccountKeyJSON().write(to: credentials)
             defer { try? FileManager.default.removeItem(at: credentials) }
-            let stage = Stage(telegram: telegram, token: bot.token, sheetsBaseURL: sheets.baseURL,
+            let stage = Stage(telegram: telegram, sheets: sheets, token: bot.token, sheetsBaseURL: sheets.baseURL,
                               spreadsheetID: try await sheets.createSpreadsheet(), credentials: credentials)
             try await stage.introduceUsers()
             try await body(stage)
         }
     }
+}
+
+// MARK: - Sparse: threads, context switches, flows
+
+/// Each live thread of `pid` (its id in /proc/PID/task) with its context switches so far,
+/// voluntary and involuntary summed.
+@Sendable func threadSwitches(of pid: Int32) -> [Int: Int] {
+    guard let ids = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return [:] }
+    var threads: [Int: Int] = [:]
+    for id in ids {
+        guard let tid = Int(id),
+              let status = try? String(contentsOfFile: "/proc/\(pid)/task/\(id)/status", encoding: .utf8) else { continue }
+        var switches = 0
+        for line in status.split(separator: "\n") where line.hasPrefix("voluntary_ctxt_switches:") || line.hasPrefix("nonvoluntary_ctxt_switches:") {
+            switches += Int(line.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0
+        }
+        threads[tid] = switches
+    }
+    return threads
+}
+
+/// The names of `pid`'s live threads (their `comm`), with how many carry each.
+@Sendable func threadNames(of pid: Int32) -> String {
+    let ids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+    var counts: [String: Int] = [:]
+    for id in ids {
+        let name = (try? String(contentsOfFile: "/proc/\(pid)/task/\(id)/comm", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+        counts[name, default: 0] += 1
+    }
+    return counts.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+}
+
+/// A census of a process's threads over a phase: which existed at the start, which appeared, the
+/// most alive at once, and the context switches of all of them (a thread's last reading counts,
+/// so one that exits between two samples loses at most its last 5 ms).
+final class ThreadCensus: @unchecked Sendable {
+    private let pid: Int32
+    private let lock = NSLock()
+    private var initial: [Int: Int]
+    private var last: [Int: Int]
+    private var peak: Int
+    private var sampler: Task<Void, Never>?
+
+    init(pid: Int32) {
+        self.pid = pid
+        initial = threadSwitches(of: pid)
+        last = initial
+        peak = initial.count
+    }
+
+    func start() {
+        sampler = Task { [self] in
+            while !Task.isCancelled {
+                sample()
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
+    }
+
+    private func sample() {
+        let now = threadSwitches(of: pid)
+        lock.withLock {
+            for (tid, switches) in now { last[tid] = switches }
+            peak = max(peak, now.count)
+        }
+    }
+
+    /// Stops sampling; the phase's switches, threads created and peak of live threads.
+    func finish() async -> (switches: Int, created: Int, peak: Int, atStart: Int) {
+        sampler?.cancel()
+        await sampler?.value
+        sample()
+        return lock.withLock {
+            let switches = last.reduce(0) { $0 + $1.value - (initial[$1.key] ?? 0) }
+            return (switches, last.keys.filter { initial[$0] == nil }.count, peak, initial.count)
+        }
+    }
+}
+
+/// A location message from `user` at Madrid HQ, as Telegram serializes it.
+@Sendable func locationUpdate(_ updateID: Int64, user: Int64) -> String {
+    #"{"update_id":\#(updateID),"message":{"message_id":\#(updateID),"date":\#(Int(Date().timeIntervalSince1970)),"chat":{"id":\#(user),"type":"private","first_name":"User"},"from":{"id":\#(user),"is_bot":false,"first_name":"User"},"location":{"latitude":40.4168,"longitude":-3.7038}}}"#
+}
+
+/// One delivery to the bot's webhook; throws unless it is answered 200.
+@Sendable func deliver(_ json: String, to bot: RunningBot) async throws {
+    let (status, body) = try await post(bot.webhookURL, json: json, headers: [("X-Telegram-Bot-Api-Secret-Token", webhookSecret)])
+    guard status == 200 else { throw BenchError("delivery got \(status): \(body)") }
+}
+
+struct PhaseFigures {
+    var flows: Int
+    var cpuSeconds: Double
+    var wallSeconds: Double
+    var switches: Int
+    var threadsCreated: Int
+    var peakThreads: Int
+    var threadsAtStart: Int
+    var latencies: [Double]  // ms, sorted
+    var rssMiB: Double
+}
+
+/// The confirmations ("Checked in …") the fake Telegram received for `users`, with when each
+/// arrived, by user.
+@Sendable func confirmations(on stage: Stage, users: Set<Int64>) async throws -> [Int64: Date] {
+    var arrivals: [Int64: Date] = [:]
+    for call in try await stage.telegram.calls(method: "sendMessage") {
+        guard case .string(let text)? = call.params["text"], text.hasPrefix("Checked in") else { continue }
+        let chat: Int64?
+        switch call.params["chat_id"] {
+        case .int(let id)?: chat = id
+        case .string(let id)?: chat = Int64(id)
+        default: chat = nil
+        }
+        if let chat, users.contains(chat), arrivals[chat] == nil { arrivals[chat] = call.at }
+    }
+    return arrivals
+}
+
+/// Runs `users.count` flows, one at a time (`paced`, with `gap` after each) or in bursts of
+/// `burstSize` at once (each burst waits until the previous one is confirmed), and measures the
+/// bot over the phase.
+@Sendable func runFlows(_ users: [Int64], paced: Bool, gap: Duration, burstSize: Int = .max, firstUpdateID: Int64,
+                        bot: RunningBot, stage: Stage, rows: Bool = true) async throws -> PhaseFigures {
+    let pid = bot.process.processIdentifier
+    let rowsBefore = try await stage.sheets.rows(spreadsheetID: stage.spreadsheetID, sheet: "Attendance").count
+    let census = ThreadCensus(pid: pid)
+    census.start()
+    let cpuBefore = ProcessReadings.cpuSeconds(of: pid)
+    let started = ContinuousClock.now
+    var sentAt: [Int64: Date] = [:]
+    if paced {
+        for (index, user) in users.enumerated() {
+            let updateID = firstUpdateID + Int64(2 * index)
+            try await deliver(checkInUpdate(updateID, user: user), to: bot)
+            while try await stage.telegram.chatMessages(chatID: user).isEmpty { try await Task.sleep(for: .milliseconds(1)) }
+            sentAt[user] = Date()
+            try await deliver(locationUpdate(updateID + 1, user: user), to: bot)
+            while try await stage.telegram.chatMessages(chatID: user).count < 2 { try await Task.sleep(for: .milliseconds(1)) }
+            while rows, try await stage.sheets.rows(spreadsheetID: stage.spreadsheetID, sheet: "Attendance").count < rowsBefore + index + 1 {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            try await Task.sleep(for: gap)
+        }
+    } else {
+        for start in stride(from: 0, to: users.count, by: burstSize) {
+            let burst = Array(users[start..<min(start + burstSize, users.count)])
+            let sent = try await withThrowingTaskGroup(of: (Int64, Date).self) { group in
+                for (offset, user) in burst.enumerated() {
+                    let index = start + offset
+                    group.addTask {
+                        let updateID = firstUpdateID + Int64(2 * index)
+                        try await deliver(checkInUpdate(updateID, user: user), to: bot)
+                        let at = Date()
+                        try await deliver(locationUpdate(updateID + 1, user: user), to: bot)
+                        return (user, at)
+                    }
+                }
+                var sent: [Int64: Date] = [:]
+                for try await (user, at) in group { sent[user] = at }
+                return sent
+            }
+            sentAt.merge(sent) { $1 }
+            let done = start + burst.count
+            while true {
+                var appended = done
+                if rows { appended = try await stage.sheets.rows(spreadsheetID: stage.spreadsheetID, sheet: "Attendance").count - rowsBefore }
+                if appended >= done, try await confirmations(on: stage, users: Set(burst)).count >= burst.count { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+    let wall = seconds(ContinuousClock.now - started)
+    let cpu = ProcessReadings.cpuSeconds(of: pid) - cpuBefore
+    let threads = await census.finish()
+    let arrivals = try await confirmations(on: stage, users: Set(users))
+    let latencies = users.compactMap { user in
+        arrivals[user].flatMap { arrival in sentAt[user].map { arrival.timeIntervalSince($0) * 1000 } }
+    }.sorted()
+    guard latencies.count == users.count else { throw BenchError("\(users.count - latencies.count) confirmations missing") }
+    return PhaseFigures(flows: users.count, cpuSeconds: cpu, wallSeconds: wall, switches: threads.switches,
+                        threadsCreated: threads.created, peakThreads: threads.peak, threadsAtStart: threads.atStart,
+                        latencies: latencies, rssMiB: Double(ProcessReadings.residentBytes(of: pid)) / 1_048_576)
 }
 
 // MARK: - Modes
@@ -350,6 +550,49 @@ case "memory":
                      mebibytes(ProcessReadings.residentBytes("RssAnon", of: pid)), mebibytes(ProcessReadings.residentBytes("RssFile", of: pid))))
     }
 
+case "sparse":
+    let flows = option("--flows", default: 100)
+    let burst = option("--burst", default: 200)
+    let bursts = option("--bursts", default: 5)
+    let gap = Duration.milliseconds(option("--gap-ms", default: 100))
+    // `--floor PATH`: SparseFloor instead of the bot, the same flows without the store or the sheet.
+    let floor = stringOption("--floor")
+    guard flows + burst * bursts + 1 <= users.count else {
+        FileHandle.standardError.write(Data("RuntimeBench sparse: --flows + --burst × --bursts must stay under \(users.count)\n".utf8))
+        exit(2)
+    }
+    try await withStage { stage in
+        let bot = try RunningBot.start(on: stage, binary: floor ?? botPath)
+        defer { bot.stop() }
+        _ = try await bot.untilHealthy()
+        try await bot.untilWebhookMode()
+        let rows = floor == nil
+        // One flow first: the access token, the connections to both fakes.
+        _ = try await runFlows([users.lowerBound], paced: true, gap: .seconds(1), firstUpdateID: 5_000_000, bot: bot, stage: stage, rows: rows)
+        try await Task.sleep(for: .seconds(2))
+        let idleRSS = Double(ProcessReadings.residentBytes(of: bot.process.processIdentifier)) / 1_048_576
+        let idleThreads = threadNames(of: bot.process.processIdentifier)
+        let pacedUsers = (1...flows).map { users.lowerBound + Int64($0) }
+        let burstUsers = (1...(burst * bursts)).map { users.lowerBound + Int64(flows + $0) }
+        let sparse = try await runFlows(pacedUsers, paced: true, gap: gap, firstUpdateID: 6_000_000, bot: bot, stage: stage, rows: rows)
+        try await Task.sleep(for: .seconds(1))
+        let saturated = try await runFlows(burstUsers, paced: false, gap: .zero, burstSize: burst, firstUpdateID: 7_000_000, bot: bot, stage: stage, rows: rows)
+        print("bot \(floor ?? botPath); idle RSS after one warm-up flow \(String(format: "%.1f", idleRSS)) MiB")
+        print("threads idle: \(idleThreads)")
+        print("mode    flows  CPU/flow ms  ctx sw/flow  threads created  threads peak (start)  p50 ms  p99 ms  RSS MiB  flows/s")
+        for (name, figures) in [("paced", sparse), ("burst", saturated)] {
+            print(String(format: "%@  %5d  %11.3f  %11.1f  %15d  %12d (%d)  %6.2f  %6.2f  %7.1f  %7.1f",
+                         name.padding(toLength: 6, withPad: " ", startingAt: 0), figures.flows,
+                         figures.cpuSeconds / Double(figures.flows) * 1000, Double(figures.switches) / Double(figures.flows),
+                         figures.threadsCreated, figures.peakThreads, figures.threadsAtStart,
+                         percentile(figures.latencies, 0.5), percentile(figures.latencies, 0.99), figures.rssMiB,
+                         Double(figures.flows) / figures.wallSeconds))
+        }
+        let ratio = (sparse.cpuSeconds / Double(sparse.flows)) / (saturated.cpuSeconds / Double(saturated.flows))
+        print(String(format: "sparse/burst CPU per flow: %.2f×", ratio))
+        print("threads now: \(threadNames(of: bot.process.processIdentifier))")
+    }
+
 case "serve":
     try await withStage { stage in
         let bot = try RunningBot.start(on: stage)
@@ -379,6 +622,6 @@ case "serve":
     }
 
 default:
-    FileHandle.standardError.write(Data("usage: RuntimeBench startup [--runs N] | latency [--rate N] [--seconds N] | memory [--pending N] [--concurrency N] | serve  [--bot PATH]\n".utf8))
+    FileHandle.standardError.write(Data("usage: RuntimeBench startup [--runs N] | latency [--rate N] [--seconds N] | memory [--pending N] [--concurrency N] | sparse [--flows N] [--gap-ms N] [--burst N] [--bursts N] [--floor PATH] | serve  [--bot PATH]\n".utf8))
     exit(2)
 }

@@ -125,14 +125,22 @@ public struct OutboxWorker: Service {
         while !Task.isCancelled {
             var batch: [OutboxEntry] = []
             do {
-                batch = try await database.queuedRows(limit: batchSize)
+                // With nothing to check first, the rows are read and their attempt counted in one
+                // store call; otherwise the attempt is counted after the check.
+                let attemptRecorded = !state.verifyBeforeAppend
+                batch = attemptRecorded
+                    ? try await database.claimQueuedRows(limit: batchSize, startedAt: now())
+                    : try await database.queuedRows(limit: batchSize)
                 if batch.isEmpty {
                     if state.backlogLevel > 0 { metrics.outboxBacklog(level: 0, oldestAgeSeconds: 0, queuedAtLeast: 0) }
                     state.backlogLevel = 0
                     return
                 }
-                try await appendOnce(batch, state: &state)
+                try await appendOnce(batch, attemptRecorded: attemptRecorded, state: &state)
                 state.consecutiveFailures = 0
+                // Less than a full batch, and no backlog to report over: the outbox held nothing
+                // more when it was read, and a row queued since rang the doorbell again.
+                if batch.count < batchSize && state.backlogLevel == 0 { return }
             } catch is CancellationError {
                 return
             } catch {
@@ -168,8 +176,9 @@ public struct OutboxWorker: Service {
         }
     }
 
-    /// One batch: verify if needed, count the attempt, append, delete. Throws on failure.
-    private func appendOnce(_ batch: [OutboxEntry], state: inout DrainState) async throws {
+    /// One batch: verify if needed, count the attempt (unless `attemptRecorded`: counted when the
+    /// batch was read), append, delete. Throws on failure.
+    private func appendOnce(_ batch: [OutboxEntry], attemptRecorded: Bool, state: inout DrainState) async throws {
         var rows = batch
         if state.verifyBeforeAppend {
             let attempted = rows.filter { $0.attempts > 0 }
@@ -194,7 +203,7 @@ public struct OutboxWorker: Service {
         }
         guard !rows.isEmpty else { return }
         let keys = rows.map(\.updateID)
-        try await database.recordAppendAttempt(updateIDs: keys, startedAt: now())
+        if !attemptRecorded { try await database.recordAppendAttempt(updateIDs: keys, startedAt: now()) }
         let cells = rows.map(\.cells)
         let sheets = sheets
         do {

@@ -86,9 +86,12 @@ public struct ReplySender: Service {
         while !Task.isCancelled {
             let answers: [OutgoingCallbackAnswer]
             let batch: [OutgoingMessage]
+            let queuedAnswers: Int
             do {
-                answers = try await liveCallbackAnswers()
-                batch = try await database.queuedMessages(limit: batchSize)
+                let queued = try await database.queuedReplies(limit: batchSize)
+                queuedAnswers = queued.answers.count
+                answers = try await liveCallbackAnswers(queued.answers)
+                batch = queued.messages
             } catch {
                 logger.error("cannot read queued replies", metadata: ["error": "\(error)"])
                 return
@@ -99,8 +102,7 @@ public struct ReplySender: Service {
             var outcomes = await sendByChat(batch)
             let finished = outcomes.flatMap(\.finished)
             do {
-                if !answered.finished.isEmpty { try await database.deleteCallbackAnswers(ids: answered.finished) }
-                if !finished.isEmpty { try await database.deleteSentMessages(ids: finished) }
+                try await database.deleteSentReplies(messageIDs: finished, answerIDs: answered.finished)
             } catch {
                 logger.error("cannot delete sent replies", metadata: ["error": "\(error)"])
                 return
@@ -110,6 +112,10 @@ public struct ReplySender: Service {
             let failed = retryAfter != nil || outcomes.contains(where: \.retryableFailure)
             guard failed else {
                 failures = 0
+                // Less than a full batch of each: everything queued when the pass read the store
+                // is sent. What was recorded since rang the doorbell, which brings the next pass,
+                // so reading again now would only find the store empty.
+                if queuedAnswers < batchSize && batch.count < batchSize { return }
                 continue
             }
             failures += 1
@@ -123,9 +129,9 @@ public struct ReplySender: Service {
         }
     }
 
-    /// The queued callback answers Telegram may still accept; older ones are deleted unsent.
-    private func liveCallbackAnswers() async throws -> [OutgoingCallbackAnswer] {
-        let queued = try await database.queuedCallbackAnswers(limit: batchSize)
+    /// The `queued` callback answers Telegram may still accept; older ones are deleted unsent.
+    private func liveCallbackAnswers(_ queued: [OutgoingCallbackAnswer]) async throws -> [OutgoingCallbackAnswer] {
+        guard !queued.isEmpty else { return queued }
         let cutoff = now().addingTimeInterval(-callbackAnswerValidity.timeInterval)
         let stale = queued.filter { $0.createdAt < cutoff }
         guard !stale.isEmpty else { return queued }
@@ -139,7 +145,11 @@ public struct ReplySender: Service {
     /// Sends `answers` concurrently (at most `maxConcurrentChats` at once); `finished` lists the
     /// ones to delete (accepted, or refused for good).
     private func answerCallbacks(_ answers: [OutgoingCallbackAnswer]) async -> ChatOutcome {
-        guard !answers.isEmpty else { return ChatOutcome() }
+        guard answers.count > 1 else {
+            // One answer (or none): no task group for it.
+            if let answer = answers.first { return await send(answer) }
+            return ChatOutcome()
+        }
         return await withTaskGroup(of: ChatOutcome.self) { group in
             var merged = ChatOutcome()
             var next = answers.makeIterator()
@@ -192,6 +202,8 @@ public struct ReplySender: Service {
             if chats[message.chatID] == nil { order.append(message.chatID) }
             chats[message.chatID, default: []].append(message)
         }
+        // One chat (the usual case outside bursts): no task group for it.
+        if order.count == 1, let messages = chats[order[0]] { return [await sendInOrder(messages)] }
         return await withTaskGroup(of: ChatOutcome.self) { group in
             var outcomes: [ChatOutcome] = []
             var next = order.makeIterator()

@@ -8,6 +8,9 @@ import GRDB
 public final class BotDatabase: Sendable {
     /// The writer every read and write goes through.
     let writer: any DatabaseWriter
+    /// Where every write and the workers' reads run (`StoreThread`): one long-lived thread instead
+    /// of Dispatch workers that come and go behind GRDB's async queues.
+    private let storeThread = StoreThread()
 
     /// What `recordUpdates` did with one update.
     public enum UpdateOutcome: Sendable, Equatable {
@@ -41,6 +44,25 @@ public final class BotDatabase: Sendable {
         try self.init(writer: pool)
     }
 
+    deinit {
+        storeThread.stop(waiting: false)
+    }
+
+    /// Runs `updates` in one write transaction on the store thread; returns once it committed.
+    func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let writer = writer
+        return try await storeThread.run { try writer.write(updates) }
+    }
+
+    /// Runs `reads` on the store thread, on the writer's connection and outside any explicit
+    /// transaction: the workers' reads, which want the latest commits and no reader connection.
+    /// Nothing else writes while it runs (every write goes through the same connection), so the
+    /// statements of one call see one state.
+    func readOnStoreThread<T: Sendable>(_ reads: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let writer = writer
+        return try await storeThread.run { try writer.writeWithoutTransaction(reads) }
+    }
+
     /// The identifiers of the applied migrations, oldest first.
     public func appliedMigrations() async throws -> [String] {
         try await writer.read { db in try BotMigrations.migrator.appliedIdentifiers(db).sorted() }
@@ -61,7 +83,7 @@ public final class BotDatabase: Sendable {
         _ inputs: [ConversationInput], now: Date,
         decide: @escaping @Sendable (ConversationState, ConversationInput) -> ConversationStep
     ) async throws -> [UpdateOutcome] {
-        try await writer.write { db in
+        try await write { db in
             var transaction = try UpdateTransaction(db)
             var outcomes: [UpdateOutcome] = []
             outcomes.reserveCapacity(inputs.count)
@@ -89,7 +111,7 @@ public final class BotDatabase: Sendable {
     /// Deletes de-duplication records older than `cutoff`; returns how many.
     @discardableResult
     public func pruneProcessedUpdates(olderThan cutoff: Date) async throws -> Int {
-        try await writer.write { db in
+        try await write { db in
             try ProcessedUpdate.filter(ProcessedUpdate.Columns.processedAt < cutoff).deleteAll(db)
         }
     }
@@ -103,7 +125,7 @@ public final class BotDatabase: Sendable {
     @discardableResult
     public func recordDeadLetter(updateID: Int64, rawUpdate: String, rejection: UpdateRejection,
                                  reply: OutgoingReply?, now: Date) async throws -> Bool {
-        try await writer.write { db in
+        try await write { db in
             if var letter = try DeadLetter.fetchOne(db, key: updateID) {
                 letter.lastSeen = max(now, letter.firstSeen)
                 letter.attempts += 1
@@ -137,7 +159,7 @@ public final class BotDatabase: Sendable {
 
     /// Deletes the dead letter of `updateID` (it was retried and processed).
     public func deleteDeadLetter(updateID: Int64) async throws {
-        try await writer.write { db in _ = try DeadLetter.deleteOne(db, key: updateID) }
+        try await write { db in _ = try DeadLetter.deleteOne(db, key: updateID) }
     }
 
     /// How many dead letters there are, and the newest one's time and reason.
@@ -153,7 +175,7 @@ public final class BotDatabase: Sendable {
     /// Deletes dead letters last refused before `cutoff`; returns how many.
     @discardableResult
     public func pruneDeadLetters(olderThan cutoff: Date) async throws -> Int {
-        try await writer.write { db in
+        try await write { db in
             try DeadLetter.filter(DeadLetter.Columns.lastSeen < cutoff).deleteAll(db)
         }
     }
@@ -163,7 +185,7 @@ public final class BotDatabase: Sendable {
     /// Appends events and received updates in one transaction; an update already recorded keeps
     /// its first arrival.
     public func appendJournal(events: [JournalEvent], updates: [ReceivedUpdateRecord]) async throws {
-        try await writer.write { db in
+        try await write { db in
             for event in events { try event.insert(db) }
             for update in updates { try update.insert(db, onConflict: .ignore) }
         }
@@ -208,7 +230,7 @@ public final class BotDatabase: Sendable {
     /// `maximumRows`; returns how many rows were deleted.
     @discardableResult
     public func pruneJournal(olderThan cutoff: Date, keepingAtMost maximumRows: Int = EventJournal.maximumRows) async throws -> Int {
-        try await writer.write { db in
+        try await write { db in
             var deleted = try JournalEvent.filter(JournalEvent.Columns.at < cutoff).deleteAll(db)
             deleted += try ReceivedUpdateRecord.filter(ReceivedUpdateRecord.Columns.receivedAt < cutoff).deleteAll(db)
             try db.execute(sql: """
@@ -245,7 +267,7 @@ public final class BotDatabase: Sendable {
     /// - Parameter tombstoneRetention: Defaults to one day.
     @discardableResult
     public func deleteExpiredPendingActions(now: Date, tombstoneRetention: Duration = .seconds(86_400)) async throws -> Int {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: """
                 INSERT INTO expired_pending_actions (user_id, action, expired_at)
                 SELECT user_id, action, expires_at FROM pending_actions WHERE expires_at <= ?
@@ -260,7 +282,7 @@ public final class BotDatabase: Sendable {
     /// Stores many pending actions in one transaction (benchmarks and tests that need a large
     /// store).
     public func insertPendingActions(_ actions: [PendingAction]) async throws {
-        try await writer.write { db in
+        try await write { db in
             for action in actions { try action.upsert(db) }
         }
     }
@@ -269,19 +291,37 @@ public final class BotDatabase: Sendable {
 
     /// The oldest `limit` queued rows, in order of enqueueing.
     public func queuedRows(limit: Int) async throws -> [OutboxEntry] {
-        try await writer.read { db in
-            try OutboxEntry.order(OutboxEntry.Columns.id).limit(limit).fetchAll(db)
+        try await readOnStoreThread { db in try Self.queuedRows(db, limit: limit) }
+    }
+
+    private static func queuedRows(_ db: Database, limit: Int) throws -> [OutboxEntry] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT id, update_id, cells, enqueued_at, attempts, last_error, last_attempt_at
+            FROM outbox ORDER BY id LIMIT ?
+            """)
+        return try OutboxEntry.fetchAll(statement, arguments: [limit])
+    }
+
+    /// The oldest `limit` queued rows, with an append attempt starting at `startedAt` counted for
+    /// each in the same transaction (as `recordAppendAttempt` counts it): what the outbox worker
+    /// appends next when it has nothing to check first. The rows are returned as read, before
+    /// the count.
+    public func claimQueuedRows(limit: Int, startedAt: Date = Date()) async throws -> [OutboxEntry] {
+        try await write { db in
+            let rows = try Self.queuedRows(db, limit: limit)
+            try Self.countAppendAttempt(db, updateIDs: rows.map(\.updateID), startedAt: startedAt)
+            return rows
         }
     }
 
     /// Whether a queued row was already tried, so Sheets may hold it.
     public func hasAttemptedRows() async throws -> Bool {
-        try await writer.read { db in try OutboxEntry.filter(OutboxEntry.Columns.attempts > 0).fetchCount(db) > 0 }
+        try await readOnStoreThread { db in try OutboxEntry.filter(OutboxEntry.Columns.attempts > 0).fetchCount(db) > 0 }
     }
 
     /// How many rows are queued and when the oldest was enqueued.
     public func outboxStatus() async throws -> (queued: Int, oldestEnqueuedAt: Date?) {
-        try await writer.read { db in
+        try await readOnStoreThread { db in
             let count = try OutboxEntry.fetchCount(db)
             let oldest = try Date.fetchOne(db, OutboxEntry.select(min(OutboxEntry.Columns.enqueuedAt)))
             return (count, oldest)
@@ -293,15 +333,21 @@ public final class BotDatabase: Sendable {
     /// next start wait for that append to settle and check the sheet first.
     /// - Parameter startedAt: Defaults to now.
     public func recordAppendAttempt(updateIDs: [Int64], startedAt: Date = Date()) async throws {
-        try await writer.write { db in
-            _ = try OutboxEntry.filter(updateIDs.contains(OutboxEntry.Columns.updateID))
-                .updateAll(db, OutboxEntry.Columns.attempts += 1, OutboxEntry.Columns.lastAttemptAt.set(to: startedAt))
-        }
+        try await write { db in try Self.countAppendAttempt(db, updateIDs: updateIDs, startedAt: startedAt) }
+    }
+
+    private static func countAppendAttempt(_ db: Database, updateIDs: [Int64], startedAt: Date) throws {
+        guard !updateIDs.isEmpty else { return }
+        let statement = try db.cachedStatement(sql: """
+            UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ? WHERE update_id = ?
+            """)
+        let startedAt = startedAt.databaseValue
+        for updateID in updateIDs { try statement.execute(arguments: [startedAt, updateID]) }
     }
 
     /// Records why the append of `updateIDs` failed; the rows stay queued.
     public func recordAppendFailure(updateIDs: [Int64], error: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             _ = try OutboxEntry.filter(updateIDs.contains(OutboxEntry.Columns.updateID))
                 .updateAll(db, OutboxEntry.Columns.lastError.set(to: error))
         }
@@ -310,8 +356,15 @@ public final class BotDatabase: Sendable {
     /// Deletes rows Sheets confirmed (or already holds); returns how many were deleted.
     @discardableResult
     public func deleteAppendedRows(updateIDs: [Int64]) async throws -> Int {
-        try await writer.write { db in
-            try OutboxEntry.filter(updateIDs.contains(OutboxEntry.Columns.updateID)).deleteAll(db)
+        guard !updateIDs.isEmpty else { return 0 }
+        return try await write { db in
+            let statement = try db.cachedStatement(sql: "DELETE FROM outbox WHERE update_id = ?")
+            var deleted = 0
+            for updateID in updateIDs {
+                try statement.execute(arguments: [updateID])
+                deleted += db.changesCount
+            }
+            return deleted
         }
     }
 
@@ -323,34 +376,60 @@ public final class BotDatabase: Sendable {
     /// every reply carries one of a few constant keyboards, and a `JSONDecoder` run per message
     /// showed in the reply path's profile.
     public func queuedMessages(limit: Int) async throws -> [OutgoingMessage] {
-        try await writer.read { db in
-            let statement = try db.cachedStatement(sql: """
-                SELECT id, chat_id, text, reply_markup, created_at, attempts, last_error
-                FROM outgoing_messages ORDER BY id LIMIT ?
-                """)
-            let decoder = OutgoingMessage.databaseJSONDecoder(for: "reply_markup")
-            var markups: [String: ReplyMarkup] = [:]
-            var messages: [OutgoingMessage] = []
-            let rows = try Row.fetchCursor(statement, arguments: [limit])
-            while let row = try rows.next() {
-                var markup: ReplyMarkup?
-                if let json: String = row[3] {
-                    if let known = markups[json] {
-                        markup = known
-                    } else {
-                        let decoded = try decoder.decode(ReplyMarkup.self, from: Data(json.utf8))
-                        markups[json] = decoded
-                        markup = decoded
-                    }
-                }
-                guard let createdAt = Date.fromDatabaseValue(row[4]) else {
-                    throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "outgoing message \(row[0] as Int64) has no valid created_at")
-                }
-                messages.append(OutgoingMessage(id: row[0], chatID: row[1], text: row[2], replyMarkup: markup,
-                                                createdAt: createdAt, attempts: row[5], lastError: row[6]))
-            }
-            return messages
+        try await readOnStoreThread { db in try Self.queuedMessages(db, limit: limit) }
+    }
+
+    /// The oldest `limit` callback answers and the oldest `limit` messages waiting to be sent, in
+    /// one store call: what the reply sender reads at the start of each pass.
+    public func queuedReplies(limit: Int) async throws -> (answers: [OutgoingCallbackAnswer], messages: [OutgoingMessage]) {
+        try await readOnStoreThread { db in
+            (try Self.queuedCallbackAnswers(db, limit: limit), try Self.queuedMessages(db, limit: limit))
         }
+    }
+
+    private static func queuedMessages(_ db: Database, limit: Int) throws -> [OutgoingMessage] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT id, chat_id, text, reply_markup, created_at, attempts, last_error
+            FROM outgoing_messages ORDER BY id LIMIT ?
+            """)
+        let decoder = OutgoingMessage.databaseJSONDecoder(for: "reply_markup")
+        var markups: [String: ReplyMarkup] = [:]
+        var messages: [OutgoingMessage] = []
+        let rows = try Row.fetchCursor(statement, arguments: [limit])
+        while let row = try rows.next() {
+            var markup: ReplyMarkup?
+            if let json: String = row[3] {
+                if let known = markups[json] {
+                    markup = known
+                } else {
+                    let decoded = try decoder.decode(ReplyMarkup.self, from: Data(json.utf8))
+                    markups[json] = decoded
+                    markup = decoded
+                }
+            }
+            guard let createdAt = Date.fromDatabaseValue(row[4]) else {
+                throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "outgoing message \(row[0] as Int64) has no valid created_at")
+            }
+            messages.append(OutgoingMessage(id: row[0], chatID: row[1], text: row[2], replyMarkup: markup,
+                                            createdAt: createdAt, attempts: row[5], lastError: row[6]))
+        }
+        return messages
+    }
+
+    /// Deletes the messages and callback answers Telegram accepted (or that can never be sent),
+    /// in one transaction.
+    public func deleteSentReplies(messageIDs: [Int64], answerIDs: [Int64]) async throws {
+        guard !messageIDs.isEmpty || !answerIDs.isEmpty else { return }
+        try await write { db in
+            try Self.delete(db, ids: answerIDs, sql: "DELETE FROM callback_answers WHERE id = ?")
+            try Self.delete(db, ids: messageIDs, sql: "DELETE FROM outgoing_messages WHERE id = ?")
+        }
+    }
+
+    private static func delete(_ db: Database, ids: [Int64], sql: String) throws {
+        guard !ids.isEmpty else { return }
+        let statement = try db.cachedStatement(sql: sql)
+        for id in ids { try statement.execute(arguments: [id]) }
     }
 
     /// How many messages wait to be sent.
@@ -360,14 +439,12 @@ public final class BotDatabase: Sendable {
 
     /// Deletes messages Telegram accepted (or that can never be sent).
     public func deleteSentMessages(ids: [Int64]) async throws {
-        try await writer.write { db in
-            _ = try OutgoingMessage.deleteAll(db, keys: ids)
-        }
+        try await deleteSentReplies(messageIDs: ids, answerIDs: [])
     }
 
     /// Records a failed send of message `id`; it stays queued.
     public func recordSendFailure(id: Int64, error: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             _ = try OutgoingMessage.filter(key: id)
                 .updateAll(db, OutgoingMessage.Columns.attempts += 1, OutgoingMessage.Columns.lastError.set(to: error))
         }
@@ -377,9 +454,14 @@ public final class BotDatabase: Sendable {
 
     /// The oldest `limit` callback answers waiting to be sent, in order of recording.
     public func queuedCallbackAnswers(limit: Int) async throws -> [OutgoingCallbackAnswer] {
-        try await writer.read { db in
-            try OutgoingCallbackAnswer.order(OutgoingCallbackAnswer.Columns.id).limit(limit).fetchAll(db)
-        }
+        try await readOnStoreThread { db in try Self.queuedCallbackAnswers(db, limit: limit) }
+    }
+
+    private static func queuedCallbackAnswers(_ db: Database, limit: Int) throws -> [OutgoingCallbackAnswer] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT id, callback_query_id, text, created_at, attempts, last_error FROM callback_answers ORDER BY id LIMIT ?
+            """)
+        return try OutgoingCallbackAnswer.fetchAll(statement, arguments: [limit])
     }
 
     /// How many callback answers wait to be sent.
@@ -389,23 +471,21 @@ public final class BotDatabase: Sendable {
 
     /// Deletes callback answers Telegram accepted (or refused for good).
     public func deleteCallbackAnswers(ids: [Int64]) async throws {
-        try await writer.write { db in
-            _ = try OutgoingCallbackAnswer.deleteAll(db, keys: ids)
-        }
+        try await deleteSentReplies(messageIDs: [], answerIDs: ids)
     }
 
     /// Deletes callback answers recorded before `cutoff`, which Telegram would refuse as too old;
     /// returns how many.
     @discardableResult
     public func deleteCallbackAnswers(recordedBefore cutoff: Date) async throws -> Int {
-        try await writer.write { db in
+        try await write { db in
             try OutgoingCallbackAnswer.filter(OutgoingCallbackAnswer.Columns.createdAt < cutoff).deleteAll(db)
         }
     }
 
     /// Records a failed send of callback answer `id`; it stays queued.
     public func recordCallbackAnswerFailure(id: Int64, error: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             _ = try OutgoingCallbackAnswer.filter(key: id)
                 .updateAll(db, OutgoingCallbackAnswer.Columns.attempts += 1, OutgoingCallbackAnswer.Columns.lastError.set(to: error))
         }
@@ -413,6 +493,7 @@ public final class BotDatabase: Sendable {
 
     /// Closes the pool; later calls fail. Call once every service stopped.
     public func close() throws {
+        storeThread.stop(waiting: true)
         try writer.close()
     }
 }
