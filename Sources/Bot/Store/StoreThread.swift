@@ -7,7 +7,7 @@ import Foundation
 /// GRDB's async accessors hop onto Dispatch queues, whose worker threads Dispatch creates on
 /// demand and ends once idle: under a sparse load (a check-in now and then) nearly every store
 /// call woke or created a thread, and the scheduler's futex traffic between Dispatch, Swift's
-/// cooperative pool and the NIO loop was a third of a lone check-in's CPU (issue 19). This thread
+/// cooperative pool and the NIO loop was a third of a lone check-in's CPU. This thread
 /// lives as long as the store, sleeps on a condition variable when there is nothing to do, and
 /// runs GRDB's `write`/`writeWithoutTransaction` on itself: a `DispatchQueue.sync` onto an idle
 /// serial queue runs the block on the calling thread, so no other thread takes part.
