@@ -206,6 +206,8 @@ let package = Package(
                 // DeploymentFileTests read the manifests in deploy/ to check what the schemas cannot.
                 .product(name: "Yams", package: "Yams"),
             ],
+            // Run from its path by ExploreDefectTests, not compiled or bundled.
+            exclude: ["Fixtures/ephemeral-disk-bot.sh"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -15,7 +15,7 @@ struct IncidentCommand: AsyncParsableCommand {
     static func run(arguments: [String]) async -> Never {
         do {
             var command = try parseAsRoot(arguments)
-            if var export = command as? Export {
+            if let export = command as? Export {
                 try await export.run()
             } else {
                 try command.run()  // help, or the list of subcommands
