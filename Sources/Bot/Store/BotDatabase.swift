@@ -368,15 +368,7 @@ public final class BotDatabase: Sendable {
     @discardableResult
     public func deleteAppendedRows(updateIDs: [Int64]) async throws -> Int {
         guard !updateIDs.isEmpty else { return 0 }
-        return try await write { db in
-            let statement = try db.cachedStatement(sql: "DELETE FROM outbox WHERE update_id = ?")
-            var deleted = 0
-            for updateID in updateIDs {
-                try statement.execute(arguments: [updateID])
-                deleted += db.changesCount
-            }
-            return deleted
-        }
+        return try await write { db in try Self.delete(db, ids: updateIDs, sql: "DELETE FROM outbox WHERE update_id = ?") }
     }
 
     // MARK: Outgoing messages
@@ -437,20 +429,23 @@ public final class BotDatabase: Sendable {
         }
     }
 
-    private static func delete(_ db: Database, ids: [Int64], sql: String) throws {
-        guard !ids.isEmpty else { return }
+    /// Runs the cached one-row `sql` (`DELETE … WHERE key = ?`) for each of `ids`; returns how
+    /// many rows it deleted.
+    @discardableResult
+    private static func delete(_ db: Database, ids: [Int64], sql: String) throws -> Int {
+        guard !ids.isEmpty else { return 0 }
         let statement = try db.cachedStatement(sql: sql)
-        for id in ids { try statement.execute(arguments: [id]) }
+        var deleted = 0
+        for id in ids {
+            try statement.execute(arguments: [id])
+            deleted += db.changesCount
+        }
+        return deleted
     }
 
     /// How many messages wait to be sent.
     public func queuedMessageCount() async throws -> Int {
         try await writer.read { db in try OutgoingMessage.fetchCount(db) }
-    }
-
-    /// Deletes messages Telegram accepted (or that can never be sent).
-    public func deleteSentMessages(ids: [Int64]) async throws {
-        try await deleteSentReplies(messageIDs: ids, answerIDs: [])
     }
 
     /// Records a failed send of message `id`; it stays queued.
