@@ -135,7 +135,7 @@ public struct FaultJournal: Codable, Sendable, Equatable {
     public var step: Int
     /// The id the fake gave it.
     public var id: String?
-    /// Journaled calls to the matched method that got a fault's answer (status ≥ 400 or none),
+    /// Journaled calls the rule fired on (the fake journals the id of the fault that fired),
     /// counted after the steps; nil when unknown.
     public var fired: Int?
 

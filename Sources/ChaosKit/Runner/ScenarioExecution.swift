@@ -36,9 +36,8 @@ final class ScenarioExecution {
     var saved: [String: SavedValue] = [:]
     var injectedUpdates: [Int64] = []
     var steps: [StepJournal] = []
-    var faults: [FaultJournal] = []
-    /// The fault steps run so far, in the order of `faults`.
-    var installedFaults: [ScenarioFault] = []
+    /// The fault steps run so far, each with its journal entry.
+    var faults: [(journal: FaultJournal, rule: ScenarioFault)] = []
     var slowloris: [SlowlorisSwarm] = []
 
     init(scenario: Scenario, seed: UInt64, endpoints: FakeEndpoints, botExecutable: URL?, workspace: ScenarioWorkspace, http: HTTPClient) throws {
@@ -104,7 +103,7 @@ final class ScenarioExecution {
         await recordFaultsFired()
         return ScenarioJournal(
             name: scenario.name, description: scenario.description, file: scenario.file, tags: scenario.tags, seed: seed,
-            outcome: failure == nil ? .passed : .failed, failure: failure, durationSeconds: elapsed, steps: steps, faults: faults,
+            outcome: failure == nil ? .passed : .failed, failure: failure, durationSeconds: elapsed, steps: steps, faults: faults.map(\.journal),
             steadyState: steadyState, expectations: expectations, botRuns: botRunJournal(), botLog: redactedLogTail())
     }
 
@@ -156,8 +155,7 @@ final class ScenarioExecution {
         case .fault(let rule):
             let id = rule.target == .telegram ? try await telegram.addFault(rule) : try await sheets.addFault(rule)
             let text = rule.journalText
-            faults.append(FaultJournal(target: rule.target.rawValue, rule: text, step: index, id: id))
-            installedFaults.append(rule)
+            faults.append((FaultJournal(target: rule.target.rawValue, rule: text, step: index, id: id), rule))
             return "\(rule.target.rawValue) fault \(text)"
         case .clearFaults(let target):
             if target != .sheets { try await telegram.clearFaults() }
@@ -426,9 +424,10 @@ final class ScenarioExecution {
     /// the fault that fired on a call. Webhook deliveries are not calls of the bot, so the journal
     /// does not list them and a `delivery` fault counts none.
     func recordFaultsFired() async {
-        for (index, rule) in zip(faults.indices, installedFaults) {
-            guard let id = faults[index].id, let calls = try? await journal(target: rule.target, method: rule.match) else { continue }
-            faults[index].fired = calls.filter { $0.faultID == id }.count
+        for index in faults.indices {
+            let rule = faults[index].rule
+            guard let id = faults[index].journal.id, let calls = try? await journal(target: rule.target, method: rule.match) else { continue }
+            faults[index].journal.fired = calls.filter { $0.faultID == id }.count
         }
     }
 }
