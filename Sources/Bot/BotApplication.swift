@@ -88,7 +88,7 @@ public struct BotApplication: Sendable {
             result = .failure(error)
         }
         try? await httpClient.shutdown()
-        try? database.close()
+        try? await database.close()
         return try result.get()
     }
 }
@@ -98,7 +98,7 @@ public struct BotApplication: Sendable {
 /// supervisor stops polling, and the workers flush what they can within `SHUTDOWN_GRACE`.
 public struct BotServices: Sendable {
     /// The store, opened and migrated.
-    public let database: BotDatabase
+    public let database: any BotStore
     /// The Bot API client.
     public let telegram: TelegramClient
     /// The Sheets client.
@@ -132,7 +132,7 @@ public struct BotServices: Sendable {
     private let stoppingFlag: StoppingFlag
 
     /// Builds every part; nothing runs until the services' `run()`.
-    public init(configuration: BotConfiguration, database: BotDatabase, httpClient: HTTPClient, logger: Logger) throws {
+    public init(configuration: BotConfiguration, database: any BotStore, httpClient: HTTPClient, logger: Logger) throws {
         self.database = database
         let timeout = configuration.timing.httpTimeout
         let status = RuntimeStatus()

@@ -31,14 +31,14 @@ public final class EventJournal: Service, Sendable {
         var count: Int { events.count + updates.count }
     }
 
-    private let database: BotDatabase
+    private let database: any BotStore
     private let logger: Logger
     private let bufferLimit: Int
     private let buffer = Mutex(Buffer())
     private let doorbell = Doorbell()
 
     /// - Parameter bufferLimit: Entries held while the writer is busy. Defaults to 10,000.
-    public init(database: BotDatabase, logger: Logger, bufferLimit: Int = 10_000) {
+    public init(database: any BotStore, logger: Logger, bufferLimit: Int = 10_000) {
         self.database = database
         self.logger = logger
         self.bufferLimit = max(bufferLimit, 1)

@@ -103,7 +103,7 @@ extension IncidentBundle {
     ///   - blurLocations: rounds coordinates to two decimals. Defaults to false.
     ///   - now: Defaults to the system clock.
     /// - Throws: `IncidentExportError` for a window in the future or one that ends before it starts.
-    public static func export(from database: BotDatabase, since: Date, until: Date? = nil, environment: [String: String] = [:],
+    public static func export(from database: any BotStore, since: Date, until: Date? = nil, environment: [String: String] = [:],
                               anonymize: Bool = false, blurLocations: Bool = false, now: Date = Date()) async throws -> IncidentBundle {
         let until = until ?? now
         guard since <= now else {
