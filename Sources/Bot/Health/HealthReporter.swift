@@ -51,7 +51,7 @@ public struct HealthReporter: Sendable {
             queue = try await database.outboxStatus()
             deadLetters = try await database.deadLetterSummary()
         } catch {
-            storeProblem = "\(error)"
+            storeProblem = PostgresStoreError.describe(error)
         }
         let now = Date()
         let recentDeadLetter = deadLetters.lastAt.flatMap { now.timeIntervalSince($0) < Self.deadLetterAlertWindow ? deadLetters.lastReason : nil }
