@@ -71,7 +71,7 @@ public struct BotApplication: Sendable {
     /// Opens the store, builds the services, passes them to `body` and, once `body` returned or
     /// threw, shuts the HTTP client down and closes the store.
     public func withServices<T>(_ body: (BotServices) async throws -> T) async throws -> T {
-        let database = try BotDatabase(path: configuration.store.databasePath)
+        let database = try await openStore()
         var clientConfiguration = HTTPClient.Configuration(timeout: .init(connect: .init(configuration.timing.httpTimeout)))
         // A connection to Telegram for each chat the reply sender serves at once, and one for the
         // poller's long poll. With AsyncHTTPClient's default of 8, 24 of the sender's 32 sends
@@ -90,6 +90,17 @@ public struct BotApplication: Sendable {
         try? await httpClient.shutdown()
         try? await database.close()
         return try result.get()
+    }
+
+    /// The store `DATABASE_URL` or `DATABASE_PATH` names, opened and migrated.
+    func openStore() async throws -> any BotStore {
+        guard let postgres = configuration.store.postgres else {
+            return try BotDatabase(path: configuration.store.databasePath)
+        }
+        var storeConfiguration = PostgresStore.Configuration()
+        // A claim must outlast an append's settle delay (see `PostgresStore.Configuration`).
+        storeConfiguration.claimLease = OutboxWorker.settleDelay(forHTTPTimeout: configuration.timing.httpTimeout) * 2
+        return try await PostgresStore.open(settings: postgres, configuration: storeConfiguration, logger: logger)
     }
 }
 

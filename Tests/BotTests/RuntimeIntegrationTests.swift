@@ -55,6 +55,26 @@ struct RuntimeIntegrationTests {
         }
     }
 
+    @Test("on DATABASE_URL's PostgreSQL store the whole bot works: a check-in lands once, /health names the store")
+    func postgresStore() async throws {
+        try await PostgresTestServer.withDatabase { settings in
+            let url = "postgres://\(settings.username):\(settings.password ?? "")@\(settings.host):\(settings.port)/\(settings.database)?sslmode=disable"
+            try await BotWorld.withBot(environment: ["DATABASE_URL": url]) { world in
+                #expect(world.services.database.kind == .postgres)
+                try await eventually("webhook mode") { try await world.health()["mode"] as? String == "webhook" }
+                try await checkIn(world, user: 1002)
+                try await eventually("one row for 1002") { try await rowsFor(1002, in: world).count == 1 }
+                try await eventually("the confirmation") {
+                    try await world.sentTexts(to: 1002).contains { $0.hasPrefix("Checked in at Madrid HQ") }
+                }
+                try await eventually("the outbox emptied") { try await world.services.database.outboxStatus().queued == 0 }
+                let health = try await world.health()
+                #expect((health["store"] as? [String: Any])?["kind"] as? String == "postgres")
+                #expect(health["status"] as? String == "ok", "\(health)")
+            }
+        }
+    }
+
     @Test("deliveries arriving together share transactions: each is answered 200, handled once, and replied to once")
     func concurrentDeliveries() async throws {
         try await BotWorld.withBot(environment: ["WEBHOOK_SECRET": "concurrent-secret"]) { world in

@@ -94,7 +94,7 @@ public struct IncidentExportError: Error, Sendable, Equatable, CustomStringConve
 
 extension IncidentBundle {
     /// The variables whose values are secret: named in a bundle, never shown.
-    static let secretVariables: Set<String> = ["TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "ADMIN_TOKEN"]
+    static let secretVariables: Set<String> = ["TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "ADMIN_TOKEN", "DATABASE_URL"]
 
     /// Reads the window `[since, until]` from `database`.
     /// - Parameters:
