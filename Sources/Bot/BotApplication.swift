@@ -204,8 +204,8 @@ public struct BotServices: Sendable {
         self.shutdownRequests = shutdownRequests
         // Concurrent deliveries share a transaction (group commit); each is still answered 200
         // only once its own update is stored.
-        let deliveries = DeliveryBatcher { updates in
-            try await intake.handle(updates, acceptingNewPendingActions: !resourceMonitor.isShedding)
+        let deliveries = DeliveryBatcher<IncomingUpdate> { incoming in
+            try await intake.handle(incoming, acceptingNewPendingActions: !resourceMonitor.isShedding)
         }
         let router = BotRouter.build(
             webhookPath: webhook.path,

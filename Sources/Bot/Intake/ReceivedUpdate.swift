@@ -29,6 +29,23 @@ public struct ReceivedUpdate: Sendable, Equatable {
     }
 }
 
+/// A valid update on its way into the store, with the journal's record of its arrival, which
+/// commits in the same transaction.
+public struct IncomingUpdate: Sendable, Equatable {
+    /// The update.
+    public var update: Update
+    /// When and how it arrived; `nil` when nothing is journaled (no journal, or a dead letter
+    /// retried by an operator, whose arrival was journaled when it first came).
+    public var arrival: ReceivedUpdateRecord?
+
+    /// Creates an incoming update.
+    /// - Parameter arrival: Defaults to `nil`.
+    public init(_ update: Update, arrival: ReceivedUpdateRecord? = nil) {
+        self.update = update
+        self.arrival = arrival
+    }
+}
+
 /// What became of a received update. Every update ends in exactly one of these.
 public enum UpdateDisposition: Sendable, Equatable {
     /// Stored (or already stored: a redelivery): Telegram may forget it.

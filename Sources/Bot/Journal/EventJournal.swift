@@ -4,8 +4,11 @@ import ServiceLifecycle
 import Synchronization
 import MetroSupport
 
-/// The bot's event journal: events and received updates, written to the store in batches by this
-/// service, off the path of the update that caused them.
+/// The bot's event journal: events, and the arrivals of updates that were not stored, written to
+/// the store in batches by this service, off the path of the update that caused them. A valid
+/// update's arrival does not come here: it commits in the intake's own transaction, with the
+/// update (`BotDatabase.recordUpdates`), which costs no transaction of its own and survives a
+/// SIGKILL whenever the update does.
 ///
 /// `record` never waits: an entry joins a buffer (beyond `bufferLimit` the newest are dropped and
 /// counted) and rings a doorbell; `run()` takes everything that has gathered and writes it in one
@@ -54,20 +57,17 @@ public final class EventJournal: Service, Sendable {
         if accepted { doorbell.ring() }
     }
 
-    /// Records that `received` arrived at `now` from `source`; returns at once.
-    public func recordArrival(of received: ReceivedUpdate, from source: ReceivedUpdateRecord.Source, at now: Date = Date()) {
-        var raw = received.deadLetterJSON
-        if raw.utf8.count > Self.maximumRawBytes {
-            raw = #"{"update_id":\#(received.update.updateID),"journal_truncated_bytes":\#(raw.utf8.count)}"#
-        }
-        let record = ReceivedUpdateRecord(updateID: received.update.updateID, receivedAt: now, source: source, raw: raw)
-        let size = raw.utf8.count
+    /// Records the arrival of an update that is not stored with it: one rejected as a dead letter,
+    /// or one whose transaction failed (valid updates' arrivals commit with them, in the intake's
+    /// transaction). Returns at once.
+    public func record(_ arrival: ReceivedUpdateRecord) {
+        let size = arrival.raw.utf8.count
         let accepted = buffer.withLock { buffer in
             guard buffer.count < bufferLimit, buffer.bytes + size <= Self.maximumBufferedBytes else {
                 buffer.dropped += 1
                 return false
             }
-            buffer.updates.append(record)
+            buffer.updates.append(arrival)
             buffer.bytes += size
             return true
         }
