@@ -20,8 +20,8 @@ public struct ReceivedUpdate: Sendable, Equatable {
         self.undecodable = undecodable
     }
 
-    /// The JSON to keep in a dead letter: as it arrived, else the decoded update re-encoded.
-    var deadLetterJSON: String {
+    /// The JSON a dead letter or the journal keeps: as it arrived, else the decoded update re-encoded.
+    var keptJSON: String {
         if let rawJSON { return rawJSON }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -151,7 +151,7 @@ public struct UpdateIntake: Sendable {
         }
         do {
             let isNew = try await database.recordDeadLetter(
-                updateID: update.updateID, rawUpdate: received.deadLetterJSON, rejection: rejection,
+                updateID: update.updateID, rawUpdate: received.keptJSON, rejection: rejection,
                 reply: chatID.map { OutgoingReply(chatID: $0, text: Replies.unprocessable, replyMarkup: Keyboards.main) },
                 now: now())
             retrying.settle(CollectionOfOne(update.updateID))

@@ -49,26 +49,27 @@ public final class EventJournal: Service, Sendable {
 
     /// Records `event`; returns at once.
     public func record(_ event: JournalEvent) {
-        let accepted = buffer.withLock { buffer in
-            guard buffer.count < bufferLimit else { buffer.dropped += 1; return false }
-            buffer.events.append(event)
-            return true
-        }
-        if accepted { doorbell.ring() }
+        admit(bytes: 0) { $0.events.append(event) }
     }
 
     /// Records the arrival of an update that is not stored with it: one rejected as a dead letter,
     /// or one whose transaction failed (valid updates' arrivals commit with them, in the intake's
     /// transaction). Returns at once.
     public func record(_ arrival: ReceivedUpdateRecord) {
-        let size = arrival.raw.utf8.count
+        admit(bytes: arrival.raw.utf8.count) { $0.updates.append(arrival) }
+    }
+
+    /// Adds an entry of `bytes` bytes to the buffer with `add` and rings the writer, unless the
+    /// buffer is full (`bufferLimit` entries, or `maximumBufferedBytes`): then the entry is
+    /// dropped and counted.
+    private func admit(bytes: Int, _ add: (inout Buffer) -> Void) {
         let accepted = buffer.withLock { buffer in
-            guard buffer.count < bufferLimit, buffer.bytes + size <= Self.maximumBufferedBytes else {
+            guard buffer.count < bufferLimit, buffer.bytes + bytes <= Self.maximumBufferedBytes else {
                 buffer.dropped += 1
                 return false
             }
-            buffer.updates.append(arrival)
-            buffer.bytes += size
+            add(&buffer)
+            buffer.bytes += bytes
             return true
         }
         if accepted { doorbell.ring() }

@@ -96,7 +96,7 @@ public struct ReceivedUpdateRecord: Sendable, Equatable, Codable, FetchableRecor
     /// `EventJournal.maximumRawBytes`; a larger one is kept as its id and size, so that a flood of
     /// 1 MiB bodies cannot fill memory or disk.
     public static func arrival(of received: ReceivedUpdate, from source: Source, at now: Date) -> ReceivedUpdateRecord {
-        var raw = received.deadLetterJSON
+        var raw = received.keptJSON
         if raw.utf8.count > EventJournal.maximumRawBytes {
             raw = #"{"update_id":\#(received.update.updateID),"journal_truncated_bytes":\#(raw.utf8.count)}"#
         }
