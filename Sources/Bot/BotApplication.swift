@@ -191,7 +191,8 @@ public struct BotServices: Sendable {
                 backoff: Backoff(base: webhook.retryBaseDelay, maximum: webhook.retryBaseDelay * 64))
         }
         supervisor = WebhookSupervisor(
-            configuration: .init(setup: setup, watchdogInterval: webhook.watchdogInterval),
+            configuration: .init(setup: setup, watchdogInterval: webhook.watchdogInterval,
+                                 leaderCheckInterval: webhook.leaderCheckInterval),
             telegram: telegram, status: status, metrics: metrics, logger: logger,
             poll: { try await poller.poll() })
 

@@ -229,6 +229,6 @@ struct ConfigurationFixture {
             #expect(help.contains("\(variable.name) "))
             #expect(help.contains("[\(variable.defaultValue)]"))
         }
-        #expect(ConfigurationVariable.all.count == 35)
+        #expect(ConfigurationVariable.all.count == 36)
     }
 }
