@@ -202,7 +202,8 @@ public struct BotServices: Sendable {
                 backoff: Backoff(base: webhook.retryBaseDelay, maximum: webhook.retryBaseDelay * 64))
         }
         supervisor = WebhookSupervisor(
-            configuration: .init(setup: setup, watchdogInterval: webhook.watchdogInterval),
+            configuration: .init(setup: setup, watchdogInterval: webhook.watchdogInterval,
+                                 leaderCheckInterval: webhook.leaderCheckInterval),
             telegram: telegram, status: status, metrics: metrics, logger: logger,
             poll: { try await poller.poll() })
 
@@ -215,8 +216,8 @@ public struct BotServices: Sendable {
         self.shutdownRequests = shutdownRequests
         // Concurrent deliveries share a transaction (group commit); each is still answered 200
         // only once its own update is stored.
-        let deliveries = DeliveryBatcher { updates in
-            try await intake.handle(updates, acceptingNewPendingActions: !resourceMonitor.isShedding)
+        let deliveries = DeliveryBatcher<IncomingUpdate> { incoming in
+            try await intake.handle(incoming, acceptingNewPendingActions: !resourceMonitor.isShedding)
         }
         let router = BotRouter.build(
             webhookPath: webhook.path,

@@ -200,6 +200,20 @@ import Testing
         }
     }
 
+    @Test("arrival records commit with their updates; a redelivery keeps the first arrival", arguments: StoreBackend.allCases)
+    func arrivalsWithUpdates(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { database in
+            let input = ConversationInput(updateID: 5, user: User(id: 1, firstName: "A"), chatID: 1, sentAt: nil, event: .unknownText)
+            let first = ReceivedUpdateRecord(updateID: 5, receivedAt: Self.now, source: .webhook, raw: #"{"update_id":5}"#)
+            let again = ReceivedUpdateRecord(updateID: 5, receivedAt: Self.now.addingTimeInterval(9), source: .polling, raw: "{}")
+            let recorded = try await database.recordUpdates([input], arrivals: [first], now: Self.now) { _, _ in .silence }
+            let redelivered = try await database.recordUpdates([input], arrivals: [again], now: Self.now) { _, _ in .silence }
+            #expect(recorded == [.recorded(.silence)])
+            #expect(redelivered == [.duplicate])
+            #expect(try await database.receivedUpdates(from: .distantPast) == [first])
+        }
+    }
+
     @Test("expired pending actions and day-old update ids are deleted, live ones kept", arguments: StoreBackend.allCases)
     func cleanup(_ backend: StoreBackend) async throws {
         try await withStore(backend) { database in

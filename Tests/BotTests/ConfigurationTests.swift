@@ -246,6 +246,6 @@ struct ConfigurationFixture {
             #expect(help.contains("\(variable.name) "))
             #expect(help.contains("[\(variable.defaultValue)]"))
         }
-        #expect(ConfigurationVariable.all.count == 36)
+        #expect(ConfigurationVariable.all.count == 37)
     }
 }

@@ -24,8 +24,8 @@ import MetroSupport
             journal.record(JournalEvent(.sheetsFailure, at: Self.start.addingTimeInterval(60), severity: .warning,
                                         fields: ["operation": "append", "code": "503"]))
             let update = ReceivedUpdate(Update(updateID: 5), rawJSON: #"{"update_id":5}"#)
-            journal.recordArrival(of: update, from: .webhook, at: Self.start.addingTimeInterval(30))
-            journal.recordArrival(of: update, from: .webhook, at: Self.start.addingTimeInterval(40))  // a redelivery
+            journal.record(.arrival(of: update, from: .webhook, at: Self.start.addingTimeInterval(30)))
+            journal.record(.arrival(of: update, from: .webhook, at: Self.start.addingTimeInterval(40)))  // a redelivery
             await journal.flush()
 
             let events = try await database.events(from: Self.start)
@@ -59,11 +59,11 @@ import MetroSupport
             let journal = EventJournal(database: database, logger: Logger(label: "test"))
             let padding = String(repeating: "x", count: 600 << 10)
             for id in Int64(1)...20 {
-                journal.recordArrival(of: ReceivedUpdate(Update(updateID: id), rawJSON: #"{"update_id":\#(id),"pad":"\#(padding)"}"#),
-                                      from: .webhook, at: Self.start)
+                journal.record(.arrival(of: ReceivedUpdate(Update(updateID: id), rawJSON: #"{"update_id":\#(id),"pad":"\#(padding)"}"#),
+                                        from: .webhook, at: Self.start))
             }
             let small = (0..<200).map { ReceivedUpdate(Update(updateID: 1_000 + $0), rawJSON: #"{"update_id":\#(1_000 + $0),"pad":"\#(String(repeating: "y", count: 60 << 10))"}"#) }
-            for update in small { journal.recordArrival(of: update, from: .webhook, at: Self.start) }
+            for update in small { journal.record(.arrival(of: update, from: .webhook, at: Self.start)) }
             await journal.flush()
             let stored = try await database.receivedUpdates(from: .distantPast)
             let first = #"{"update_id":1,"pad":"\#(padding)"}"#
@@ -108,6 +108,31 @@ import MetroSupport
             for event in events {
                 #expect(!event.fields.values.contains { $0.contains(world.adminToken) }, "\(event)")
             }
+        }
+    }
+
+    @Test("a valid update's arrival commits with it; a rejected update's, and a failed transaction's, go through the journal")
+    func arrivalsCommitWithTheirUpdates() async throws {
+        try await DeadLetterTests.withIntake(attempts: 3) { plain, database in
+            let journal = EventJournal(database: database, logger: Logger(label: "test"))
+            let intake = UpdateIntake(database: database, conversation: plain.conversation, outboxDoorbell: Doorbell(),
+                                      replyDoorbell: Doorbell(), logger: plain.logger, now: plain.now,
+                                      retrying: plain.retrying, journal: journal)
+            let valid = ReceivedUpdate(DeadLetterTests.message(1, text: "/start"), rawJSON: #"{"update_id":1,"valid":true}"#)
+            #expect(await intake.receive(valid) { try await intake.handle([$0]) } == .processed)
+            // In the store with the update, before the journal wrote anything.
+            #expect(try await database.receivedUpdates(from: .distantPast).map(\.raw) == [#"{"update_id":1,"valid":true}"#])
+
+            try await DeadLetterTests.plantFailure(for: 3, in: database)
+            let batch = [ReceivedUpdate(Update(updateID: 2), undecodable: "message.chat: missing"),
+                         ReceivedUpdate(DeadLetterTests.message(3, text: "/start"))]
+            let dispositions = await intake.receive(batch)
+            #expect(dispositions[0].isSettled && !dispositions[1].isSettled)
+            #expect(try await database.receivedUpdates(from: .distantPast).map(\.updateID) == [1])
+            await journal.flush()
+            let arrivals = try await database.receivedUpdates(from: .distantPast)
+            #expect(arrivals.map(\.updateID).sorted() == [1, 2, 3])
+            #expect(arrivals.allSatisfy { $0.source == ($0.updateID == 1 ? .webhook : .polling) })
         }
     }
 }

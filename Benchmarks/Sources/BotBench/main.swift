@@ -1,6 +1,7 @@
 // BotBench — throughput and memory of the bot core, in release mode, outside `swift test`.
 //
 //   swift run -c release --package-path Benchmarks BotBench [--checkins N] [--batch N] [--skip-memory | --intake-only | --memory-control]
+//   swift run -c release --package-path Benchmarks BotBench --intake-only [--arrivals none|transaction|separate]
 //   swift run -c release --package-path Benchmarks BotBench serve-fakes
 //
 // The fakes run in a child process (this binary with `serve-fakes`), so that the resident memory
@@ -12,6 +13,11 @@
 // 1. Throughput: N users each send /checkin and a location (2N updates). Timed from the first
 //    batch handed to the intake until every row is confirmed by the fake Sheets (outbox empty)
 //    and every reply accepted by the fake Telegram (outgoing queue empty).
+//    With `--intake-only`, the intake alone: no outbox worker or reply sender, timed until the
+//    last batch is durable, with the process's CPU time per update. `--arrivals` adds the event
+//    journal's arrival record of each update (its JSON, as a webhook body brings it): `transaction`
+//    in the intake's own transaction, as the bot writes it; `separate` in a second transaction
+//    after each batch, as the journal service wrote it before; `none` (the default) without.
 // 2. Memory: VmRSS after a 2,000 check-in workload with 0, 10,000 and 100,000 abandoned pending
 //    actions in the store (opened through the intake by /checkin from distinct users who never
 //    send a location).
@@ -92,6 +98,15 @@ let batchSize = option("--batch", default: 100)
 let skipMemory = arguments.contains("--skip-memory")
 let intakeOnly = arguments.contains("--intake-only")
 let memoryControl = arguments.contains("--memory-control")
+let arrivals: String = {
+    guard let index = arguments.firstIndex(of: "--arrivals") else { return "none" }
+    let value = index + 1 < arguments.count ? arguments[index + 1] : ""
+    guard ["none", "transaction", "separate"].contains(value) else {
+        FileHandle.standardError.write(Data("BotBench: --arrivals takes none, transaction or separate, not '\(value)'\n".utf8))
+        exit(64)
+    }
+    return value
+}()
 
 let child = Process()
 child.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0])
@@ -208,13 +223,31 @@ func seconds(_ duration: Duration) -> Double {
 try await application.withServices { services in
     try await withThrowingTaskGroup(of: Void.self) { group in
         if intakeOnly {
+            let batches = checkInUpdates(users: 1..<Int64(checkIns + 1), firstUpdateID: 1)
+            // Each update's JSON as its webhook body would bring it, encoded before the clock starts.
+            let encoder = JSONEncoder()
+            let bodies = try batches.map { batch in try batch.map { String(decoding: try encoder.encode($0), as: UTF8.self) } }
             let clock = ContinuousClock()
             let start = clock.now
-            for batch in checkInUpdates(users: 1..<Int64(checkIns + 1), firstUpdateID: 1) {
-                try await services.intake.handle(batch)
+            let cpuBefore = ProcessReadings.cpuSeconds()
+            for (batch, json) in zip(batches, bodies) {
+                let records = arrivals == "none" ? [] : zip(batch, json).map { update, body in
+                    ReceivedUpdateRecord.arrival(of: ReceivedUpdate(update, rawJSON: body), from: .webhook, at: Date())
+                }
+                switch arrivals {
+                case "transaction":
+                    try await services.intake.handle(zip(batch, records).map { IncomingUpdate($0, arrival: $1) })
+                case "separate":
+                    try await services.intake.handle(batch)
+                    try await services.database.appendJournal(events: [], updates: records)
+                default:
+                    try await services.intake.handle(batch)
+                }
             }
             let elapsed = clock.now - start
-            print(String(format: "intake only: %d updates in %.3f s → %.0f updates/s", 2 * checkIns, seconds(elapsed), Double(2 * checkIns) / seconds(elapsed)))
+            let cpu = ProcessReadings.cpuSeconds() - cpuBefore
+            print(String(format: "intake only, arrivals %@: %d updates in %.3f s → %.0f updates/s, %.1f µs CPU per update",
+                         arrivals, 2 * checkIns, seconds(elapsed), Double(2 * checkIns) / seconds(elapsed), cpu * 1e6 / Double(2 * checkIns)))
             return
         }
         group.addTask { try await services.outboxWorker.run() }

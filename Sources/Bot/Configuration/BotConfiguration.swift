@@ -30,6 +30,9 @@ public struct BotConfiguration: Sendable {
         public var retryBaseDelay: Duration
         /// `WEBHOOK_WATCHDOG_INTERVAL`. Defaults to 60 seconds.
         public var watchdogInterval: Duration
+        /// `LEADER_CHECK_INTERVAL`: how often an instance sharing its store with others checks
+        /// which of them leads (sets the webhook, watches it, polls). Defaults to 5 seconds.
+        public var leaderCheckInterval: Duration = .seconds(5)
     }
 
     /// The bot's own HTTP server (webhook, health, metrics).
@@ -200,7 +203,8 @@ public struct BotConfiguration: Sendable {
         let retryBaseDelay = try reader.duration("WEBHOOK_RETRY_BASE_DELAY", default: "1s", allowZero: true)
         let watchdogInterval = try reader.duration("WEBHOOK_WATCHDOG_INTERVAL", default: "60s")
         webhook = Webhook(url: webhookURL, path: path, secret: secret, secretIsGenerated: secretIsGenerated,
-                          setupAttempts: setupAttempts, retryBaseDelay: retryBaseDelay, watchdogInterval: watchdogInterval)
+                          setupAttempts: setupAttempts, retryBaseDelay: retryBaseDelay, watchdogInterval: watchdogInterval,
+                          leaderCheckInterval: try reader.duration("LEADER_CHECK_INTERVAL", default: "5s"))
 
         let host = reader.value("HOST") ?? "0.0.0.0"
         guard host.range(of: #"^[A-Za-z0-9.:\[\]-]+$"#, options: .regularExpression) != nil else {

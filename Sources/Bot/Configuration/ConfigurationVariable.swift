@@ -38,6 +38,7 @@ public struct ConfigurationVariable: Sendable, Equatable {
         .init(name: "WEBHOOK_RETRY_BASE_DELAY", defaultValue: "1s", meaning: "first delay of the exponential backoff with jitter"),
         .init(name: "HTTP_TIMEOUT", defaultValue: "30s", meaning: "deadline of every outbound request"),
         .init(name: "WEBHOOK_WATCHDOG_INTERVAL", defaultValue: "60s", meaning: "how often webhook delivery health is checked"),
+        .init(name: "LEADER_CHECK_INTERVAL", defaultValue: "5s", meaning: "with a shared store, how often an instance checks which one leads (polls, sets the webhook)"),
         .init(name: "SHUTDOWN_GRACE", defaultValue: "25s", meaning: "drain deadline after SIGTERM"),
         .init(name: "RESOURCE_LOG_INTERVAL", defaultValue: "5m", meaning: "how often resource usage is logged"),
         .init(name: "MEMORY_LIMIT_BYTES", defaultValue: "cgroup memory.max, else MemTotal", meaning: "what memory percentages are of"),

@@ -48,7 +48,7 @@ public struct BotMetrics: Sendable {
         var fields = ["mode": mode.rawValue]
         if let reason { fields["reason"] = reason }
         journal?.record(JournalEvent(.modeChanged, severity: reason == nil ? .info : .warning, fields: fields))
-        for candidate in [RuntimeMode.starting, .webhook, .polling, .stopping] {
+        for candidate in [RuntimeMode.starting, .webhook, .polling, .standby, .stopping] {
             Gauge(label: "bot_mode", dimensions: [("mode", candidate.rawValue)], factory: factory)
                 .record(candidate == mode ? 1 : 0)
         }

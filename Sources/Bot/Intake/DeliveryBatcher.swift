@@ -13,9 +13,12 @@
 /// refuses cannot fail the deliveries that happened to share its transaction. The batch is stored
 /// outside the leader's task, so a leader whose request is cancelled (the client went away) does
 /// not cancel the others' transaction.
-public actor DeliveryBatcher {
-    /// Stores a batch of updates in one transaction; throws when nothing of it was stored.
-    public typealias Store = @Sendable ([Update]) async throws -> Void
+///
+/// `Item` is what a delivery hands over: the bot's own is `IncomingUpdate`, an update with its
+/// arrival record, which commits in the same transaction.
+public actor DeliveryBatcher<Item: Sendable> {
+    /// Stores a batch of items in one transaction; throws when nothing of it was stored.
+    public typealias Store = @Sendable ([Item]) async throws -> Void
 
     /// What a waiting delivery is woken with.
     private enum Turn {
@@ -25,7 +28,7 @@ public actor DeliveryBatcher {
     }
 
     private struct Waiter {
-        let update: Update
+        let item: Item
         /// nil for the leader, which is not waiting.
         var continuation: CheckedContinuation<Turn, Never>?
     }
@@ -47,23 +50,23 @@ public actor DeliveryBatcher {
     /// Deliveries queued for the next transaction (for tests).
     var waiting: Int { queue.count }
 
-    /// Returns once `update` is durably stored, in a transaction it may share with concurrent
+    /// Returns once `item` is durably stored, in a transaction it may share with concurrent
     /// deliveries; throws when it could not be stored.
-    public func accept(_ update: Update) async throws {
+    public func accept(_ item: Item) async throws {
         if writing {
-            switch await withCheckedContinuation({ queue.append(Waiter(update: update, continuation: $0)) }) {
+            switch await withCheckedContinuation({ queue.append(Waiter(item: item, continuation: $0)) }) {
             case .stored: return
             case .failed(let error): throw error
             case .lead: break  // this delivery is at the head of `queue`, its continuation spent
             }
         } else {
             writing = true
-            queue.append(Waiter(update: update, continuation: nil))
+            queue.append(Waiter(item: item, continuation: nil))
         }
         let batch = Array(queue.prefix(maximumBatch))
         queue.removeFirst(batch.count)
-        let updates = batch.map(\.update)
-        let results = await Task { await storeBatch(updates) }.value
+        let items = batch.map(\.item)
+        let results = await Task { await storeBatch(items) }.value
         if let next = queue.indices.first {
             let continuation = queue[next].continuation
             queue[next].continuation = nil
@@ -81,16 +84,16 @@ public actor DeliveryBatcher {
         try results[0].get()
     }
 
-    /// One result per update: all from one transaction, or, if that failed, from one each.
-    private func storeBatch(_ updates: [Update]) async -> [Result<Void, any Error>] {
+    /// One result per item: all from one transaction, or, if that failed, from one each.
+    private func storeBatch(_ items: [Item]) async -> [Result<Void, any Error>] {
         do {
-            try await store(updates)
-            return Array(repeating: .success(()), count: updates.count)
-        } catch where updates.count > 1 {
+            try await store(items)
+            return Array(repeating: .success(()), count: items.count)
+        } catch where items.count > 1 {
             var results: [Result<Void, any Error>] = []
-            for update in updates {
+            for item in items {
                 do {
-                    try await store([update])
+                    try await store([item])
                     results.append(.success(()))
                 } catch {
                     results.append(.failure(error))

@@ -20,12 +20,29 @@ public struct ReceivedUpdate: Sendable, Equatable {
         self.undecodable = undecodable
     }
 
-    /// The JSON to keep in a dead letter: as it arrived, else the decoded update re-encoded.
-    var deadLetterJSON: String {
+    /// The JSON a dead letter or the journal keeps: as it arrived, else the decoded update re-encoded.
+    var keptJSON: String {
         if let rawJSON { return rawJSON }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return (try? encoder.encode(update)).map { String(decoding: $0, as: UTF8.self) } ?? #"{"update_id":\#(update.updateID)}"#
+    }
+}
+
+/// A valid update on its way into the store, with the journal's record of its arrival, which
+/// commits in the same transaction.
+public struct IncomingUpdate: Sendable, Equatable {
+    /// The update.
+    public var update: Update
+    /// When and how it arrived; `nil` when nothing is journaled (no journal, or a dead letter
+    /// retried by an operator, whose arrival was journaled when it first came).
+    public var arrival: ReceivedUpdateRecord?
+
+    /// Creates an incoming update.
+    /// - Parameter arrival: Defaults to `nil`.
+    public init(_ update: Update, arrival: ReceivedUpdateRecord? = nil) {
+        self.update = update
+        self.arrival = arrival
     }
 }
 

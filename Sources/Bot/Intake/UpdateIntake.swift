@@ -58,29 +58,30 @@ public struct UpdateIntake: Sendable {
     /// in order.
     /// - Parameter acceptingNewPendingActions: see `handle(_:acceptingNewPendingActions:)`.
     public func receive(_ batch: [ReceivedUpdate], acceptingNewPendingActions: Bool = true) async -> [UpdateDisposition] {
-        if let journal {
-            let now = now()
-            for received in batch { journal.recordArrival(of: received, from: .polling, at: now) }
-        }
+        let now = now()
         var dispositions = [UpdateDisposition?](repeating: nil, count: batch.count)
         var valid: [Int] = []
         for (index, received) in batch.enumerated() {
             if let rejection = Self.rejection(of: received) {
+                journal?.record(.arrival(of: received, from: .polling, at: now))
                 dispositions[index] = await deadLetter(received, rejection)
             } else {
                 valid.append(index)
             }
         }
         if !valid.isEmpty {
+            let incoming = valid.map { index in
+                IncomingUpdate(batch[index].update, arrival: journal.map { _ in .arrival(of: batch[index], from: .polling, at: now) })
+            }
             do {
-                try await handle(valid.map { batch[$0].update }, acceptingNewPendingActions: acceptingNewPendingActions)
+                try await handle(incoming, acceptingNewPendingActions: acceptingNewPendingActions)
                 retrying.settle(valid.map { batch[$0].update.updateID })
                 for index in valid { dispositions[index] = .processed }
             } catch {
                 // One update the store refuses must not fail the others that shared its transaction.
                 for index in valid {
-                    dispositions[index] = await receive(batch[index], source: nil) { update in
-                        try await handle([update], acceptingNewPendingActions: acceptingNewPendingActions)
+                    dispositions[index] = await receive(batch[index], source: .polling) { incoming in
+                        try await handle([incoming], acceptingNewPendingActions: acceptingNewPendingActions)
                     }
                 }
             }
@@ -92,19 +93,23 @@ public struct UpdateIntake: Sendable {
     /// - Parameters:
     ///   - source: where it came from, for the journal; `nil` (a retried dead letter) journals
     ///     no arrival. Defaults to the webhook.
-    ///   - store: stores the update durably, or throws (the webhook's group commit).
+    ///   - store: stores the update, with its arrival record, durably in one transaction, or
+    ///     throws (the webhook's group commit).
     public func receive(_ received: ReceivedUpdate, source: ReceivedUpdateRecord.Source? = .webhook,
-                        store: (Update) async throws -> Void) async -> UpdateDisposition {
-        if let journal, let source { journal.recordArrival(of: received, from: source, at: now()) }
+                        store: (IncomingUpdate) async throws -> Void) async -> UpdateDisposition {
+        let arrival = journal == nil ? nil : source.map { ReceivedUpdateRecord.arrival(of: received, from: $0, at: now()) }
         if let rejection = Self.rejection(of: received) {
+            if let arrival { journal?.record(arrival) }
             return await deadLetter(received, rejection)
         }
         let updateID = received.update.updateID
         do {
-            try await store(received.update)
+            try await store(IncomingUpdate(received.update, arrival: arrival))
             retrying.settle(CollectionOfOne(updateID))
             return .processed
         } catch {
+            // The arrival went down with the transaction: the journal keeps it on its own path.
+            if let arrival { journal?.record(arrival) }
             let detail = "\(error)"
             let attempt = retrying.recordFailure(updateID: updateID, error: detail, now: now())
             guard attempt >= retrying.maximumAttempts else {
@@ -146,7 +151,7 @@ public struct UpdateIntake: Sendable {
         }
         do {
             let isNew = try await database.recordDeadLetter(
-                updateID: update.updateID, rawUpdate: received.deadLetterJSON, rejection: rejection,
+                updateID: update.updateID, rawUpdate: received.keptJSON, rejection: rejection,
                 reply: chatID.map { OutgoingReply(chatID: $0, text: Replies.unprocessable, replyMarkup: Keyboards.main) },
                 now: now())
             retrying.settle(CollectionOfOne(update.updateID))
@@ -182,11 +187,18 @@ public struct UpdateIntake: Sendable {
     ///   memory is critical). Defaults to `true`.
     @discardableResult
     public func handle(_ updates: [Update], acceptingNewPendingActions: Bool = true) async throws -> [UpdateOutcome] {
-        guard !updates.isEmpty else { return [] }
-        let inputs = updates.map(ConversationInput.init(update:))
+        try await handle(updates.map { IncomingUpdate($0) }, acceptingNewPendingActions: acceptingNewPendingActions)
+    }
+
+    /// Handles a batch of updates, and the records of their arrivals, in one transaction; see
+    /// `handle(_:acceptingNewPendingActions:)`.
+    @discardableResult
+    public func handle(_ incoming: [IncomingUpdate], acceptingNewPendingActions: Bool = true) async throws -> [UpdateOutcome] {
+        guard !incoming.isEmpty else { return [] }
+        let inputs = incoming.map { ConversationInput(update: $0.update) }
         let now = now()
         let conversation = conversation
-        let outcomes = try await database.recordUpdates(inputs, now: now) { state, input in
+        let outcomes = try await database.recordUpdates(inputs, arrivals: incoming.compactMap(\.arrival), now: now) { state, input in
             conversation.step(state: state, input: input, now: now, acceptingNewPendingActions: acceptingNewPendingActions)
         }
         var queuedRows = false

@@ -4,8 +4,11 @@ import ServiceLifecycle
 import Synchronization
 import MetroSupport
 
-/// The bot's event journal: events and received updates, written to the store in batches by this
-/// service, off the path of the update that caused them.
+/// The bot's event journal: events, and the arrivals of updates that were not stored, written to
+/// the store in batches by this service, off the path of the update that caused them. A valid
+/// update's arrival does not come here: it commits in the intake's own transaction, with the
+/// update (`BotStore.recordUpdates`), which costs no transaction of its own and survives a
+/// SIGKILL whenever the update does.
 ///
 /// `record` never waits: an entry joins a buffer (beyond `bufferLimit` the newest are dropped and
 /// counted) and rings a doorbell; `run()` takes everything that has gathered and writes it in one
@@ -46,29 +49,27 @@ public final class EventJournal: Service, Sendable {
 
     /// Records `event`; returns at once.
     public func record(_ event: JournalEvent) {
-        let accepted = buffer.withLock { buffer in
-            guard buffer.count < bufferLimit else { buffer.dropped += 1; return false }
-            buffer.events.append(event)
-            return true
-        }
-        if accepted { doorbell.ring() }
+        admit(bytes: 0) { $0.events.append(event) }
     }
 
-    /// Records that `received` arrived at `now` from `source`; returns at once.
-    public func recordArrival(of received: ReceivedUpdate, from source: ReceivedUpdateRecord.Source, at now: Date = Date()) {
-        var raw = received.deadLetterJSON
-        if raw.utf8.count > Self.maximumRawBytes {
-            raw = #"{"update_id":\#(received.update.updateID),"journal_truncated_bytes":\#(raw.utf8.count)}"#
-        }
-        let record = ReceivedUpdateRecord(updateID: received.update.updateID, receivedAt: now, source: source, raw: raw)
-        let size = raw.utf8.count
+    /// Records the arrival of an update that is not stored with it: one rejected as a dead letter,
+    /// or one whose transaction failed (valid updates' arrivals commit with them, in the intake's
+    /// transaction). Returns at once.
+    public func record(_ arrival: ReceivedUpdateRecord) {
+        admit(bytes: arrival.raw.utf8.count) { $0.updates.append(arrival) }
+    }
+
+    /// Adds an entry of `bytes` bytes to the buffer with `add` and rings the writer, unless the
+    /// buffer is full (`bufferLimit` entries, or `maximumBufferedBytes`): then the entry is
+    /// dropped and counted.
+    private func admit(bytes: Int, _ add: (inout Buffer) -> Void) {
         let accepted = buffer.withLock { buffer in
-            guard buffer.count < bufferLimit, buffer.bytes + size <= Self.maximumBufferedBytes else {
+            guard buffer.count < bufferLimit, buffer.bytes + bytes <= Self.maximumBufferedBytes else {
                 buffer.dropped += 1
                 return false
             }
-            buffer.updates.append(record)
-            buffer.bytes += size
+            add(&buffer)
+            buffer.bytes += bytes
             return true
         }
         if accepted { doorbell.ring() }

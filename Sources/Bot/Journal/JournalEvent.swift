@@ -92,6 +92,17 @@ public struct ReceivedUpdateRecord: Sendable, Equatable, Codable, FetchableRecor
         self.raw = raw
     }
 
+    /// The record of `received` arriving at `now` from `source`. Its JSON is kept whole up to
+    /// `EventJournal.maximumRawBytes`; a larger one is kept as its id and size, so that a flood of
+    /// 1 MiB bodies cannot fill memory or disk.
+    public static func arrival(of received: ReceivedUpdate, from source: Source, at now: Date) -> ReceivedUpdateRecord {
+        var raw = received.keptJSON
+        if raw.utf8.count > EventJournal.maximumRawBytes {
+            raw = #"{"update_id":\#(received.update.updateID),"journal_truncated_bytes":\#(raw.utf8.count)}"#
+        }
+        return ReceivedUpdateRecord(updateID: received.update.updateID, receivedAt: now, source: source, raw: raw)
+    }
+
     public static let databaseTableName = "received_updates"
 
     enum CodingKeys: String, CodingKey {

@@ -6,6 +6,9 @@ public enum RuntimeMode: String, Sendable, Codable {
     case webhook
     /// The bot long-polls `getUpdates`.
     case polling
+    /// Another instance sharing the store leads (`Leadership`): this one serves the webhook route
+    /// and its workers, and takes the lead when it is free.
+    case standby
     /// Shutting down: deliveries get 503, polling has stopped.
     case stopping
 }

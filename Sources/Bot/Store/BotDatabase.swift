@@ -78,12 +78,15 @@ public final class BotDatabase: BotStore {
     /// processed, marks it processed, loads the user's state, asks `decide` for the step and
     /// applies the step's effects, replies and callback answer. Returns once the transaction is committed
     /// (durable), with one outcome per input in order.
+    /// - Parameter arrivals: The journal's records of the updates' arrivals, written in the same
+    ///   transaction (an update already recorded keeps its first arrival).
     public func recordUpdates(
-        _ inputs: [ConversationInput], now: Date,
+        _ inputs: [ConversationInput], arrivals: [ReceivedUpdateRecord], now: Date,
         decide: @escaping @Sendable (ConversationState, ConversationInput) -> ConversationStep
     ) async throws -> [UpdateOutcome] {
         try await write { db in
             var transaction = try UpdateTransaction(db)
+            for arrival in arrivals { try transaction.recordArrival(arrival) }
             var outcomes: [UpdateOutcome] = []
             outcomes.reserveCapacity(inputs.count)
             for input in inputs {

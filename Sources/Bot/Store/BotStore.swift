@@ -20,10 +20,12 @@ public protocol BotStore: Sendable {
 
     /// Records `inputs` in one transaction: for each, unless its `update_id` was already
     /// processed, marks it processed, loads the user's state, asks `decide` for the step and
-    /// applies the step's effects, replies and callback answer. Returns once the transaction is
-    /// committed (durable), with one outcome per input in order.
+    /// applies the step's effects, replies and callback answer; `arrivals`, the journal's records
+    /// of the updates' arrivals, are written in the same transaction (an update already recorded
+    /// keeps its first arrival). Returns once the transaction is committed (durable), with one
+    /// outcome per input in order.
     func recordUpdates(
-        _ inputs: [ConversationInput], now: Date,
+        _ inputs: [ConversationInput], arrivals: [ReceivedUpdateRecord], now: Date,
         decide: @escaping @Sendable (ConversationState, ConversationInput) -> ConversationStep
     ) async throws -> [UpdateOutcome]
 
@@ -179,6 +181,14 @@ public protocol BotStore: Sendable {
 }
 
 extension BotStore {
+    /// Records `inputs` without arrival records.
+    public func recordUpdates(
+        _ inputs: [ConversationInput], now: Date,
+        decide: @escaping @Sendable (ConversationState, ConversationInput) -> ConversationStep
+    ) async throws -> [UpdateOutcome] {
+        try await recordUpdates(inputs, arrivals: [], now: now, decide: decide)
+    }
+
     /// The dead letters, most recently refused first, at most 100.
     public func deadLetters() async throws -> [DeadLetter] {
         try await deadLetters(limit: 100)

@@ -21,6 +21,7 @@ struct UpdateTransaction {
     private let insertOutboxRow: Statement
     private let upsertLastAction: Statement
     private let insertMessage: Statement
+    private let insertArrival: Statement
     private let cellsEncoder = OutboxEntry.databaseJSONEncoder(for: "cells")
     private let markupEncoder = OutgoingMessage.databaseJSONEncoder(for: "reply_markup")
     /// Dates already written as GRDB's `yyyy-MM-dd HH:mm:ss.SSS` text: a batch's `now`, its
@@ -60,6 +61,14 @@ struct UpdateTransaction {
         insertMessage = try db.cachedStatement(sql: """
             INSERT INTO outgoing_messages (chat_id, text, reply_markup, created_at, attempts) VALUES (?, ?, ?, ?, 0)
             """)
+        insertArrival = try db.cachedStatement(sql: """
+            INSERT INTO received_updates (update_id, received_at, source, raw) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """)
+    }
+
+    /// Journals an update's arrival, unless an earlier arrival of it is kept (a redelivery).
+    mutating func recordArrival(_ arrival: ReceivedUpdateRecord) throws {
+        try insertArrival.execute(arguments: [arrival.updateID, try stored(arrival.receivedAt), arrival.source, arrival.raw])
     }
 
     /// Marks `updateID` processed at `now`; false when it already was (a redelivery).

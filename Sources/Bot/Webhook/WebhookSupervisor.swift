@@ -17,6 +17,11 @@ import ServiceLifecycle
 /// It is the one place that deletes the webhook. On graceful shutdown it stops polling; the
 /// webhook stays registered so that Telegram keeps the updates for the next instance. (The bot
 /// enters `stopping` in `StoppingFlag`, the first service to hear of the shutdown.)
+///
+/// When several instances share one store, it does all of this only while its `Leadership` says
+/// this instance leads, checking every `leaderCheckInterval`; otherwise it stands by (mode
+/// `standby`) while the instance serves the webhook route. An instance that loses the lead stops
+/// polling at once, so two never poll together for longer than one check.
 public final class WebhookSupervisor: Service, Sendable {
     /// How the supervisor behaves; see DESIGN.md's configuration table.
     public struct Configuration: Sendable {
@@ -30,12 +35,20 @@ public final class WebhookSupervisor: Service, Sendable {
         public var webhookRetry: Backoff
         /// Seed of the setup's jitter; nil uses the system generator.
         public var jitterSeed: UInt64?
+        /// Who leads among the instances sharing the store. Defaults to `SoleLeadership`.
+        public var leadership: any Leadership
+        /// `LEADER_CHECK_INTERVAL`: how often the lead is checked, both to take it and to notice
+        /// it was lost. Defaults to 5 seconds.
+        public var leaderCheckInterval: Duration
 
-        public init(setup: WebhookSetup?, watchdogInterval: Duration = .seconds(60), webhookRetry: Backoff? = nil, jitterSeed: UInt64? = nil) {
+        public init(setup: WebhookSetup?, watchdogInterval: Duration = .seconds(60), webhookRetry: Backoff? = nil, jitterSeed: UInt64? = nil,
+                    leadership: any Leadership = SoleLeadership(), leaderCheckInterval: Duration = .seconds(5)) {
             self.setup = setup
             self.watchdogInterval = watchdogInterval
             self.webhookRetry = webhookRetry ?? Backoff(base: watchdogInterval, maximum: watchdogInterval * 10)
             self.jitterSeed = jitterSeed
+            self.leadership = leadership
+            self.leaderCheckInterval = leaderCheckInterval
         }
     }
 
@@ -66,9 +79,43 @@ public final class WebhookSupervisor: Service, Sendable {
 
     public func run() async throws {
         do {
-            try await cancelWhenGracefulShutdown { try await self.supervise() }
+            try await cancelWhenGracefulShutdown { try await self.lead() }
         } catch is CancellationError {
             // Shutting down.
+        }
+        await configuration.leadership.resign()
+    }
+
+    /// Supervises while this instance leads; stands by while another one does.
+    private func lead() async throws {
+        let leadership = configuration.leadership
+        let interval = configuration.leaderCheckInterval
+        var standingBy = false
+        while true {
+            guard await leadership.claim() else {
+                if !standingBy {
+                    enter(.standby)
+                    logger.info("another instance leads: standing by", metadata: ["mode": "standby"])
+                    standingBy = true
+                }
+                try await Task.sleep(for: interval)
+                continue
+            }
+            if standingBy { logger.info("took the lead") }
+            standingBy = false
+            let lostTheLead = try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask { try await self.supervise(); return false }
+                group.addTask {
+                    repeat { try await Task.sleep(for: interval) } while await leadership.claim()
+                    return true
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? false
+            }
+            guard lostTheLead else { return }
+            // The supervisor was cancelled: polling stopped, the webhook left as it was for the
+            // instance that leads now.
+            logger.warning("lost the lead: stopped receiving updates by polling")
         }
     }
 

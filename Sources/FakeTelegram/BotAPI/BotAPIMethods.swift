@@ -246,7 +246,7 @@ extension FakeTelegramState {
             guard let messageID = replyParameters["message_id"]?.intValue else {
                 throw .badRequest("can't parse reply parameters JSON object")
             }
-            if botRecord(botID).chats[chatID]!.messages[messageID] != nil {
+            if botRecord(botID).chats[chatID]?.messages[messageID] != nil {
                 replyTo = messageID
             } else if replyParameters["allow_sending_without_reply"] != .bool(true) {
                 throw .badRequest("message to be replied not found")
@@ -266,7 +266,7 @@ extension FakeTelegramState {
         }
         let chatID = try existingChat(botID: botID, params)
         guard let messageID = try params.integer("message_id") else { throw .badRequest("message identifier is not specified") }
-        guard let message = botRecord(botID).chats[chatID]!.messages[messageID] else {
+        guard let message = botRecord(botID).chats[chatID]?.messages[messageID] else {
             throw .badRequest("message to edit not found")
         }
         guard message.fromBot else { throw .badRequest("message can't be edited") }
@@ -277,19 +277,20 @@ extension FakeTelegramState {
             throw .badRequest(
                 "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
         }
-        botRecord(botID).chats[chatID]!.messages[messageID]!.text = text
-        botRecord(botID).chats[chatID]!.messages[messageID]!.replyMarkup = markup
-        botRecord(botID).chats[chatID]!.messages[messageID]!.editDate = Self.unixNow
+        let record = botRecord(botID)
+        record.chats[chatID]?.messages[messageID]?.text = text
+        record.chats[chatID]?.messages[messageID]?.replyMarkup = markup
+        record.chats[chatID]?.messages[messageID]?.editDate = Self.unixNow
         return messageJSON(botID: botID, chatID: chatID, messageID: messageID, anyMarkup: false)!
     }
 
     private func deleteMessage(botID: Int64, params: MethodParameters) throws(BotAPIError) {
         let chatID = try existingChat(botID: botID, params)
         guard let messageID = try params.integer("message_id") else { throw .badRequest("message identifier is not specified") }
-        guard botRecord(botID).chats[chatID]!.messages.removeValue(forKey: messageID) != nil else {
+        guard botRecord(botID).chats[chatID]?.messages.removeValue(forKey: messageID) != nil else {
             throw .badRequest("message to delete not found")
         }
-        botRecord(botID).chats[chatID]!.order.removeAll { $0 == messageID }
+        botRecord(botID).chats[chatID]?.order.removeAll { $0 == messageID }
     }
 
     private func answerCallbackQuery(botID: Int64, params: MethodParameters) throws(BotAPIError) {
@@ -298,7 +299,7 @@ extension FakeTelegramState {
             throw .badRequest("query is too old and response timeout expired or query ID is invalid")
         }
         if let text = params["text"], text.utf16.count > 200 { throw .badRequest("MESSAGE_TOO_LONG") }
-        botRecord(botID).callbacks[id]!.answered = true
+        botRecord(botID).callbacks[id]?.answered = true
     }
 
     // MARK: Commands

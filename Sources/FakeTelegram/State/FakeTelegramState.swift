@@ -150,33 +150,37 @@ actor FakeTelegramState {
 
     /// The private chat of a user, created (or its names refreshed) on first contact.
     func privateChat(botID: Int64, userID: Int64, firstName: String?, username: String?) -> (user: JSONValue, chat: JSONValue) {
+        let record = botRecord(botID)
+        let firstName = JSONValue.string(firstName ?? record.chats[userID]?.json["first_name"]?.stringValue ?? "User \(userID)")
         var user: [String: JSONValue] = [
-            "id": .int(userID), "is_bot": .bool(false),
-            "first_name": .string(firstName ?? botRecord(botID).chats[userID]?.json["first_name"]?.stringValue ?? "User \(userID)"),
-            "language_code": .string("en"),
+            "id": .int(userID), "is_bot": .bool(false), "first_name": firstName, "language_code": .string("en"),
         ]
-        if let username = username ?? botRecord(botID).chats[userID]?.json["username"]?.stringValue {
+        var chat: [String: JSONValue] = ["id": .int(userID), "type": .string("private"), "first_name": firstName]
+        if let username = username ?? record.chats[userID]?.json["username"]?.stringValue {
             user["username"] = .string(username)
+            chat["username"] = .string(username)
         }
-        var chat: [String: JSONValue] = ["id": .int(userID), "type": .string("private"), "first_name": user["first_name"]!]
-        if let username = user["username"] { chat["username"] = username }
-        if botRecord(botID).chats[userID] == nil {
-            botRecord(botID).chats[userID] = Chat(id: userID, json: .object(chat))
+        if record.chats[userID] == nil {
+            record.chats[userID] = Chat(id: userID, json: .object(chat))
         } else {
-            botRecord(botID).chats[userID]!.json = .object(chat)
+            record.chats[userID]?.json = .object(chat)
         }
         return (.object(user), .object(chat))
     }
 
+    /// The id of the next message in a chat the caller made sure exists (1 if it does not).
     func nextMessageID(botID: Int64, chatID: Int64) -> Int64 {
-        let id = botRecord(botID).chats[chatID]!.nextMessageID
-        botRecord(botID).chats[chatID]!.nextMessageID += 1
+        let record = botRecord(botID)
+        let id = record.chats[chatID]?.nextMessageID ?? 1
+        record.chats[chatID]?.nextMessageID = id + 1
         return id
     }
 
+    /// Stores `message` in a chat the caller made sure exists (nothing happens if it does not).
     func store(_ message: StoredMessage, botID: Int64, chatID: Int64) {
-        botRecord(botID).chats[chatID]!.messages[message.id] = message
-        botRecord(botID).chats[chatID]!.order.append(message.id)
+        let record = botRecord(botID)
+        record.chats[chatID]?.messages[message.id] = message
+        record.chats[chatID]?.order.append(message.id)
     }
 
     /// The Bot API Message object for a stored message. `anyMarkup` includes reply keyboards

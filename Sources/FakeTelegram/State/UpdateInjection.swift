@@ -97,7 +97,9 @@ extension FakeTelegramState {
                     throw .invalidUpdate("message_id \(messageID) is out of range; use 1 to \(Self.largestIdentifier), as Telegram's ids fit in 52 bits")
                 }
                 if type != "edited_message" {
-                    botRecord(botID).chats[chatID]!.nextMessageID = max(botRecord(botID).chats[chatID]!.nextMessageID, messageID + 1)
+                    if let next = botRecord(botID).chats[chatID]?.nextMessageID {
+                        botRecord(botID).chats[chatID]?.nextMessageID = max(next, messageID + 1)
+                    }
                     store(
                         StoredMessage(
                             id: messageID, fromBot: false, date: payload["date"]?.intValue ?? Self.unixNow,

@@ -182,13 +182,14 @@ public final class PostgresStore: BotStore {
     // MARK: Updates
 
     public func recordUpdates(
-        _ inputs: [ConversationInput], now: Date,
+        _ inputs: [ConversationInput], arrivals: [ReceivedUpdateRecord], now: Date,
         decide: @escaping @Sendable (ConversationState, ConversationInput) -> ConversationStep
     ) async throws -> [UpdateOutcome] {
-        guard !inputs.isEmpty else { return [] }
+        guard !inputs.isEmpty || !arrivals.isEmpty else { return [] }
         let logger = logger
         return try await transaction { connection in
-            var transaction = try PostgresUpdateTransaction(connection: connection, logger: logger, now: now)
+            let transaction = try PostgresUpdateTransaction(connection: connection, logger: logger, now: now)
+            try await Self.insertArrivals(arrivals, on: connection, logger: logger)
             let users = Array(Set(inputs.compactMap { $0.user?.id })).sorted()
             try await transaction.lockUsers(users)
             var outcomes: [UpdateOutcome] = []
@@ -309,7 +310,6 @@ public final class PostgresStore: BotStore {
             (try PostgresDate.text(event.at), event.kind.rawValue, event.severity.rawValue, event.updateID,
              String(decoding: try encoder.encode(event.fields), as: UTF8.self))
         }
-        let updateDates = try updates.map { try PostgresDate.text($0.receivedAt) }
         try await transaction { connection in
             // Events are few (a mode change, a failure); received updates come with every
             // delivery, so they go in one statement, as arrays.
@@ -319,16 +319,23 @@ public final class PostgresStore: BotStore {
                     VALUES (\(at)::timestamptz, \(kind), \(severity), \(updateID), \(fields)::jsonb)
                     """, logger: logger)
             }
-            if !updates.isEmpty {
-                try await connection.query("""
-                    INSERT INTO received_updates (update_id, received_at, source, raw)
-                    SELECT update_id, received_at::timestamptz, source, raw
-                    FROM unnest(\(updates.map(\.updateID)), \(updateDates), \(updates.map(\.source.rawValue)), \(updates.map(\.raw)))
-                      AS u(update_id, received_at, source, raw)
-                    ON CONFLICT (update_id) DO NOTHING
-                    """, logger: logger)
-            }
+            try await Self.insertArrivals(updates, on: connection, logger: logger)
         }
+    }
+
+    /// Inserts arrival records in one statement, as arrays; an update already recorded keeps its
+    /// first arrival.
+    private static func insertArrivals(_ updates: [ReceivedUpdateRecord], on connection: PostgresConnection,
+                                       logger: Logger) async throws {
+        guard !updates.isEmpty else { return }
+        let dates = try updates.map { try PostgresDate.text($0.receivedAt) }
+        try await connection.query("""
+            INSERT INTO received_updates (update_id, received_at, source, raw)
+            SELECT update_id, received_at::timestamptz, source, raw
+            FROM unnest(\(updates.map(\.updateID)), \(dates), \(updates.map(\.source.rawValue)), \(updates.map(\.raw)))
+              AS u(update_id, received_at, source, raw)
+            ON CONFLICT (update_id) DO NOTHING
+            """, logger: logger)
     }
 
     private static func event(_ row: PostgresRow) throws -> JournalEvent {
