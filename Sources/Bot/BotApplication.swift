@@ -203,7 +203,7 @@ public struct BotServices: Sendable {
         }
         supervisor = WebhookSupervisor(
             configuration: .init(setup: setup, watchdogInterval: webhook.watchdogInterval,
-                                 leaderCheckInterval: webhook.leaderCheckInterval),
+                                 leadership: database.makeLeadership(), leaderCheckInterval: webhook.leaderCheckInterval),
             telegram: telegram, status: status, metrics: metrics, logger: logger,
             poll: { try await poller.poll() })
 

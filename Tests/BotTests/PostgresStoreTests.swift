@@ -283,6 +283,45 @@ import Testing
         #expect(!text.contains("s3cret-unreachable"))
     }
 
+    @Test("one process leads; the lead passes on when the holder resigns")
+    func leadershipResign() async throws {
+        try await PostgresTestServer.withDatabase { settings in
+            let a = PostgresLeadership(settings: settings, logger: PostgresTestServer.logger)
+            let b = PostgresLeadership(settings: settings, logger: PostgresTestServer.logger)
+            #expect(await a.claim())
+            #expect(await !b.claim())
+            #expect(await a.claim(), "the holder keeps the lead at each check")
+            #expect(await !b.claim())
+            await a.resign()
+            #expect(await b.claim())
+            #expect(await !a.claim())
+            // Resigning closes each connection (postgres-nio requires it before release).
+            await a.resign()
+            await b.resign()
+        }
+    }
+
+    @Test("when the leader's session dies the lock goes with it: the old leader knows it lost, another takes over")
+    func leadershipFailover() async throws {
+        try await PostgresTestServer.withDatabase { settings in
+            let a = PostgresLeadership(settings: settings, logger: LogCapture().logger)
+            let b = PostgresLeadership(settings: settings, logger: PostgresTestServer.logger)
+            #expect(await a.claim())
+            #expect(await !b.claim())
+            // What a SIGKILL or a network cut does to the leader's session (the call waits until
+            // the session has ended).
+            try await PostgresTestServer.execute("""
+                SELECT pg_terminate_backend(pid, 10000) FROM pg_locks
+                WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                """, on: settings)
+            #expect(await !a.claim(), "a lead whose session is gone is not held")
+            #expect(await b.claim())
+            #expect(await !a.claim())
+            await a.resign()
+            await b.resign()
+        }
+    }
+
     @Test("dates read back from PostgreSQL are the very Dates SQLite reads back")
     func datesMatchSQLite() async throws {
         let instants = [

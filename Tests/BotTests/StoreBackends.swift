@@ -90,7 +90,7 @@ enum PostgresTestServer {
     /// Runs one statement (trusted text: names the tests made) on its own connection.
     static func execute(_ sql: String, on settings: PostgresConnectionSettings) async throws {
         let connection = try await PostgresConnection.connect(configuration: try settings.connectionConfiguration(), id: 1, logger: logger)
-        let result = await captureValue { try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) }
+        let result = await captureValue { try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect() }
         try? await connection.close()
         _ = try result.get()
     }

@@ -19,6 +19,9 @@ public final class BotDatabase: BotStore {
     /// SQLite.
     public var kind: StoreKind { .sqlite }
 
+    /// The only process on the file always leads.
+    public func makeLeadership() -> any Leadership { SoleLeadership() }
+
     /// Runs the migrations that are not applied yet on `writer`, and keeps it.
     public init(writer: any DatabaseWriter) throws {
         self.writer = writer

@@ -176,6 +176,10 @@ public protocol BotStore: Sendable {
 
     // MARK: Lifecycle
 
+    /// Who leads among the bot processes sharing this store (the one that sets the webhook,
+    /// watches it and polls): a new handle for `WebhookSupervisor`, which claims and resigns it.
+    func makeLeadership() -> any Leadership
+
     /// Releases the store's connections; later calls fail. Call once every service stopped.
     func close() async throws
 }

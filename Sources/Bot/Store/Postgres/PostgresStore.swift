@@ -46,6 +46,12 @@ public final class PostgresStore: BotStore {
 
     /// PostgreSQL.
     public var kind: StoreKind { .postgres }
+
+    /// The lead among the processes sharing the database: an advisory lock on a connection of its
+    /// own (`PostgresLeadership`).
+    public func makeLeadership() -> any Leadership {
+        PostgresLeadership(settings: settings, logger: logger)
+    }
     /// The name this process claims rows under.
     public let instanceID: String
     /// Where the database is (its `description` omits the password).
