@@ -283,6 +283,31 @@ import Testing
         #expect(!text.contains("s3cret-unreachable"))
     }
 
+    @Test("while the database refuses connections operations fail with a readable error instead of hanging, and the store recovers")
+    func outage() async throws {
+        try await PostgresTestServer.withDatabase { settings in
+            var configuration = PostgresStore.Configuration()
+            configuration.startupAttempts = 1
+            configuration.operationTimeout = .seconds(1)
+            let store = try await PostgresStore.open(settings: settings, configuration: configuration, logger: LogCapture().logger)
+            try await Self.enqueueRows(2, in: store)
+            let admin = try PostgresTestServer.admin()
+            // An outage as the bot sees it: every session ended, no new one accepted.
+            try await PostgresTestServer.execute("ALTER DATABASE \(settings.database) WITH ALLOW_CONNECTIONS false", on: admin)
+            try await PostgresTestServer.execute("""
+                SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = '\(settings.database)'
+                """, on: admin)
+            let error = await #expect(throws: PostgresQueryError.self) { _ = try await store.outboxStatus() }
+            #expect(error?.description.hasPrefix("PostgreSQL") == true, "\(String(describing: error))")
+            try await PostgresTestServer.execute("ALTER DATABASE \(settings.database) WITH ALLOW_CONNECTIONS true", on: admin)
+            // Back: nothing was lost.
+            await eventually("the store answers again", limit: .seconds(120)) {
+                (try? await store.outboxStatus().queued) == 2
+            }
+            try await store.close()
+        }
+    }
+
     @Test("one process leads; the lead passes on when the holder resigns")
     func leadershipResign() async throws {
         try await PostgresTestServer.withDatabase { settings in

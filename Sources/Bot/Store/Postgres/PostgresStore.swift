@@ -35,6 +35,9 @@ public final class PostgresStore: BotStore {
         public var startupAttempts: Int = 6
         /// The delays between those attempts. Defaults to 1 second doubling up to 16 seconds.
         public var startupBackoff: Backoff = Backoff(base: .seconds(1), maximum: .seconds(16))
+        /// How long one store operation may take, waiting for a connection included, before it
+        /// fails with `PostgresQueryError`. Defaults to 10 seconds.
+        public var operationTimeout: Duration = .seconds(10)
         /// Connections the pool keeps open at most. Defaults to 8.
         public var maximumConnections: Int = 8
         /// The name this process claims rows under. Defaults to a random one per store.
@@ -59,6 +62,7 @@ public final class PostgresStore: BotStore {
 
     let client: PostgresClient
     private let claimLeaseMilliseconds: Int64
+    private let operationTimeout: Duration
     private let logger: Logger
     /// Runs the client's pool (`PostgresClient.run()`) for as long as the store is open.
     private let poolTask: Task<Void, Never>
@@ -74,6 +78,7 @@ public final class PostgresStore: BotStore {
         self.settings = settings
         self.instanceID = configuration.instanceID
         self.claimLeaseMilliseconds = Int64(configuration.claimLease.timeInterval * 1_000)
+        self.operationTimeout = configuration.operationTimeout
         self.logger = logger
         var clientConfiguration = settings.clientConfiguration()
         clientConfiguration.options.maximumConnections = max(configuration.maximumConnections, 1)
@@ -145,12 +150,14 @@ public final class PostgresStore: BotStore {
     /// Runs `query` and returns its rows.
     @discardableResult
     private func query(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await Self.readableErrors { try await client.query(query, logger: logger).collect() }
+        let client = client, logger = logger
+        return try await guarded { try await client.query(query, logger: logger).collect() }
     }
 
     /// Runs `body` in one transaction on one connection.
-    private func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await Self.readableErrors {
+    private func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let client = client, logger = logger
+        return try await guarded {
             do {
                 return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
             } catch let error as PostgresTransactionError {
@@ -162,18 +169,51 @@ public final class PostgresStore: BotStore {
     }
 
     /// Runs `body` on a connection of the pool.
-    private func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await Self.readableErrors { try await client.withConnection { connection in try await body(connection) } }
+    private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let client = client
+        return try await guarded { try await client.withConnection { connection in try await body(connection) } }
     }
 
-    /// Runs `body`, turning postgres-nio's errors, whose descriptions are deliberately generic,
-    /// into `PostgresQueryError`s that say what the server or the connection said: these end up
-    /// in logs, `/health` and dead letters.
-    private static func readableErrors<T>(_ body: () async throws -> T) async throws -> T {
+    /// Runs `body` within `operationTimeout`, turning postgres-nio's errors, whose descriptions
+    /// are deliberately generic, into `PostgresQueryError`s that say what the server or the
+    /// connection said: these end up in logs, `/health` and dead letters.
+    ///
+    /// The deadline is what keeps a store outage from hanging its callers: while the server is
+    /// unreachable the pool queues requests and retries connecting for about a minute before it
+    /// fails them. With the deadline a webhook delivery fails (and Telegram redelivers it) and
+    /// `/health` answers unhealthy within seconds. An operation cut short is retried by its
+    /// caller; every write is safe to repeat (de-duplication, upserts, deletes by key, claims that
+    /// are this process's again).
+    private func guarded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let timeout = operationTimeout
         do {
-            return try await body()
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await body() }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let value = first else {
+                    throw PostgresQueryError(description: "PostgreSQL did not answer within \(timeout) (is the server reachable?)")
+                }
+                return value
+            }
         } catch let error as PSQLError {
             throw PostgresQueryError(description: "PostgreSQL: " + PostgresStoreError.describe(error))
+        } catch let error as PostgresQueryError {
+            throw error
+        } catch let error as PostgresStoreError {
+            throw error
+        } catch let error as UnstorableDate {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as DecodingError {
+            throw error
+        } catch {
+            // The pool's own errors (no connection could be made, the pool is closed).
+            throw PostgresQueryError(description: "PostgreSQL: \(error)")
         }
     }
 
@@ -236,6 +276,7 @@ public final class PostgresStore: BotStore {
                                  reply: OutgoingReply?, now: Date) async throws -> Bool {
         let nowText = try PostgresDate.text(now)
         let markup = try reply?.replyMarkup.map { try PostgresUpdateTransaction.json($0) }
+        let logger = self.logger
         return try await transaction { connection in
             // `xmax = 0` only on a row this statement inserted: a redelivery updates instead.
             let rows = try await connection.query("""
@@ -316,7 +357,8 @@ public final class PostgresStore: BotStore {
             (try PostgresDate.text(event.at), event.kind.rawValue, event.severity.rawValue, event.updateID,
              String(decoding: try encoder.encode(event.fields), as: UTF8.self))
         }
-        try await transaction { connection in
+        let logger = self.logger
+        return try await transaction { connection in
             // Events are few (a mode change, a failure); received updates come with every
             // delivery, so they go in one statement, as arrays.
             for (at, kind, severity, updateID, fields) in eventRows {
@@ -396,6 +438,7 @@ public final class PostgresStore: BotStore {
     public func pruneJournal(olderThan cutoff: Date, keepingAtMost maximumRows: Int) async throws -> Int {
         let cutoffText = PostgresDate.bound(cutoff)
         let keep = Int64(max(maximumRows, 0))
+        let logger = self.logger
         return try await transaction { connection in
             var deleted = 0
             for statement: PostgresQuery in [
@@ -420,7 +463,8 @@ public final class PostgresStore: BotStore {
     // MARK: Pending actions
 
     public func conversationState(userID: Int64) async throws -> ConversationState {
-        try await withConnection { connection in
+        let logger = self.logger
+        return try await withConnection { connection in
             var state = try await PostgresUpdateTransaction.state(on: connection, logger: logger, userID: userID, includingExpired: false)
             state.expired = nil
             return state
@@ -434,6 +478,7 @@ public final class PostgresStore: BotStore {
     public func deleteExpiredPendingActions(now: Date, tombstoneRetention: Duration) async throws -> Int {
         let nowText = PostgresDate.bound(now)
         let tombstoneCutoff = PostgresDate.bound(now.addingTimeInterval(-tombstoneRetention.timeInterval))
+        let logger = self.logger
         return try await transaction { connection in
             try await connection.query("""
                 INSERT INTO expired_pending_actions (user_id, action, expired_at)
@@ -601,6 +646,7 @@ public final class PostgresStore: BotStore {
         let limit = Int64(max(limit, 0))
         let me = instanceID
         let lease = leaseMilliseconds
+        let logger = self.logger
         return try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.replyClaimLock))", logger: logger)
             let answers = try await connection.query("""
@@ -639,7 +685,8 @@ public final class PostgresStore: BotStore {
 
     public func deleteSentReplies(messageIDs: [Int64], answerIDs: [Int64]) async throws {
         guard !messageIDs.isEmpty || !answerIDs.isEmpty else { return }
-        try await transaction { connection in
+        let logger = self.logger
+        return try await transaction { connection in
             if !answerIDs.isEmpty {
                 try await connection.query("DELETE FROM callback_answers WHERE id = ANY(\(answerIDs))", logger: logger)
             }
@@ -681,7 +728,8 @@ public final class PostgresStore: BotStore {
 
     /// The schema version recorded in `schema_migrations`.
     public func schemaVersion() async throws -> Int {
-        try await withConnection { connection in
+        let logger = self.logger
+        return try await withConnection { connection in
             try await PostgresMigrations.appliedVersion(on: connection, logger: logger)
         }
     }
