@@ -82,7 +82,7 @@ public struct DeadLetterEndpoint: Sendable {
             return try Self.json(.ok, RetryResult(updateID: updateID, outcome: "processed"))
         case .deadLettered(let rejection):
             return try Self.json(.conflict, RetryResult(updateID: updateID, outcome: "dead_letter", reason: "\(rejection)"))
-        case .retrying(_, let error):
+        case .retrying(_, let error), .storeUnavailable(let error):
             return try Self.json(.serviceUnavailable, RetryResult(updateID: updateID, outcome: "retrying", reason: error))
         }
     }

@@ -17,7 +17,8 @@ import NIOCore
 ///   before any parser runs), malformed JSON, or no integer `update_id`;
 /// - 200 when the update is settled, a dead letter included (its content did not decode, or it
 ///   breaks a rule of `UpdateValidator`): Telegram must not redeliver what can never work;
-/// - 500 when storing it failed and it has tries left (`POISON_UPDATE_ATTEMPTS`).
+/// - 500 when storing it failed and it has tries left (`POISON_UPDATE_ATTEMPTS`);
+/// - 503 when the store cannot be reached (`StoreUnavailable`), with `Retry-After`.
 /// Updates of kinds the bot does not handle decode with every optional field nil and get 200.
 public struct WebhookEndpoint: Sendable {
     /// 1 MiB, as DESIGN.md fixes it; Telegram's own updates are far smaller.
@@ -77,6 +78,10 @@ public struct WebhookEndpoint: Sendable {
             return Self.plain(.ok, "ok: recorded as a dead letter")
         case .retrying:
             return Self.plain(.internalServerError, "update not stored; deliver it again")
+        case .storeUnavailable:
+            var response = Self.plain(.serviceUnavailable, "the store is unreachable; deliver the update again")
+            response.headers[.retryAfter] = "5"
+            return response
         }
     }
 

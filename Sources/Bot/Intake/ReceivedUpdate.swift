@@ -55,9 +55,15 @@ public enum UpdateDisposition: Sendable, Equatable {
     /// Storing it failed for a reason that may pass; it was tried `attempt` times. Telegram must
     /// deliver it again: the webhook answers 500, the poller does not confirm it.
     case retrying(attempt: Int, error: String)
+    /// The store could not be reached (`StoreUnavailable`): no try is counted against the update.
+    /// Telegram must deliver it again: the webhook answers 503, the poller does not confirm it.
+    case storeUnavailable(String)
 
     /// Whether Telegram may forget the update (the webhook answers 200, the poller confirms it).
     public var isSettled: Bool {
-        if case .retrying = self { false } else { true }
+        switch self {
+        case .processed, .deadLettered: true
+        case .retrying, .storeUnavailable: false
+        }
     }
 }

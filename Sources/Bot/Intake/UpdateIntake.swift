@@ -77,6 +77,11 @@ public struct UpdateIntake: Sendable {
                 try await handle(incoming, acceptingNewPendingActions: acceptingNewPendingActions)
                 retrying.settle(valid.map { batch[$0].update.updateID })
                 for index in valid { dispositions[index] = .processed }
+            } catch let outage as StoreUnavailable {
+                // Nothing to tell apart one by one: the store is not there for any of them.
+                for (index, update) in zip(valid, incoming) {
+                    dispositions[index] = storeUnavailable(batch[index], outage, arrival: update.arrival)
+                }
             } catch {
                 // One update the store refuses must not fail the others that shared its transaction.
                 for index in valid {
@@ -107,6 +112,8 @@ public struct UpdateIntake: Sendable {
             try await store(IncomingUpdate(received.update, arrival: arrival))
             retrying.settle(CollectionOfOne(updateID))
             return .processed
+        } catch let outage as StoreUnavailable {
+            return storeUnavailable(received, outage, arrival: arrival)
         } catch {
             // The arrival went down with the transaction: the journal keeps it on its own path.
             if let arrival { journal?.record(arrival) }
@@ -121,6 +128,16 @@ public struct UpdateIntake: Sendable {
             return await deadLetter(received, UpdateRejection(
                 .keepsFailing, "not stored after \(attempt) tries; the last error: \(detail)"))
         }
+    }
+
+    /// The disposition of an update the store could not take because it is unreachable: no try
+    /// counted against it, its arrival kept in the journal's buffer.
+    private func storeUnavailable(_ received: ReceivedUpdate, _ outage: StoreUnavailable, arrival: ReceivedUpdateRecord?) -> UpdateDisposition {
+        if let arrival { journal?.record(arrival) }
+        logger.error("the store is unreachable; the update will be delivered again", metadata: [
+            "update_id": "\(received.update.updateID)", "error": "\(outage)",
+        ])
+        return .storeUnavailable(outage.reason)
     }
 
     /// Journals the row a step queued, for the dashboard's counts by site.
