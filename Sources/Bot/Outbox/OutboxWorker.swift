@@ -255,7 +255,8 @@ public struct OutboxWorker: Service {
     /// Whether the append behind `error` may have reached the sheet (a timeout, a dropped
     /// connection): then the sheet is checked before the rows are appended again.
     static func mayHaveBeenApplied(_ error: any Error) -> Bool {
-        if error is CircuitOpenError || error is DatabaseError || error is ClaimLostError || error is PostgresQueryError { return false }
+        if error is CircuitOpenError || error is DatabaseError || error is ClaimLostError || error is PostgresQueryError
+            || error is StoreUnavailable { return false }
         if let sheetsError = error as? SheetsError { return sheetsError.mayHaveBeenApplied }
         return true
     }

@@ -195,12 +195,16 @@ public final class PostgresStore: BotStore {
                 }
                 defer { group.cancelAll() }
                 guard let first = try await group.next(), let value = first else {
-                    throw PostgresQueryError(description: "PostgreSQL did not answer within \(timeout) (is the server reachable?)")
+                    throw StoreUnavailable(reason: "PostgreSQL did not answer within \(timeout)")
                 }
                 return value
             }
         } catch let error as PSQLError {
-            throw PostgresQueryError(description: "PostgreSQL: " + PostgresStoreError.describe(error))
+            let description = PostgresStoreError.describe(error)
+            if PostgresStoreError.isOutage(error) { throw StoreUnavailable(reason: "PostgreSQL: " + description) }
+            throw PostgresQueryError(description: "PostgreSQL: " + description)
+        } catch let error as StoreUnavailable {
+            throw error
         } catch let error as PostgresQueryError {
             throw error
         } catch let error as PostgresStoreError {
@@ -212,8 +216,8 @@ public final class PostgresStore: BotStore {
         } catch let error as DecodingError {
             throw error
         } catch {
-            // The pool's own errors (no connection could be made, the pool is closed).
-            throw PostgresQueryError(description: "PostgreSQL: \(error)")
+            // The pool's own errors: no connection could be made, or the pool is closed.
+            throw StoreUnavailable(reason: "PostgreSQL: \(error)")
         }
     }
 
@@ -769,6 +773,18 @@ enum PostgresStoreError: Error, CustomStringConvertible {
         case .unreadableDate(let text): "stored date \(text) is not a date"
         case .unreadableValue(let text): "stored \(text) is not one the bot knows"
         }
+    }
+
+    /// Whether `error` says the server cannot be reached or went away (an outage: the intake
+    /// answers 503 and counts no try) rather than refusing the statement itself: a connection
+    /// that failed or closed, or the server's SQLSTATE class 08 (connection exception), 57P01–03
+    /// (shutting down, crashed, starting) or 53300 (too many connections).
+    static func isOutage(_ error: PSQLError) -> Bool {
+        if let state = error.serverInfo?[.sqlState] {
+            return state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(state)
+        }
+        return [.connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed]
+            .contains(error.code)
     }
 
     /// A readable account of a postgres-nio error, whose own description is deliberately
