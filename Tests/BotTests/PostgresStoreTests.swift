@@ -288,7 +288,7 @@ import Testing
         try await PostgresTestServer.withDatabase { settings in
             var configuration = PostgresStore.Configuration()
             configuration.startupAttempts = 1
-            configuration.operationTimeout = .seconds(1)
+            configuration.connectionTimeout = .seconds(1)
             let store = try await PostgresStore.open(settings: settings, configuration: configuration, logger: LogCapture().logger)
             try await Self.enqueueRows(2, in: store)
             let admin = try PostgresTestServer.admin()

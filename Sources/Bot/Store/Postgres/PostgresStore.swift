@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The bot's durable store on PostgreSQL (`BotStore`), shared by every bot process that points
 /// `DATABASE_URL` at the same database. The semantics are `BotDatabase`'s; what sharing adds
@@ -35,9 +36,13 @@ public final class PostgresStore: BotStore {
         public var startupAttempts: Int = 6
         /// The delays between those attempts. Defaults to 1 second doubling up to 16 seconds.
         public var startupBackoff: Backoff = Backoff(base: .seconds(1), maximum: .seconds(16))
-        /// How long one store operation may take, waiting for a connection included, before it
-        /// fails with `PostgresQueryError`. Defaults to 10 seconds.
-        public var operationTimeout: Duration = .seconds(10)
+        /// How long a store operation may wait for a connection before it fails with
+        /// `StoreUnavailable` (the server is unreachable). Defaults to 10 seconds.
+        public var connectionTimeout: Duration = .seconds(10)
+        /// How long a store operation may take in all before it fails with `StoreUnavailable`
+        /// (the server stopped answering). Defaults to 60 seconds: a batch of a hundred updates
+        /// on a loaded server takes seconds, and Telegram gives a webhook delivery about a minute.
+        public var operationTimeout: Duration = .seconds(60)
         /// Connections the pool keeps open at most. Defaults to 8.
         public var maximumConnections: Int = 8
         /// The name this process claims rows under. Defaults to a random one per store.
@@ -62,6 +67,7 @@ public final class PostgresStore: BotStore {
 
     let client: PostgresClient
     private let claimLeaseMilliseconds: Int64
+    private let connectionTimeout: Duration
     private let operationTimeout: Duration
     private let logger: Logger
     /// Runs the client's pool (`PostgresClient.run()`) for as long as the store is open.
@@ -78,7 +84,8 @@ public final class PostgresStore: BotStore {
         self.settings = settings
         self.instanceID = configuration.instanceID
         self.claimLeaseMilliseconds = Int64(configuration.claimLease.timeInterval * 1_000)
-        self.operationTimeout = configuration.operationTimeout
+        self.connectionTimeout = configuration.connectionTimeout
+        self.operationTimeout = max(configuration.operationTimeout, configuration.connectionTimeout)
         self.logger = logger
         var clientConfiguration = settings.clientConfiguration()
         clientConfiguration.options.maximumConnections = max(configuration.maximumConnections, 1)
@@ -151,15 +158,23 @@ public final class PostgresStore: BotStore {
     @discardableResult
     private func query(_ query: PostgresQuery) async throws -> [PostgresRow] {
         let client = client, logger = logger
-        return try await guarded { try await client.query(query, logger: logger).collect() }
+        return try await guarded { connected in
+            try await client.withConnection { connection in
+                connected.set()
+                return try await connection.query(query, logger: logger).collect()
+            }
+        }
     }
 
     /// Runs `body` in one transaction on one connection.
     private func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let client = client, logger = logger
-        return try await guarded {
+        return try await guarded { connected in
             do {
-                return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+                return try await client.withTransaction(logger: logger) { connection in
+                    connected.set()
+                    return try await body(connection)
+                }
             } catch let error as PostgresTransactionError {
                 // The closure's own error is what the caller needs; a failed ROLLBACK after it is noise.
                 if let closureError = error.closureError { throw closureError }
@@ -171,31 +186,43 @@ public final class PostgresStore: BotStore {
     /// Runs `body` on a connection of the pool.
     private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let client = client
-        return try await guarded { try await client.withConnection { connection in try await body(connection) } }
+        return try await guarded { connected in
+            try await client.withConnection { connection in
+                connected.set()
+                return try await body(connection)
+            }
+        }
     }
 
-    /// Runs `body` within `operationTimeout`, turning postgres-nio's errors, whose descriptions
-    /// are deliberately generic, into `PostgresQueryError`s that say what the server or the
-    /// connection said: these end up in logs, `/health` and dead letters.
+    /// Runs `body` under two deadlines, turning postgres-nio's errors, whose descriptions are
+    /// deliberately generic, into errors that say what the server or the connection said: these
+    /// end up in logs, `/health` and dead letters. An outage is a `StoreUnavailable`.
     ///
-    /// The deadline is what keeps a store outage from hanging its callers: while the server is
-    /// unreachable the pool queues requests and retries connecting for about a minute before it
-    /// fails them. With the deadline a webhook delivery fails (and Telegram redelivers it) and
-    /// `/health` answers unhealthy within seconds. An operation cut short is retried by its
-    /// caller; every write is safe to repeat (de-duplication, upserts, deletes by key, claims that
-    /// are this process's again).
-    private func guarded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let timeout = operationTimeout
+    /// The deadlines keep a store outage from hanging its callers: while the server is
+    /// unreachable, postgres-nio's pool queues requests and retries connecting for about a minute
+    /// before failing them. `body` gets a connection within `connectionTimeout` (10 s) and then
+    /// finishes within `operationTimeout` (60 s, for a large batch on a loaded server), or the
+    /// caller gets `StoreUnavailable`: a webhook delivery fails (Telegram redelivers it) and
+    /// `/health` answers unhealthy. An operation cut short is retried by its caller; every write
+    /// is safe to repeat (de-duplication, upserts, deletes by key, claims that are this
+    /// process's again).
+    private func guarded<T: Sendable>(_ body: @escaping @Sendable (ConnectedFlag) async throws -> T) async throws -> T {
+        let connectionTimeout = connectionTimeout, operationTimeout = operationTimeout
+        let connected = ConnectedFlag()
         do {
             return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await body() }
+                group.addTask { try await body(connected) }
                 group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
+                    try await Task.sleep(for: connectionTimeout)
+                    guard connected.isSet else {
+                        throw StoreUnavailable(reason: "PostgreSQL gave no connection within \(connectionTimeout)")
+                    }
+                    try await Task.sleep(for: max(operationTimeout - connectionTimeout, .zero))
+                    throw StoreUnavailable(reason: "PostgreSQL did not answer within \(operationTimeout)")
                 }
                 defer { group.cancelAll() }
                 guard let first = try await group.next(), let value = first else {
-                    throw StoreUnavailable(reason: "PostgreSQL did not answer within \(timeout)")
+                    throw StoreUnavailable(reason: "PostgreSQL did not answer")
                 }
                 return value
             }
@@ -801,4 +828,14 @@ enum PostgresStoreError: Error, CustomStringConvertible {
         }
         return "\(error.code)"
     }
+}
+
+/// Set once an operation of `PostgresStore` holds a connection: from then on only the
+/// operation's own deadline applies, not the connection's.
+final class ConnectedFlag: Sendable {
+    private let state = Mutex(false)
+
+    func set() { state.withLock { $0 = true } }
+
+    var isSet: Bool { state.withLock { $0 } }
 }
