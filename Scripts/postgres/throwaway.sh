@@ -38,6 +38,11 @@ free_port() {
 
 start() {
   if running; then cat "$dir/url"; return; fi
+  # Only a directory this script made (or none, or an empty one) is reused.
+  if [ -d "$dir" ] && [ -n "$(ls -A "$dir")" ] && [ ! -f "$dir/password" ]; then
+    echo "throwaway.sh: $dir exists and is not a throw-away cluster's; choose another METRO_POSTGRES_DIR" >&2
+    exit 73  # EX_CANTCREAT
+  fi
   rm -rf "$dir"
   mkdir -p "$dir"
   local password port socket
@@ -63,8 +68,10 @@ start() {
 }
 
 stop() {
+  [ -d "$dir" ] || return 0
+  [ -f "$dir/password" ] || { echo "throwaway.sh: $dir is not a throw-away cluster's; not deleting it" >&2; exit 73; }
   if running; then as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null; fi
-  [ -f "$dir/socket" ] && rm -rf "$(cat "$dir/socket")"
+  if [ -f "$dir/socket" ]; then rm -rf "$(cat "$dir/socket")"; fi
   rm -rf "$dir"
 }
 

@@ -309,6 +309,24 @@ import Testing
         }
     }
 
+    @Test("a store closed during an outage returns instead of waiting for the pool's reconnections")
+    func closeDuringOutage() async throws {
+        try await PostgresTestServer.withDatabase { settings in
+            var configuration = PostgresStore.Configuration()
+            configuration.startupAttempts = 1
+            configuration.connectionTimeout = .seconds(1)
+            let store = try await PostgresStore.open(settings: settings, configuration: configuration, logger: LogCapture().logger)
+            let admin = try PostgresTestServer.admin()
+            try await PostgresTestServer.execute("ALTER DATABASE \(settings.database) WITH ALLOW_CONNECTIONS false", on: admin)
+            try await PostgresTestServer.execute("""
+                SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = '\(settings.database)'
+                """, on: admin)
+            await #expect(throws: StoreUnavailable.self) { _ = try await store.pendingActionCount() }
+            try await store.close()
+            try await PostgresTestServer.execute("ALTER DATABASE \(settings.database) WITH ALLOW_CONNECTIONS true", on: admin)
+        }
+    }
+
     @Test("one process leads; the lead passes on when the holder resigns")
     func leadershipResign() async throws {
         try await PostgresTestServer.withDatabase { settings in

@@ -143,10 +143,32 @@ public final class PostgresStore: BotStore {
     }
 
     /// Stops the connection pool; later calls fail. Call once every service stopped.
+    ///
+    /// Waits at most `closeTimeout` (5 s) for the pool to wind down: with the server unreachable
+    /// the pool is still backing off its reconnections, and a bot stopping within
+    /// `SHUTDOWN_GRACE` must not spend it here. The process is exiting then; its sockets go with it.
     public func close() async throws {
         poolTask.cancel()
-        await poolTask.value
+        let poolTask = poolTask
+        let stopped = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await poolTask.value
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: Self.closeTimeout)
+                return false
+            }
+            defer { group.cancelAll() }
+            return await group.next() ?? true
+        }
+        if !stopped {
+            logger.warning("PostgreSQL connection pool still closing; not waiting longer", metadata: ["waited": "\(Self.closeTimeout)"])
+        }
     }
+
+    /// How long `close()` waits for the pool.
+    static let closeTimeout: Duration = .seconds(5)
 
     deinit {
         poolTask.cancel()
