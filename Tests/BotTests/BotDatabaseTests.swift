@@ -200,6 +200,29 @@ import Testing
         }
     }
 
+    @Test("within one batch an update sees what the earlier ones wrote: a check-in and its location make one row", arguments: StoreBackend.allCases)
+    func batchSeesItsOwnWrites(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { database in
+            let sites = [Site(name: "Depot", latitude: 52.5, longitude: 13.4, radiusMetres: 500)]
+            let conversation = Conversation(locationService: LocationService(sites: sites), pendingActionTTL: .seconds(1_800))
+            let now = Self.now
+            let user = User(id: 31, firstName: "Ana")
+            let inputs = [
+                ConversationInput(updateID: 1, user: user, chatID: 31, sentAt: now, event: .command(.checkin)),
+                ConversationInput(updateID: 2, user: user, chatID: 31, sentAt: now, event: .location(latitude: 52.5, longitude: 13.4)),
+            ]
+            let outcomes = try await database.recordUpdates(inputs, now: now) { state, input in
+                conversation.step(state: state, input: input, now: now, acceptingNewPendingActions: true)
+            }
+            #expect(outcomes.count == 2)
+            #expect(try await database.queuedRows(limit: 10).map(\.updateID) == [2])
+            let state = try await database.conversationState(userID: 31)
+            #expect(state.pending == nil)
+            #expect(state.lastAction == LastAction(userID: 31, action: .checkIn, site: "Depot", distanceMetres: 0, recordedAt: now))
+            #expect(try await database.queuedMessages(limit: 10).count == 2)
+        }
+    }
+
     @Test("arrival records commit with their updates; a redelivery keeps the first arrival", arguments: StoreBackend.allCases)
     func arrivalsWithUpdates(_ backend: StoreBackend) async throws {
         try await withStore(backend) { database in
