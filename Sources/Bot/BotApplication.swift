@@ -71,7 +71,7 @@ public struct BotApplication: Sendable {
     /// Opens the store, builds the services, passes them to `body` and, once `body` returned or
     /// threw, shuts the HTTP client down and closes the store.
     public func withServices<T>(_ body: (BotServices) async throws -> T) async throws -> T {
-        let database = try BotDatabase(path: configuration.store.databasePath)
+        let database = try await openStore()
         var clientConfiguration = HTTPClient.Configuration(timeout: .init(connect: .init(configuration.timing.httpTimeout)))
         // A connection to Telegram for each chat the reply sender serves at once, and one for the
         // poller's long poll. With AsyncHTTPClient's default of 8, 24 of the sender's 32 sends
@@ -88,8 +88,19 @@ public struct BotApplication: Sendable {
             result = .failure(error)
         }
         try? await httpClient.shutdown()
-        try? database.close()
+        try? await database.close()
         return try result.get()
+    }
+
+    /// The store `DATABASE_URL` or `DATABASE_PATH` names, opened and migrated.
+    func openStore() async throws -> any BotStore {
+        guard let postgres = configuration.store.postgres else {
+            return try BotDatabase(path: configuration.store.databasePath)
+        }
+        var storeConfiguration = PostgresStore.Configuration()
+        // A claim must outlast an append's settle delay (see `PostgresStore.Configuration`).
+        storeConfiguration.claimLease = OutboxWorker.settleDelay(forHTTPTimeout: configuration.timing.httpTimeout) * 2
+        return try await PostgresStore.open(settings: postgres, configuration: storeConfiguration, logger: logger)
     }
 }
 
@@ -98,7 +109,7 @@ public struct BotApplication: Sendable {
 /// supervisor stops polling, and the workers flush what they can within `SHUTDOWN_GRACE`.
 public struct BotServices: Sendable {
     /// The store, opened and migrated.
-    public let database: BotDatabase
+    public let database: any BotStore
     /// The Bot API client.
     public let telegram: TelegramClient
     /// The Sheets client.
@@ -132,7 +143,7 @@ public struct BotServices: Sendable {
     private let stoppingFlag: StoppingFlag
 
     /// Builds every part; nothing runs until the services' `run()`.
-    public init(configuration: BotConfiguration, database: BotDatabase, httpClient: HTTPClient, logger: Logger) throws {
+    public init(configuration: BotConfiguration, database: any BotStore, httpClient: HTTPClient, logger: Logger) throws {
         self.database = database
         let timeout = configuration.timing.httpTimeout
         let status = RuntimeStatus()
@@ -192,7 +203,7 @@ public struct BotServices: Sendable {
         }
         supervisor = WebhookSupervisor(
             configuration: .init(setup: setup, watchdogInterval: webhook.watchdogInterval,
-                                 leaderCheckInterval: webhook.leaderCheckInterval),
+                                 leadership: database.makeLeadership(), leaderCheckInterval: webhook.leaderCheckInterval),
             telegram: telegram, status: status, metrics: metrics, logger: logger,
             poll: { try await poller.poll() })
 

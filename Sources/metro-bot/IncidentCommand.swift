@@ -1,6 +1,7 @@
 import ArgumentParser
 import Bot
 import Foundation
+import Logging
 
 /// `metro-bot incident export`: an incident bundle from a store, read offline (for example a copy
 /// of production's database), as `GET /admin/incident` gives one from a running bot.
@@ -45,7 +46,7 @@ struct IncidentCommand: AsyncParsableCommand {
         @Option(help: "Where to write the bundle.")
         var out: String
 
-        @Option(help: "The store to read. Defaults to DATABASE_PATH, else data/metropolitan.sqlite.")
+        @Option(help: "The SQLite store to read. Defaults to DATABASE_URL's PostgreSQL store when set, else DATABASE_PATH, else data/metropolitan.sqlite.")
         var database: String?
 
         func run() async throws {
@@ -53,22 +54,43 @@ struct IncidentCommand: AsyncParsableCommand {
             let start = try Self.time(since, option: "--since", now: now)
             let end = try until.map { try Self.time($0, option: "--until", now: now) }
             let environment = ProcessInfo.processInfo.environment
-            let path = database ?? environment["DATABASE_PATH"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/metropolitan.sqlite"
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw ValidationError("no store at \(path): pass --database PATH or set DATABASE_PATH")
-            }
-            let store = try BotDatabase(path: path)
-            defer { try? store.close() }
+            let store = try await openStore(environment: environment)
             let bundle: IncidentBundle
             do {
                 bundle = try await IncidentBundle.export(from: store, since: start, until: end, environment: environment,
                                                          anonymize: anonymize, blurLocations: blurLocations, now: now)
+                try? await store.close()
             } catch let error as IncidentExportError {
+                try? await store.close()
                 throw ValidationError(error.description)
+            } catch {
+                try? await store.close()
+                throw error
             }
             try IncidentBundle.encoder.encode(bundle).write(to: URL(fileURLWithPath: out))
             print("wrote \(out): \(bundle.updates.count) updates, \(bundle.events.count) events from \(bundle.since) to \(bundle.until)"
                   + (anonymize ? ", anonymized" : "") + (blurLocations ? ", locations blurred" : ""))
+        }
+
+        /// `--database`'s SQLite file, else `DATABASE_URL`'s PostgreSQL store, else `DATABASE_PATH`'s file.
+        func openStore(environment: [String: String]) async throws -> any BotStore {
+            if database == nil, let url = environment["DATABASE_URL"], !url.isEmpty {
+                let settings: PostgresConnectionSettings
+                do {
+                    settings = try PostgresConnectionSettings(url: url)
+                } catch {
+                    throw ValidationError(error.description)
+                }
+                var configuration = PostgresStore.Configuration()
+                configuration.startupAttempts = 1
+                return try await PostgresStore.open(settings: settings, configuration: configuration,
+                                                    logger: Logger(label: "metro-bot.incident"))
+            }
+            let path = database ?? environment["DATABASE_PATH"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/metropolitan.sqlite"
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ValidationError("no store at \(path): pass --database PATH or set DATABASE_PATH (or DATABASE_URL)")
+            }
+            return try BotDatabase(path: path)
         }
 
         /// A duration before `now`, or an ISO 8601 time.

@@ -38,7 +38,8 @@ do {
 
 let logger = Logger(label: "metro-bot")
 do {
-    logger.info("metro-bot starting", metadata: ["database": "\(configuration.store.databasePath)", "sites": "\(configuration.location.sites.count)"])
+    let store = configuration.store.postgres.map { "\($0)" } ?? configuration.store.databasePath
+    logger.info("metro-bot starting", metadata: ["database": "\(store)", "sites": "\(configuration.location.sites.count)"])
     try await BotApplication(configuration: configuration, logger: logger).run()
     logger.info("metro-bot stopped")
 } catch {

@@ -20,59 +20,6 @@ import Testing
         }
     }
 
-    @Test("reopening keeps every table's data and applies no migration twice")
-    func survivesReopen() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("bot.sqlite").path
-            let user = User(id: 7, firstName: "Eva")
-            do {
-                let database = try BotDatabase(path: path)
-                let inputs = [
-                    ConversationInput(updateID: 1, user: user, chatID: 7, sentAt: Self.now, event: .command(.checkin)),
-                ]
-                _ = try await database.recordUpdates(inputs, now: Self.now) { _, input in
-                    let row = AttendanceRow(updateID: input.updateID, timestamp: Self.now, user: user, action: .checkIn,
-                                            latitude: 1, longitude: 2, site: "Depot", distanceMetres: 3)
-                    return ConversationStep(effects: [
-                        .openPendingAction(PendingAction(userID: 7, action: .checkOut, createdAt: Self.now, expiresAt: Self.now.addingTimeInterval(60))),
-                        .enqueueRow(row),
-                        .recordLastAction(LastAction(userID: 7, action: .checkIn, site: "Depot", distanceMetres: 3, recordedAt: Self.now)),
-                    ], replies: [OutgoingReply(chatID: 7, text: "hi", replyMarkup: Keyboards.requestLocation)])
-                }
-                try database.close()
-            }
-            let reopened = try BotDatabase(path: path)
-            #expect(try await reopened.appliedMigrations().count == BotMigrations.migrator.migrations.count)
-            #expect(try await reopened.isProcessed(updateID: 1))
-            let state = try await reopened.conversationState(userID: 7)
-            #expect(state.pending?.action == .checkOut)
-            #expect(state.lastAction?.site == "Depot")
-            let rows = try await reopened.queuedRows(limit: 10)
-            #expect(rows.map(\.updateID) == [1])
-            #expect(rows.first?.cells.last == "1")
-            let messages = try await reopened.queuedMessages(limit: 10)
-            #expect(messages.map(\.text) == ["hi"])
-            #expect(messages.first?.replyMarkup == Keyboards.requestLocation)
-            try reopened.close()
-        }
-    }
-
-    @Test("an update id is recorded once; its redelivery changes nothing")
-    func deduplicates() async throws {
-        try await withTemporaryDirectory { directory in
-            let database = try BotDatabase(path: directory.appendingPathComponent("bot.sqlite").path)
-            let input = ConversationInput(updateID: 42, user: User(id: 1, firstName: "A"), chatID: 1, sentAt: nil, event: .unknownText)
-            let outcomes = try await database.recordUpdates([input, input], now: Self.now) { _, input in
-                ConversationStep(replies: [OutgoingReply(chatID: 1, text: "reply to \(input.updateID)")])
-            }
-            #expect(outcomes.count == 2)
-            #expect(outcomes[1] == .duplicate)
-            #expect(try await database.recordUpdates([input], now: Self.now) { _, _ in .silence } == [.duplicate])
-            #expect(try await database.queuedMessageCount() == 1)
-            try database.close()
-        }
-    }
-
     @Test("the schema's constraints refuse impossible rows")
     func constraints() async throws {
         try await withTemporaryDirectory { directory in
@@ -104,55 +51,6 @@ import Testing
         }
     }
 
-    @Test("expired pending actions and day-old update ids are deleted, live ones kept")
-    func cleanup() async throws {
-        try await withTemporaryDirectory { directory in
-            let database = try BotDatabase(path: directory.appendingPathComponent("bot.sqlite").path)
-            try await database.insertPendingActions((1...10).map { id in
-                PendingAction(userID: id, action: .checkIn, createdAt: Self.now.addingTimeInterval(-100),
-                              expiresAt: Self.now.addingTimeInterval(id <= 4 ? -1 : 100))
-            })
-            #expect(try await database.deleteExpiredPendingActions(now: Self.now) == 4)
-            #expect(try await database.pendingActionCount() == 6)
-            let old = ConversationInput(updateID: 1, user: nil, chatID: nil, sentAt: nil, event: .other)
-            let recent = ConversationInput(updateID: 2, user: nil, chatID: nil, sentAt: nil, event: .other)
-            _ = try await database.recordUpdates([old], now: Self.now.addingTimeInterval(-90_000)) { _, _ in .silence }
-            _ = try await database.recordUpdates([recent], now: Self.now) { _, _ in .silence }
-            #expect(try await database.pruneProcessedUpdates(olderThan: Self.now.addingTimeInterval(-86_400)) == 1)
-            #expect(try await !database.isProcessed(updateID: 1))
-            #expect(try await database.isProcessed(updateID: 2))
-            try database.close()
-        }
-    }
-
-    @Test("a callback answer is recorded with its update, once, and can be failed, aged out and deleted")
-    func callbackAnswers() async throws {
-        try await withTemporaryDirectory { directory in
-            let database = try BotDatabase(path: directory.appendingPathComponent("bot.sqlite").path)
-            let press = { (updateID: Int64, queryID: String) in
-                ConversationInput(updateID: updateID, user: User(id: 1, firstName: "A"), chatID: 1, sentAt: nil, event: .other,
-                                  callbackQueryID: queryID)
-            }
-            let answer: @Sendable (ConversationState, ConversationInput) -> ConversationStep = { _, input in
-                ConversationStep(callbackAnswer: CallbackAnswer(callbackQueryID: input.callbackQueryID!, text: "stale"))
-            }
-            // A redelivered update records nothing more.
-            _ = try await database.recordUpdates([press(1, "q1"), press(1, "q1")], now: Self.now.addingTimeInterval(-60), decide: answer)
-            _ = try await database.recordUpdates([press(2, "q2")], now: Self.now, decide: answer)
-            let queued = try await database.queuedCallbackAnswers(limit: 10)
-            #expect(queued.map(\.answer) == [CallbackAnswer(callbackQueryID: "q1", text: "stale"), CallbackAnswer(callbackQueryID: "q2", text: "stale")])
-            #expect(queued.map(\.createdAt) == [Self.now.addingTimeInterval(-60), Self.now])
-
-            try await database.recordCallbackAnswerFailure(id: try #require(queued[1].id), error: "502")
-            #expect(try await database.queuedCallbackAnswers(limit: 10).map(\.attempts) == [0, 1])
-            #expect(try await database.queuedCallbackAnswers(limit: 10).map(\.lastError) == [nil, "502"])
-            #expect(try await database.deleteCallbackAnswers(recordedBefore: Self.now.addingTimeInterval(-30)) == 1)
-            try await database.deleteCallbackAnswers(ids: [try #require(queued[1].id)])
-            #expect(try await database.queuedCallbackAnswerCount() == 0)
-            try database.close()
-        }
-    }
-
     @Test("a store from before the outbox's last_attempt_at keeps its rows; their attempt time reads as unknown")
     func upgradesOutbox() async throws {
         try await withTemporaryDirectory { directory in
@@ -171,29 +69,6 @@ import Testing
             #expect(rows.map(\.attempts) == [2])
             #expect(rows.first?.lastAttemptAt == nil)
             #expect(try await database.hasAttemptedRows())
-            try database.close()
-        }
-    }
-
-    @Test("outbox attempts, failures and deletions are recorded per row key")
-    func outboxBookkeeping() async throws {
-        try await withTemporaryDirectory { directory in
-            let database = try BotDatabase(path: directory.appendingPathComponent("bot.sqlite").path)
-            let inputs = (1...3).map { ConversationInput(updateID: Int64($0), user: nil, chatID: nil, sentAt: nil, event: .other) }
-            _ = try await database.recordUpdates(inputs, now: Self.now) { _, input in
-                ConversationStep(effects: [.enqueueRow(AttendanceRow(updateID: input.updateID, cells: ["\(input.updateID)"]))])
-            }
-            #expect(try await !database.hasAttemptedRows())
-            try await database.recordAppendAttempt(updateIDs: [1, 2], startedAt: Self.now)
-            try await database.recordAppendFailure(updateIDs: [1, 2], error: "503")
-            #expect(try await database.hasAttemptedRows())
-            let rows = try await database.queuedRows(limit: 10)
-            #expect(rows.map(\.attempts) == [1, 1, 0])
-            #expect(rows.map(\.lastAttemptAt) == [Self.now, Self.now, nil])
-            #expect(rows.map(\.lastError) == ["503", "503", nil])
-            #expect(try await database.deleteAppendedRows(updateIDs: [1]) == 1)
-            #expect(try await database.queuedRows(limit: 10).map(\.updateID) == [2, 3])
-            #expect(try await database.outboxStatus().queued == 2)
             try database.close()
         }
     }
@@ -263,5 +138,168 @@ import Testing
         #expect(try await database.recordUpdates([input, input], now: Date()) { _, _ in step } == [.recorded(step), .duplicate])
         #expect(try await database.queuedMessages(limit: 10).map(\.text) == ["hi"])
         try database.close()
+    }
+}
+
+/// The `BotStore` semantics, run against both backends (SQLite, and PostgreSQL when
+/// `METRO_TEST_POSTGRES_URL` names a server: `StoreBackends.swift`).
+@Suite struct BotStoreTests {
+    static let now = BotDatabaseTests.now
+
+    @Test("reopening keeps every table's data and applies no migration twice", arguments: StoreBackend.allCases)
+    func survivesReopen(_ backend: StoreBackend) async throws {
+        try await withStoreLocation(backend) { open in
+            let user = User(id: 7, firstName: "Eva")
+            do {
+                let database = try await open()
+                let inputs = [
+                    ConversationInput(updateID: 1, user: user, chatID: 7, sentAt: Self.now, event: .command(.checkin)),
+                ]
+                _ = try await database.recordUpdates(inputs, now: Self.now) { _, input in
+                    let row = AttendanceRow(updateID: input.updateID, timestamp: Self.now, user: user, action: .checkIn,
+                                            latitude: 1, longitude: 2, site: "Depot", distanceMetres: 3)
+                    return ConversationStep(effects: [
+                        .openPendingAction(PendingAction(userID: 7, action: .checkOut, createdAt: Self.now, expiresAt: Self.now.addingTimeInterval(60))),
+                        .enqueueRow(row),
+                        .recordLastAction(LastAction(userID: 7, action: .checkIn, site: "Depot", distanceMetres: 3, recordedAt: Self.now)),
+                    ], replies: [OutgoingReply(chatID: 7, text: "hi", replyMarkup: Keyboards.requestLocation)])
+                }
+                try await database.close()
+            }
+            let reopened = try await open()
+            if let reopened = reopened as? BotDatabase {
+                #expect(try await reopened.appliedMigrations().count == BotMigrations.migrator.migrations.count)
+            } else if let reopened = reopened as? PostgresStore {
+                #expect(try await reopened.schemaVersion() == PostgresStore.supportedSchemaVersion)
+            }
+            #expect(try await reopened.isProcessed(updateID: 1))
+            let state = try await reopened.conversationState(userID: 7)
+            #expect(state.pending?.action == .checkOut)
+            #expect(state.lastAction?.site == "Depot")
+            let rows = try await reopened.queuedRows(limit: 10)
+            #expect(rows.map(\.updateID) == [1])
+            #expect(rows.first?.cells.last == "1")
+            let messages = try await reopened.queuedMessages(limit: 10)
+            #expect(messages.map(\.text) == ["hi"])
+            #expect(messages.first?.replyMarkup == Keyboards.requestLocation)
+            try await reopened.close()
+        }
+    }
+
+    @Test("an update id is recorded once; its redelivery changes nothing", arguments: StoreBackend.allCases)
+    func deduplicates(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { database in
+            let input = ConversationInput(updateID: 42, user: User(id: 1, firstName: "A"), chatID: 1, sentAt: nil, event: .unknownText)
+            let outcomes = try await database.recordUpdates([input, input], now: Self.now) { _, input in
+                ConversationStep(replies: [OutgoingReply(chatID: 1, text: "reply to \(input.updateID)")])
+            }
+            #expect(outcomes.count == 2)
+            #expect(outcomes[1] == .duplicate)
+            #expect(try await database.recordUpdates([input], now: Self.now) { _, _ in .silence } == [.duplicate])
+            #expect(try await database.queuedMessageCount() == 1)
+        }
+    }
+
+    @Test("within one batch an update sees what the earlier ones wrote: a check-in and its location make one row", arguments: StoreBackend.allCases)
+    func batchSeesItsOwnWrites(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { database in
+            let sites = [Site(name: "Depot", latitude: 52.5, longitude: 13.4, radiusMetres: 500)]
+            let conversation = Conversation(locationService: LocationService(sites: sites), pendingActionTTL: .seconds(1_800))
+            let now = Self.now
+            let user = User(id: 31, firstName: "Ana")
+            let inputs = [
+                ConversationInput(updateID: 1, user: user, chatID: 31, sentAt: now, event: .command(.checkin)),
+                ConversationInput(updateID: 2, user: user, chatID: 31, sentAt: now, event: .location(latitude: 52.5, longitude: 13.4)),
+            ]
+            let outcomes = try await database.recordUpdates(inputs, now: now) { state, input in
+                conversation.step(state: state, input: input, now: now, acceptingNewPendingActions: true)
+            }
+            #expect(outcomes.count == 2)
+            #expect(try await database.queuedRows(limit: 10).map(\.updateID) == [2])
+            let state = try await database.conversationState(userID: 31)
+            #expect(state.pending == nil)
+            #expect(state.lastAction == LastAction(userID: 31, action: .checkIn, site: "Depot", distanceMetres: 0, recordedAt: now))
+            #expect(try await database.queuedMessages(limit: 10).count == 2)
+        }
+    }
+
+    @Test("arrival records commit with their updates; a redelivery keeps the first arrival", arguments: StoreBackend.allCases)
+    func arrivalsWithUpdates(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { database in
+            let input = ConversationInput(updateID: 5, user: User(id: 1, firstName: "A"), chatID: 1, sentAt: nil, event: .unknownText)
+            let first = ReceivedUpdateRecord(updateID: 5, receivedAt: Self.now, source: .webhook, raw: #"{"update_id":5}"#)
+            let again = ReceivedUpdateRecord(updateID: 5, receivedAt: Self.now.addingTimeInterval(9), source: .polling, raw: "{}")
+            let recorded = try await database.recordUpdates([input], arrivals: [first], now: Self.now) { _, _ in .silence }
+            let redelivered = try await database.recordUpdates([input], arrivals: [again], now: Self.now) { _, _ in .silence }
+            #expect(recorded == [.recorded(.silence)])
+            #expect(redelivered == [.duplicate])
+            #expect(try await database.receivedUpdates(from: .distantPast) == [first])
+        }
+    }
+
+    @Test("expired pending actions and day-old update ids are deleted, live ones kept", arguments: StoreBackend.allCases)
+    func cleanup(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { database in
+            try await database.insertPendingActions((1...10).map { id in
+                PendingAction(userID: id, action: .checkIn, createdAt: Self.now.addingTimeInterval(-100),
+                              expiresAt: Self.now.addingTimeInterval(id <= 4 ? -1 : 100))
+            })
+            #expect(try await database.deleteExpiredPendingActions(now: Self.now) == 4)
+            #expect(try await database.pendingActionCount() == 6)
+            let old = ConversationInput(updateID: 1, user: nil, chatID: nil, sentAt: nil, event: .other)
+            let recent = ConversationInput(updateID: 2, user: nil, chatID: nil, sentAt: nil, event: .other)
+            _ = try await database.recordUpdates([old], now: Self.now.addingTimeInterval(-90_000)) { _, _ in .silence }
+            _ = try await database.recordUpdates([recent], now: Self.now) { _, _ in .silence }
+            #expect(try await database.pruneProcessedUpdates(olderThan: Self.now.addingTimeInterval(-86_400)) == 1)
+            #expect(try await !database.isProcessed(updateID: 1))
+            #expect(try await database.isProcessed(updateID: 2))
+        }
+    }
+
+    @Test("a callback answer is recorded with its update, once, and can be failed, aged out and deleted", arguments: StoreBackend.allCases)
+    func callbackAnswers(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { database in
+            let press = { (updateID: Int64, queryID: String) in
+                ConversationInput(updateID: updateID, user: User(id: 1, firstName: "A"), chatID: 1, sentAt: nil, event: .other,
+                                  callbackQueryID: queryID)
+            }
+            let answer: @Sendable (ConversationState, ConversationInput) -> ConversationStep = { _, input in
+                ConversationStep(callbackAnswer: CallbackAnswer(callbackQueryID: input.callbackQueryID!, text: "stale"))
+            }
+            // A redelivered update records nothing more.
+            _ = try await database.recordUpdates([press(1, "q1"), press(1, "q1")], now: Self.now.addingTimeInterval(-60), decide: answer)
+            _ = try await database.recordUpdates([press(2, "q2")], now: Self.now, decide: answer)
+            let queued = try await database.queuedCallbackAnswers(limit: 10)
+            #expect(queued.map(\.answer) == [CallbackAnswer(callbackQueryID: "q1", text: "stale"), CallbackAnswer(callbackQueryID: "q2", text: "stale")])
+            #expect(queued.map(\.createdAt) == [Self.now.addingTimeInterval(-60), Self.now])
+
+            try await database.recordCallbackAnswerFailure(id: try #require(queued[1].id), error: "502")
+            #expect(try await database.queuedCallbackAnswers(limit: 10).map(\.attempts) == [0, 1])
+            #expect(try await database.queuedCallbackAnswers(limit: 10).map(\.lastError) == [nil, "502"])
+            #expect(try await database.deleteCallbackAnswers(recordedBefore: Self.now.addingTimeInterval(-30)) == 1)
+            try await database.deleteCallbackAnswers(ids: [try #require(queued[1].id)])
+            #expect(try await database.queuedCallbackAnswerCount() == 0)
+        }
+    }
+
+    @Test("outbox attempts, failures and deletions are recorded per row key", arguments: StoreBackend.allCases)
+    func outboxBookkeeping(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { database in
+            let inputs = (1...3).map { ConversationInput(updateID: Int64($0), user: nil, chatID: nil, sentAt: nil, event: .other) }
+            _ = try await database.recordUpdates(inputs, now: Self.now) { _, input in
+                ConversationStep(effects: [.enqueueRow(AttendanceRow(updateID: input.updateID, cells: ["\(input.updateID)"]))])
+            }
+            #expect(try await !database.hasAttemptedRows())
+            try await database.recordAppendAttempt(updateIDs: [1, 2], startedAt: Self.now)
+            try await database.recordAppendFailure(updateIDs: [1, 2], error: "503")
+            #expect(try await database.hasAttemptedRows())
+            let rows = try await database.queuedRows(limit: 10)
+            #expect(rows.map(\.attempts) == [1, 1, 0])
+            #expect(rows.map(\.lastAttemptAt) == [Self.now, Self.now, nil])
+            #expect(rows.map(\.lastError) == ["503", "503", nil])
+            #expect(try await database.deleteAppendedRows(updateIDs: [1]) == 1)
+            #expect(try await database.queuedRows(limit: 10).map(\.updateID) == [2, 3])
+            #expect(try await database.outboxStatus().queued == 2)
+        }
     }
 }

@@ -187,7 +187,8 @@ struct BotRouterTests {
             let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
             #expect(Set(json.keys) == ["status", "reasons", "mode", "uptime_s", "version", "memory", "cpu_percent", "disk_percent",
                                        "pending_actions", "outbox", "telegram", "sheets", "location", "cleanup",
-                                       "dead_letters", "intake"])
+                                       "dead_letters", "intake", "store"])
+            #expect((json["store"] as? [String: Any])?["kind"] as? String == "sqlite")
             #expect(Set((json["dead_letters"] as? [String: Any])?.keys.map { $0 } ?? []) == ["count"],
                     "last_at and last_reason are absent (null) while there is no dead letter")
             #expect(json["status"] as? String == "ok")

@@ -111,7 +111,16 @@ struct ConfigurationFixture {
         ("PORT", "0", { $0.server.port == 0 }),
         ("SHEET_NAME", "Fichajes 2026", { $0.sheets.sheetName == "Fichajes 2026" }),
         ("SHEETS_API_BASE_URL", "http://localhost:9999", { $0.sheets.apiBaseURL.port == 9999 }),
-        ("DATABASE_PATH", "/tmp/x/metro.sqlite", { $0.store.databasePath == "/tmp/x/metro.sqlite" }),
+        ("DATABASE_PATH", "/tmp/x/metro.sqlite", { $0.store.databasePath == "/tmp/x/metro.sqlite" && $0.store.postgres == nil }),
+        ("DATABASE_URL", "postgres://bot:p%40ss@db.internal:6543/metro?sslmode=disable", {
+            $0.store.postgres == PostgresConnectionSettings(host: "db.internal", port: 6543, username: "bot", password: "p@ss",
+                                                            database: "metro", tls: .disable)
+                && $0.secrets.contains("p@ss")
+        }),
+        ("DATABASE_URL", "postgresql://bot@127.0.0.1/metro", {
+            $0.store.postgres == PostgresConnectionSettings(host: "127.0.0.1", port: 5432, username: "bot", password: nil,
+                                                            database: "metro", tls: .prefer)
+        }),
         ("ADMIN_TOKEN", "0123456789abcdef", { $0.admin.token == "0123456789abcdef" }),
         ("PENDING_ACTION_TTL", "250ms", { $0.store.pendingActionTTL == .milliseconds(250) }),
         ("CLEANUP_INTERVAL", "2h", { $0.store.cleanupInterval == .seconds(7_200) }),
@@ -169,6 +178,11 @@ struct ConfigurationFixture {
         Bad(variable: "SHEETS_API_BASE_URL", value: "localhost", mentions: "is not an http(s) URL"),
         Bad(variable: "SITES_FILE", value: "/nonexistent/sites.json", mentions: "cannot be read"),
         Bad(variable: "DATABASE_PATH", value: "/tmp", mentions: "is a directory"),
+        Bad(variable: "DATABASE_URL", value: "mysql://bot:Xyzzy@db/metro", mentions: "does not start with postgres://"),
+        Bad(variable: "DATABASE_URL", value: "postgres://bot:Xyzzy@db/", mentions: "names no database"),
+        Bad(variable: "DATABASE_URL", value: "postgres://:Xyzzy@db/metro", mentions: "names no user"),
+        Bad(variable: "DATABASE_URL", value: "postgres://bot:Xyzzy@db/metro?sslmode=maybe", mentions: "sslmode=maybe"),
+        Bad(variable: "DATABASE_URL", value: "postgres://bot:Xyzzy@db/metro?pool=5", mentions: "\"pool\""),
         Bad(variable: "ADMIN_TOKEN", value: "short", mentions: "too weak"),
         Bad(variable: "PENDING_ACTION_TTL", value: "30", mentions: "has no unit"),
         Bad(variable: "PENDING_ACTION_TTL", value: "0s", mentions: "is zero"),
@@ -215,7 +229,10 @@ struct ConfigurationFixture {
     func secretsNotEchoed() async throws {
         try await withTemporaryDirectory { directory in
             let fixture = try ConfigurationFixture(directory: directory)
-            for (variable, value) in [("TELEGRAM_BOT_TOKEN", "Xyzzy plugh"), ("WEBHOOK_SECRET", "Xyzzy plugh!"), ("ADMIN_TOKEN", "Xyzzyplugh")] {
+            for (variable, value) in [("TELEGRAM_BOT_TOKEN", "Xyzzy plugh"), ("WEBHOOK_SECRET", "Xyzzy plugh!"), ("ADMIN_TOKEN", "Xyzzyplugh"),
+                                      ("DATABASE_URL", "postgres://bot:Xyzzy@db:99999/metro"), ("DATABASE_URL", "postgres://bot:Xyzzy@/metro"),
+                                      ("DATABASE_URL", "postgres://bot:Xyzzy#@db/metro"), ("DATABASE_URL", "redis://bot:Xyzzy@db/0"),
+                                      ("DATABASE_URL", "postgres://bot:Xyzzy@db/a/b")] {
                 let error = try #require(throws: ConfigurationError.self) { try fixture.parse([variable: value]) }
                 #expect(!error.description.contains("Xyzzy"), "\(variable): \(error)")
             }
@@ -229,6 +246,6 @@ struct ConfigurationFixture {
             #expect(help.contains("\(variable.name) "))
             #expect(help.contains("[\(variable.defaultValue)]"))
         }
-        #expect(ConfigurationVariable.all.count == 36)
+        #expect(ConfigurationVariable.all.count == 37)
     }
 }

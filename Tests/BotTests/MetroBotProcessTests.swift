@@ -38,6 +38,24 @@ import Testing
         #expect(result.stdout.isEmpty)
     }
 
+    @Test("a malformed DATABASE_URL stops metro-bot with exit 78 and one line that never shows the password",
+          .enabled(if: isBuilt))
+    func exitsOnMalformedDatabaseURL() async throws {
+        try await withTemporaryDirectory { directory in
+            var environment = try ConfigurationFixture(directory: directory).environment
+            environment["PATH"] = "/usr/bin:/bin"
+            environment["LOG_DIR"] = directory.appendingPathComponent("logs").path
+            // A password with an unescaped '#': the rest of the URL is a fragment, the port is lost.
+            environment["DATABASE_URL"] = "postgres://metro:Pl4nted-Secret#x@db.internal:5432/metro"
+            let result = try Self.run([], environment: environment)
+            #expect(result.status == 78)
+            #expect(result.stderr.hasPrefix("configuration error: DATABASE_URL "), "\(result.stderr)")
+            #expect(result.stderr.filter { $0 == "\n" }.count == 1)
+            #expect(!result.stderr.contains("Pl4nted-Secret"))
+            #expect(!result.stdout.contains("Pl4nted-Secret"))
+        }
+    }
+
     @Test("metro-bot --help lists every variable with its default and exits 0", .enabled(if: isBuilt))
     func help() throws {
         let result = try Self.run(["--help"], environment: [:])

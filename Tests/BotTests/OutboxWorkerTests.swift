@@ -16,7 +16,7 @@ import MetroSupport
     }()
 
     /// Queues one row per update id, as the intake would.
-    static func queueRows(_ ids: [Int64], in database: BotDatabase) async throws {
+    static func queueRows(_ ids: [Int64], in database: any BotStore) async throws {
         let inputs = ids.map { ConversationInput(updateID: $0, user: nil, chatID: nil, sentAt: nil, event: .other) }
         _ = try await database.recordUpdates(inputs, now: now) { _, input in
             let user = User(id: 1000 + input.updateID, firstName: "User", username: "u\(input.updateID)")
@@ -26,7 +26,7 @@ import MetroSupport
         }
     }
 
-    static func worker(_ world: SheetsWorld, database: BotDatabase, doorbell: Doorbell = Doorbell(),
+    static func worker(_ world: SheetsWorld, database: any BotStore, doorbell: Doorbell = Doorbell(),
                        clientTimeout: Duration = .seconds(5), settleDelay: Duration = .milliseconds(50)) throws -> OutboxWorker {
         OutboxWorker(database: database, sheets: try world.sheetsClient(timeout: clientTimeout), doorbell: doorbell,
                      backoff: Backoff(base: .milliseconds(20), maximum: .milliseconds(100)),
@@ -68,32 +68,62 @@ import MetroSupport
         }
     }
 
-    @Test("rows are appended in order, with the right cells, and removed from the outbox")
-    func appendsInOrder() async throws {
+    @Test("rows are appended in order, with the right cells, and removed from the outbox", arguments: StoreBackend.allCases)
+    func appendsInOrder(_ backend: StoreBackend) async throws {
         try await SheetsWorld.withWorld { world in
-            let database = try BotDatabase(path: world.databasePath)
-            defer { try? database.close() }
-            let doorbell = Doorbell()
-            let worker = try Self.worker(world, database: database, doorbell: doorbell)
-            try await testGracefulShutdown { trigger in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await worker.run() }
-                    // Rows queued while the worker sleeps are picked up when the doorbell rings.
-                    try await Self.queueRows([11, 12, 13], in: database)
-                    doorbell.ring()
-                    try await eventually("3 rows in the sheet") { try await world.sheetRows().count == 3 }
-                    try await Self.queueRows([14], in: database)
-                    doorbell.ring()
-                    try await eventually("4 rows in the sheet") { try await world.sheetRows().count == 4 }
-                    trigger.triggerGracefulShutdown()
-                    try await group.waitForAll()
+            try await withStore(backend) { database in
+                let doorbell = Doorbell()
+                let worker = try Self.worker(world, database: database, doorbell: doorbell)
+                try await testGracefulShutdown { trigger in
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { try await worker.run() }
+                        // Rows queued while the worker sleeps are picked up when the doorbell rings.
+                        try await Self.queueRows([11, 12, 13], in: database)
+                        doorbell.ring()
+                        try await eventually("3 rows in the sheet") { try await world.sheetRows().count == 3 }
+                        try await Self.queueRows([14], in: database)
+                        doorbell.ring()
+                        try await eventually("4 rows in the sheet") { try await world.sheetRows().count == 4 }
+                        trigger.triggerGracefulShutdown()
+                        try await group.waitForAll()
+                    }
                 }
+                let rows = try await world.sheetRows()
+                #expect(rows.map { $0.last } == ["11", "12", "13", "14"])
+                #expect(rows[0] == ["2027-01-15T08:00:00Z", "1011", "u11", "User", "check_in", "40.4168", "-3.7038", "Madrid HQ", "4", "11"])
+                #expect(try await database.outboxStatus().queued == 0)
+                #expect(worker.status.appendedTotal == 4)
             }
-            let rows = try await world.sheetRows()
-            #expect(rows.map { $0.last } == ["11", "12", "13", "14"])
-            #expect(rows[0] == ["2027-01-15T08:00:00Z", "1011", "u11", "User", "check_in", "40.4168", "-3.7038", "Madrid HQ", "4", "11"])
-            #expect(try await database.outboxStatus().queued == 0)
-            #expect(worker.status.appendedTotal == 4)
+        }
+    }
+
+    @Test("two workers on one shared PostgreSQL outbox, each through its own store, append every row exactly once")
+    func twoWorkersShareOutbox() async throws {
+        try await SheetsWorld.withWorld { world in
+            try await PostgresTestServer.withDatabase { settings in
+                let stores = [try await PostgresTestServer.open(settings), try await PostgresTestServer.open(settings)]
+                let rowCount: Int64 = 150
+                try await Self.queueRows(Array(1...rowCount), in: stores[0])
+                let workers = try stores.map { store in
+                    OutboxWorker(database: store, sheets: try world.sheetsClient(), doorbell: Doorbell(),
+                                 backoff: Backoff(base: .milliseconds(20), maximum: .milliseconds(100)),
+                                 circuitBreaker: CircuitBreaker(failureThreshold: 100, coolDown: .milliseconds(50)),
+                                 batchSize: 7, settleDelay: .milliseconds(50), logger: Self.quietLogger)
+                }
+                try await testGracefulShutdown { trigger in
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for worker in workers { group.addTask { try await worker.run() } }
+                        try await eventually("the shared outbox emptied") { try await stores[0].outboxStatus().queued == 0 }
+                        trigger.triggerGracefulShutdown()
+                        try await group.waitForAll()
+                    }
+                }
+                let keys = try await world.sheetRows().map { $0.last ?? "" }
+                #expect(keys.count == Int(rowCount), "a row was appended twice or never")
+                #expect(Set(keys) == Set((1...rowCount).map { "\($0)" }))
+                #expect(workers.map(\.status.appendedTotal).reduce(0, +) == Int(rowCount))
+                for store in stores { try await store.close() }
+            }
         }
     }
 

@@ -55,6 +55,56 @@ struct RuntimeIntegrationTests {
         }
     }
 
+    @Test("on DATABASE_URL's PostgreSQL store the whole bot works: a check-in lands once, /health names the store")
+    func postgresStore() async throws {
+        try await PostgresTestServer.withDatabase { settings in
+            let url = "postgres://\(settings.username):\(settings.password ?? "")@\(settings.host):\(settings.port)/\(settings.database)?sslmode=disable"
+            try await BotWorld.withBot(environment: ["DATABASE_URL": url]) { world in
+                #expect(world.services.database.kind == .postgres)
+                try await eventually("webhook mode") { try await world.health()["mode"] as? String == "webhook" }
+                try await checkIn(world, user: 1002)
+                try await eventually("one row for 1002") { try await rowsFor(1002, in: world).count == 1 }
+                try await eventually("the confirmation") {
+                    try await world.sentTexts(to: 1002).contains { $0.hasPrefix("Checked in at Madrid HQ") }
+                }
+                try await eventually("the outbox emptied") { try await world.services.database.outboxStatus().queued == 0 }
+                let health = try await world.health()
+                #expect((health["store"] as? [String: Any])?["kind"] as? String == "postgres")
+                #expect(health["status"] as? String == "ok", "\(health)")
+            }
+        }
+    }
+
+    @Test("a PostgreSQL outage: deliveries fail and Telegram redelivers them; after it the update is handled once")
+    func postgresOutage() async throws {
+        try await PostgresTestServer.withDatabase { settings in
+            let url = "postgres://\(settings.username):\(settings.password ?? "")@\(settings.host):\(settings.port)/\(settings.database)?sslmode=disable"
+            let admin = try PostgresTestServer.admin()
+            try await BotWorld.withBot(environment: ["DATABASE_URL": url]) { world in
+                try await eventually("webhook mode") { try await world.health()["mode"] as? String == "webhook" }
+                // The outage: every session of the bot's database ended, no new one accepted.
+                try await PostgresTestServer.execute("ALTER DATABASE \(settings.database) WITH ALLOW_CONNECTIONS false", on: admin)
+                try await PostgresTestServer.execute("""
+                    SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = '\(settings.database)'
+                    """, on: admin)
+                let update = try await world.telegram.sendUserMessage(userID: 1003, text: "/checkin", firstName: "Ana")
+                try await eventually("the delivery refused and tried again", limit: .seconds(90)) {
+                    (try await world.telegram.updateState(updateID: update.updateID))?.attempts ?? 0 >= 2
+                }
+                #expect(try await world.telegram.updateState(updateID: update.updateID)?.state != .confirmed)
+                try await PostgresTestServer.execute("ALTER DATABASE \(settings.database) WITH ALLOW_CONNECTIONS true", on: admin)
+                try await eventually("the redelivery accepted", limit: .seconds(120)) {
+                    try await world.telegram.updateState(updateID: update.updateID)?.state == .confirmed
+                }
+                try await eventually("the request for a location sent") { try await world.sentTexts(to: 1003).count >= 1 }
+                let metrics = try await world.request("/metrics").body
+                #expect(metrics.contains(#"bot_updates_total{kind="command",outcome="handled"} 1"#), "handled once: \(metrics)")
+                #expect(try await world.sentTexts(to: 1003).count == 1)
+                #expect(try await world.services.database.deadLetterSummary().count == 0, "an outage makes no dead letter")
+            }
+        }
+    }
+
     @Test("deliveries arriving together share transactions: each is answered 200, handled once, and replied to once")
     func concurrentDeliveries() async throws {
         try await BotWorld.withBot(environment: ["WEBHOOK_SECRET": "concurrent-secret"]) { world in

@@ -85,7 +85,11 @@ public struct BotConfiguration: Sendable {
     /// The durable store.
     public struct Store: Sendable {
         /// `DATABASE_PATH`. Defaults to `data/metropolitan.sqlite` (its directory is created).
+        /// Unused when `postgres` is set.
         public var databasePath: String
+        /// `DATABASE_URL`: the shared PostgreSQL store, which then replaces the SQLite file.
+        /// Defaults to none. Its password is secret.
+        public var postgres: PostgresConnectionSettings? = nil
         /// `PENDING_ACTION_TTL`. Defaults to 30 minutes.
         public var pendingActionTTL: Duration
         /// `CLEANUP_INTERVAL`. Defaults to 15 minutes.
@@ -144,7 +148,7 @@ public struct BotConfiguration: Sendable {
     /// The values that must never appear in a log line or an error: the bot token, the webhook
     /// secret and the admin token (when set).
     public var secrets: [String] {
-        [telegram.token, webhook.secret, admin.token].compactMap { $0 }
+        [telegram.token, webhook.secret, admin.token, store.postgres?.password].compactMap { $0 }.filter { !$0.isEmpty }
     }
 
     /// Parses and validates `environment` (typically `ProcessInfo.processInfo.environment`).
@@ -250,6 +254,15 @@ public struct BotConfiguration: Sendable {
             throw ConfigurationError(variable: "DATABASE_PATH", problem: "\"\(databasePath)\" is a directory",
                                      fix: "set it to a file path such as data/metropolitan.sqlite")
         }
+        var postgres: PostgresConnectionSettings?
+        if let url = reader.value("DATABASE_URL") {
+            do {
+                postgres = try PostgresConnectionSettings(url: url)
+            } catch {
+                throw ConfigurationError(variable: "DATABASE_URL", problem: error.problem,
+                                         fix: "set it to postgres://USER:PASSWORD@HOST:PORT/DATABASE (optionally ?sslmode=disable), or unset it to use DATABASE_PATH")
+            }
+        }
         let ttl = try reader.duration("PENDING_ACTION_TTL", default: "30m")
         let cleanupInterval = try reader.duration("CLEANUP_INTERVAL", default: "15m")
 
@@ -262,7 +275,7 @@ public struct BotConfiguration: Sendable {
             adminToken = given
         }
         admin = Admin(token: adminToken)
-        store = Store(databasePath: databasePath, pendingActionTTL: ttl, cleanupInterval: cleanupInterval)
+        store = Store(databasePath: databasePath, postgres: postgres, pendingActionTTL: ttl, cleanupInterval: cleanupInterval)
         timing = Timing(httpTimeout: try reader.duration("HTTP_TIMEOUT", default: "30s"),
                         shutdownGrace: try reader.duration("SHUTDOWN_GRACE", default: "25s"))
 

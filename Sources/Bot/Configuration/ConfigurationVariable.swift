@@ -27,6 +27,7 @@ public struct ConfigurationVariable: Sendable, Equatable {
         .init(name: "SHEETS_API_BASE_URL", defaultValue: "https://sheets.googleapis.com", meaning: "Sheets API base URL; a fake points here"),
         .init(name: "SITES_FILE", defaultValue: "the shipped sites.example.json", meaning: "JSON array of {name, latitude, longitude, radius_m}"),
         .init(name: "DATABASE_PATH", defaultValue: "data/metropolitan.sqlite", meaning: "SQLite file of the durable store (directory created)"),
+        .init(name: "DATABASE_URL", defaultValue: "none", meaning: "postgres://user:password@host:port/db[?sslmode=disable]: the shared PostgreSQL store, for several instances (password secret)"),
         .init(name: "POISON_UPDATE_ATTEMPTS", defaultValue: "5", meaning: "tries of an update failing for a transient reason before it is a dead letter"),
         .init(name: "INTAKE_STALL_AFTER", defaultValue: "2m", meaning: "an update failing this long makes /health degraded"),
         .init(name: "UPDATE_RETENTION", defaultValue: "7d", meaning: "how long dead letters and their raw updates are kept"),

@@ -73,12 +73,12 @@ public struct DashboardData: Codable, Sendable, Equatable {
 
 /// Builds `DashboardData` from the store, the journal and the resource monitor.
 public struct DashboardEndpoint: Sendable {
-    let database: BotDatabase
+    let database: any BotStore
     let resources: ResourceMonitor
     let health: @Sendable () async -> HealthReport
 
     /// - Parameter health: builds a fresh `/health` report.
-    public init(database: BotDatabase, resources: ResourceMonitor, health: @escaping @Sendable () async -> HealthReport) {
+    public init(database: any BotStore, resources: ResourceMonitor, health: @escaping @Sendable () async -> HealthReport) {
         self.database = database
         self.resources = resources
         self.health = health

@@ -7,13 +7,13 @@ import NIOCore
 /// could not process, and a way to process one again once its cause is fixed. Both sit behind
 /// `AdminEndpoint`'s token rules.
 public struct DeadLetterEndpoint: Sendable {
-    let database: BotDatabase
+    let database: any BotStore
     let retry: @Sendable (ReceivedUpdate) async -> UpdateDisposition
 
     /// - Parameters:
     ///   - database: where the dead letters are.
     ///   - retry: settles an update again (the update intake's `receive`, storing at once).
-    public init(database: BotDatabase, retry: @escaping @Sendable (ReceivedUpdate) async -> UpdateDisposition) {
+    public init(database: any BotStore, retry: @escaping @Sendable (ReceivedUpdate) async -> UpdateDisposition) {
         self.database = database
         self.retry = retry
     }

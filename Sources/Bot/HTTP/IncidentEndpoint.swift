@@ -8,11 +8,11 @@ import MetroSupport
 /// bundle `metro-bot incident export` writes, from the running bot. Behind `AdminEndpoint`'s token
 /// rules; 400 with the reason for a bad window.
 public struct IncidentEndpoint: Sendable {
-    let database: BotDatabase
+    let database: any BotStore
     let environment: [String: String]
 
     /// - Parameter environment: the variables the bundle describes (secrets are removed).
-    public init(database: BotDatabase, environment: [String: String]) {
+    public init(database: any BotStore, environment: [String: String]) {
         self.database = database
         self.environment = environment
     }

@@ -140,6 +140,17 @@ public struct HealthReport: Codable, Sendable, Equatable {
         public static let idle = Intake(retrying: 0, oldestUpdateID: nil, failingSince: nil, lastError: nil)
     }
 
+    /// Which store the bot runs on.
+    public struct StoreInfo: Codable, Sendable, Equatable {
+        /// `sqlite` (`DATABASE_PATH`) or `postgres` (`DATABASE_URL`).
+        public var kind: StoreKind
+
+        /// Creates the section.
+        public init(kind: StoreKind) {
+            self.kind = kind
+        }
+    }
+
     public var status: Status
     /// Why the status is not `ok`, one phrase per cause; empty when it is.
     public var reasons: [String]
@@ -157,17 +168,19 @@ public struct HealthReport: Codable, Sendable, Equatable {
     public var cleanup: Cleanup
     public var deadLetters: DeadLetters
     public var intake: Intake
+    public var store: StoreInfo
 
     /// Creates a report.
     /// - Parameters:
     ///   - reasons: Defaults to none.
     ///   - deadLetters: Defaults to none.
     ///   - intake: Defaults to nothing failing.
+    ///   - store: Defaults to SQLite.
     public init(
         status: Status, reasons: [String] = [], mode: RuntimeMode, uptimeSeconds: Double, version: String, memory: Memory,
         cpuPercent: Double, diskPercent: Double?, pendingActions: Int, outbox: Outbox,
         telegram: Telegram, sheets: Sheets, location: LocationInfo, cleanup: Cleanup,
-        deadLetters: DeadLetters = .none, intake: Intake = .idle
+        deadLetters: DeadLetters = .none, intake: Intake = .idle, store: StoreInfo = StoreInfo(kind: .sqlite)
     ) {
         self.status = status
         self.reasons = reasons
@@ -185,12 +198,13 @@ public struct HealthReport: Codable, Sendable, Equatable {
         self.cleanup = cleanup
         self.deadLetters = deadLetters
         self.intake = intake
+        self.store = store
     }
 
     enum CodingKeys: String, CodingKey {
         case status, reasons, mode, uptimeSeconds = "uptime_s", version, memory, cpuPercent = "cpu_percent"
         case diskPercent = "disk_percent", pendingActions = "pending_actions", outbox, telegram
-        case sheets, location, cleanup, deadLetters = "dead_letters", intake
+        case sheets, location, cleanup, deadLetters = "dead_letters", intake, store
     }
 
     /// The HTTP status `/health` answers with: 503 when unhealthy or stopping, else 200.

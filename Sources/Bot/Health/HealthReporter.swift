@@ -5,7 +5,7 @@ import Foundation
 public struct HealthReporter: Sendable {
     let version: String
     let startedAt: ContinuousClock.Instant
-    let database: BotDatabase
+    let database: any BotStore
     let status: RuntimeStatus
     let resources: ResourceMonitor
     let outbox: OutboxStatus
@@ -19,7 +19,7 @@ public struct HealthReporter: Sendable {
     /// - Parameters:
     ///   - retrying: the intake's failing updates. Defaults to a tracker of its own (none).
     ///   - intakeStallAfter: `INTAKE_STALL_AFTER`. Defaults to 2 minutes.
-    public init(version: String, startedAt: ContinuousClock.Instant = .now, database: BotDatabase, status: RuntimeStatus,
+    public init(version: String, startedAt: ContinuousClock.Instant = .now, database: any BotStore, status: RuntimeStatus,
                 resources: ResourceMonitor, outbox: OutboxStatus, circuitBreaker: CircuitBreaker,
                 cleanup: CleanupStatus, siteCount: Int, retrying: RetryingUpdates = RetryingUpdates(),
                 intakeStallAfter: Duration = .seconds(120)) {
@@ -42,7 +42,7 @@ public struct HealthReporter: Sendable {
     /// The report now. A store that cannot be read makes the bot `unhealthy`.
     public func report() async -> HealthReport {
         let snapshot = resources.latest
-        var storeReadable = true
+        var storeProblem: String?
         var pending = 0
         var queue: (queued: Int, oldestEnqueuedAt: Date?) = (0, nil)
         var deadLetters = DeadLetterSummary(count: 0, lastAt: nil, lastReason: nil)
@@ -51,7 +51,7 @@ public struct HealthReporter: Sendable {
             queue = try await database.outboxStatus()
             deadLetters = try await database.deadLetterSummary()
         } catch {
-            storeReadable = false
+            storeProblem = PostgresStoreError.describe(error)
         }
         let now = Date()
         let recentDeadLetter = deadLetters.lastAt.flatMap { now.timeIntervalSince($0) < Self.deadLetterAlertWindow ? deadLetters.lastReason : nil }
@@ -69,11 +69,11 @@ public struct HealthReporter: Sendable {
         case true?: "ok"
         case false?: "failing"
         }
-        let verdict = storeReadable ? HealthReport.verdict(
+        let verdict = storeProblem == nil ? HealthReport.verdict(
             pressure: snapshot?.pressure ?? .normal, outbox: outboxReport, circuit: circuit,
             telegramError: status.lastTelegramError, pollingAsFallback: status.pollingAsFallback,
             recentDeadLetter: recentDeadLetter, stalledIntake: stalledIntake)
-            : (status: .unhealthy, reasons: ["the store cannot be read"])
+            : (status: .unhealthy, reasons: ["the store (\(database.kind.rawValue)) cannot be read: \(storeProblem ?? "")"])
         let uptime = ContinuousClock.now - startedAt
         return HealthReport(
             status: verdict.status,
@@ -93,6 +93,7 @@ public struct HealthReporter: Sendable {
             cleanup: .init(lastRun: cleanup.lastRun, removedTotal: cleanup.removedTotal),
             deadLetters: .init(count: deadLetters.count, lastAt: deadLetters.lastAt, lastReason: deadLetters.lastReason),
             intake: .init(retrying: retrying.count, oldestUpdateID: failing?.updateID, failingSince: failing?.since,
-                          lastError: failing?.lastError))
+                          lastError: failing?.lastError),
+            store: .init(kind: database.kind))
     }
 }

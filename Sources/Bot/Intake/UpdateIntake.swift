@@ -13,7 +13,7 @@ import MetroSupport
 /// once that transaction is durable. Then it rings the outbox worker and the reply sender.
 public struct UpdateIntake: Sendable {
     /// The store.
-    public let database: BotDatabase
+    public let database: any BotStore
     /// The conversation rules.
     public let conversation: Conversation
     /// Rung after a batch that queued rows.
@@ -37,7 +37,7 @@ public struct UpdateIntake: Sendable {
     ///   - metrics: Where updates are counted. Defaults to a registry of its own.
     ///   - retrying: Defaults to five tries per update (`POISON_UPDATE_ATTEMPTS`).
     ///   - journal: Defaults to none.
-    public init(database: BotDatabase, conversation: Conversation, outboxDoorbell: Doorbell, replyDoorbell: Doorbell,
+    public init(database: any BotStore, conversation: Conversation, outboxDoorbell: Doorbell, replyDoorbell: Doorbell,
                 logger: Logger, now: @escaping @Sendable () -> Date = { Date() }, metrics: BotMetrics = BotMetrics(),
                 retrying: RetryingUpdates = RetryingUpdates(), journal: EventJournal? = nil) {
         self.database = database
@@ -193,7 +193,7 @@ public struct UpdateIntake: Sendable {
 
     /// Handles one update; see `handle(_:acceptingNewPendingActions:)` for a batch.
     @discardableResult
-    public func handle(_ update: Update, acceptingNewPendingActions: Bool = true) async throws -> BotDatabase.UpdateOutcome {
+    public func handle(_ update: Update, acceptingNewPendingActions: Bool = true) async throws -> UpdateOutcome {
         try await handle([update], acceptingNewPendingActions: acceptingNewPendingActions)[0]
     }
 
@@ -203,14 +203,14 @@ public struct UpdateIntake: Sendable {
     ///   and check-outs with "busy, try again in a minute" (the resource monitor sets it while
     ///   memory is critical). Defaults to `true`.
     @discardableResult
-    public func handle(_ updates: [Update], acceptingNewPendingActions: Bool = true) async throws -> [BotDatabase.UpdateOutcome] {
+    public func handle(_ updates: [Update], acceptingNewPendingActions: Bool = true) async throws -> [UpdateOutcome] {
         try await handle(updates.map { IncomingUpdate($0) }, acceptingNewPendingActions: acceptingNewPendingActions)
     }
 
     /// Handles a batch of updates, and the records of their arrivals, in one transaction; see
     /// `handle(_:acceptingNewPendingActions:)`.
     @discardableResult
-    public func handle(_ incoming: [IncomingUpdate], acceptingNewPendingActions: Bool = true) async throws -> [BotDatabase.UpdateOutcome] {
+    public func handle(_ incoming: [IncomingUpdate], acceptingNewPendingActions: Bool = true) async throws -> [UpdateOutcome] {
         guard !incoming.isEmpty else { return [] }
         let inputs = incoming.map { ConversationInput(update: $0.update) }
         let now = now()

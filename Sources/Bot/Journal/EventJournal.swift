@@ -7,7 +7,7 @@ import MetroSupport
 /// The bot's event journal: events, and the arrivals of updates that were not stored, written to
 /// the store in batches by this service, off the path of the update that caused them. A valid
 /// update's arrival does not come here: it commits in the intake's own transaction, with the
-/// update (`BotDatabase.recordUpdates`), which costs no transaction of its own and survives a
+/// update (`BotStore.recordUpdates`), which costs no transaction of its own and survives a
 /// SIGKILL whenever the update does.
 ///
 /// `record` never waits: an entry joins a buffer (beyond `bufferLimit` the newest are dropped and
@@ -34,14 +34,14 @@ public final class EventJournal: Service, Sendable {
         var count: Int { events.count + updates.count }
     }
 
-    private let database: BotDatabase
+    private let database: any BotStore
     private let logger: Logger
     private let bufferLimit: Int
     private let buffer = Mutex(Buffer())
     private let doorbell = Doorbell()
 
     /// - Parameter bufferLimit: Entries held while the writer is busy. Defaults to 10,000.
-    public init(database: BotDatabase, logger: Logger, bufferLimit: Int = 10_000) {
+    public init(database: any BotStore, logger: Logger, bufferLimit: Int = 10_000) {
         self.database = database
         self.logger = logger
         self.bufferLimit = max(bufferLimit, 1)

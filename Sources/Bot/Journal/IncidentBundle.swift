@@ -94,7 +94,7 @@ public struct IncidentExportError: Error, Sendable, Equatable, CustomStringConve
 
 extension IncidentBundle {
     /// The variables whose values are secret: named in a bundle, never shown.
-    static let secretVariables: Set<String> = ["TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "ADMIN_TOKEN"]
+    static let secretVariables: Set<String> = ["TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "ADMIN_TOKEN", "DATABASE_URL"]
 
     /// Reads the window `[since, until]` from `database`.
     /// - Parameters:
@@ -103,7 +103,7 @@ extension IncidentBundle {
     ///   - blurLocations: rounds coordinates to two decimals. Defaults to false.
     ///   - now: Defaults to the system clock.
     /// - Throws: `IncidentExportError` for a window in the future or one that ends before it starts.
-    public static func export(from database: BotDatabase, since: Date, until: Date? = nil, environment: [String: String] = [:],
+    public static func export(from database: any BotStore, since: Date, until: Date? = nil, environment: [String: String] = [:],
                               anonymize: Bool = false, blurLocations: Bool = false, now: Date = Date()) async throws -> IncidentBundle {
         let until = until ?? now
         guard since <= now else {

@@ -22,7 +22,7 @@ import MetroSupport
 /// in the store for the next start.
 public struct OutboxWorker: Service {
     /// The store.
-    public let database: BotDatabase
+    public let database: any BotStore
     /// Where rows go (`SheetsClient`).
     public let sheets: any SheetRowAppending
     /// Rung when rows are queued.
@@ -58,7 +58,7 @@ public struct OutboxWorker: Service {
     ///   - settleDelay: Wait before checking the sheet after an uncertain append. Defaults to 90 seconds.
     ///   - now: Defaults to the system clock.
     ///   - metrics: Defaults to a registry of its own.
-    public init(database: BotDatabase, sheets: any SheetRowAppending, doorbell: Doorbell,
+    public init(database: any BotStore, sheets: any SheetRowAppending, doorbell: Doorbell,
                 backoff: Backoff = Backoff(base: .milliseconds(500), maximum: .seconds(60)),
                 circuitBreaker: CircuitBreaker = CircuitBreaker(), batchSize: Int = 100,
                 settleDelay: Duration = OutboxWorker.settleDelay(forHTTPTimeout: .seconds(30)),
@@ -125,12 +125,17 @@ public struct OutboxWorker: Service {
         while !Task.isCancelled {
             var batch: [OutboxEntry] = []
             do {
-                // With nothing to check first, the rows are read and their attempt counted in one
-                // store call; otherwise the attempt is counted after the check.
+                // With nothing to check first, the rows are claimed and their attempt counted in
+                // one store call; otherwise the attempt is counted after the check.
                 let attemptRecorded = !state.verifyBeforeAppend
-                batch = attemptRecorded
-                    ? try await database.claimQueuedRows(limit: batchSize, startedAt: now())
-                    : try await database.queuedRows(limit: batchSize)
+                batch = try await database.claimQueuedRows(limit: batchSize, countingAttemptAt: attemptRecorded ? now() : nil)
+                // Another bot process claimed some of these rows and stopped before finishing
+                // them (a shared store only): it may have appended them, so the sheet is checked
+                // first, as after a restart.
+                if batch.contains(where: \.claimAbandoned) && !state.verifyBeforeAppend {
+                    logger.notice("outbox rows were left unfinished by another bot instance; checking the sheet before appending them")
+                    state.verifyBeforeAppend = true
+                }
                 if batch.isEmpty {
                     if state.backlogLevel > 0 { metrics.outboxBacklog(level: 0, oldestAgeSeconds: 0, queuedAtLeast: 0) }
                     state.backlogLevel = 0
@@ -250,7 +255,8 @@ public struct OutboxWorker: Service {
     /// Whether the append behind `error` may have reached the sheet (a timeout, a dropped
     /// connection): then the sheet is checked before the rows are appended again.
     static func mayHaveBeenApplied(_ error: any Error) -> Bool {
-        if error is CircuitOpenError || error is DatabaseError { return false }
+        if error is CircuitOpenError || error is DatabaseError || error is ClaimLostError || error is PostgresQueryError
+            || error is StoreUnavailable { return false }
         if let sheetsError = error as? SheetsError { return sheetsError.mayHaveBeenApplied }
         return true
     }

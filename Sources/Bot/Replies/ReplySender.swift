@@ -19,7 +19,7 @@ import MetroSupport
 /// Sleeps until `doorbell` rings; on graceful shutdown makes one last pass and returns.
 public struct ReplySender: Service {
     /// The store.
-    public let database: BotDatabase
+    public let database: any BotStore
     /// The Bot API client.
     public let telegram: TelegramClient
     /// Rung when replies are recorded.
@@ -47,7 +47,7 @@ public struct ReplySender: Service {
     ///   - backoff: Defaults to 500 ms doubling up to 1 minute.
     ///   - callbackAnswerValidity: Defaults to 15 seconds.
     ///   - now: Defaults to the system clock.
-    public init(database: BotDatabase, telegram: TelegramClient, doorbell: Doorbell,
+    public init(database: any BotStore, telegram: TelegramClient, doorbell: Doorbell,
                 backoff: Backoff = Backoff(base: .milliseconds(500), maximum: .seconds(60)),
                 batchSize: Int = 200, maxConcurrentChats: Int = ReplySender.defaultMaxConcurrentChats,
                 callbackAnswerValidity: Duration = .seconds(15), now: @escaping @Sendable () -> Date = { Date() },
@@ -88,7 +88,7 @@ public struct ReplySender: Service {
             let batch: [OutgoingMessage]
             let queuedAnswers: Int
             do {
-                let queued = try await database.queuedReplies(limit: batchSize)
+                let queued = try await database.claimQueuedReplies(limit: batchSize)
                 queuedAnswers = queued.answers.count
                 answers = try await liveCallbackAnswers(queued.answers)
                 batch = queued.messages

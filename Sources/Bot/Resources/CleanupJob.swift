@@ -11,7 +11,7 @@ import Synchronization
 /// with its count and kept in `status` for `/health`.
 public struct CleanupJob: Service {
     /// The store.
-    public let database: BotDatabase
+    public let database: any BotStore
     /// Time between runs (`CLEANUP_INTERVAL`).
     public let interval: Duration
     /// How long processed update ids are kept for de-duplication. Defaults to one day.
@@ -29,7 +29,7 @@ public struct CleanupJob: Service {
     public let now: @Sendable () -> Date
 
     /// Creates the job. `metrics` defaults to a registry of its own.
-    public init(database: BotDatabase, interval: Duration, processedUpdateRetention: Duration = .seconds(86_400),
+    public init(database: any BotStore, interval: Duration, processedUpdateRetention: Duration = .seconds(86_400),
                 updateRetention: Duration = .seconds(7 * 86_400),
                 status: CleanupStatus = CleanupStatus(), logger: Logger, metrics: BotMetrics = BotMetrics(),
                 now: @escaping @Sendable () -> Date = { Date() }) {

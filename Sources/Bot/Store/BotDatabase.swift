@@ -1,11 +1,12 @@
 import Foundation
 import GRDB
 
-/// The bot's durable store: SQLite, migrated on open and never erased. In production one file in
-/// WAL mode (`init(path:)`); tests may pass any GRDB writer, an in-memory queue included. Each
-/// invariant is kept inside one `write { db in }` transaction: de-duplicating an update, the
-/// conversation step, its outbox row, its replies and its callback answer commit together.
-public final class BotDatabase: Sendable {
+/// The bot's durable store on SQLite (`BotStore`), for one bot process: migrated on open and never
+/// erased. In production one file in WAL mode (`init(path:)`); tests may pass any GRDB writer, an
+/// in-memory queue included. Each invariant is kept inside one `write { db in }` transaction:
+/// de-duplicating an update, the conversation step, its outbox row, its replies and its callback
+/// answer commit together. One process owns the file, so the workers' claims are plain reads.
+public final class BotDatabase: BotStore {
     /// The writer every read and write goes through.
     let writer: any DatabaseWriter
     /// Where every write and the workers' reads run (`StoreThread`): one long-lived thread instead
@@ -13,12 +14,13 @@ public final class BotDatabase: Sendable {
     private let storeThread = StoreThread()
 
     /// What `recordUpdates` did with one update.
-    public enum UpdateOutcome: Sendable, Equatable {
-        /// Recorded now, with its step's effects and replies.
-        case recorded(ConversationStep)
-        /// Already recorded earlier (a redelivery): nothing changed.
-        case duplicate
-    }
+    public typealias UpdateOutcome = Bot.UpdateOutcome
+
+    /// SQLite.
+    public var kind: StoreKind { .sqlite }
+
+    /// The only process on the file always leads.
+    public func makeLeadership() -> any Leadership { SoleLeadership() }
 
     /// Runs the migrations that are not applied yet on `writer`, and keeps it.
     public init(writer: any DatabaseWriter) throws {
@@ -80,9 +82,9 @@ public final class BotDatabase: Sendable {
     /// applies the step's effects, replies and callback answer. Returns once the transaction is committed
     /// (durable), with one outcome per input in order.
     /// - Parameter arrivals: The journal's records of the updates' arrivals, written in the same
-    ///   transaction (an update already recorded keeps its first arrival). Defaults to none.
+    ///   transaction (an update already recorded keeps its first arrival).
     public func recordUpdates(
-        _ inputs: [ConversationInput], arrivals: [ReceivedUpdateRecord] = [], now: Date,
+        _ inputs: [ConversationInput], arrivals: [ReceivedUpdateRecord], now: Date,
         decide: @escaping @Sendable (ConversationState, ConversationInput) -> ConversationStep
     ) async throws -> [UpdateOutcome] {
         try await write { db in
@@ -147,9 +149,8 @@ public final class BotDatabase: Sendable {
         }
     }
 
-    /// The dead letters, most recently refused first.
-    /// - Parameter limit: Defaults to 100.
-    public func deadLetters(limit: Int = 100) async throws -> [DeadLetter] {
+    /// The newest `limit` dead letters, most recently refused first.
+    public func deadLetters(limit: Int) async throws -> [DeadLetter] {
         try await writer.read { db in
             try DeadLetter.order(DeadLetter.Columns.lastSeen.desc, DeadLetter.Columns.updateID.desc).limit(limit).fetchAll(db)
         }
@@ -205,9 +206,8 @@ public final class BotDatabase: Sendable {
         }
     }
 
-    /// The events from `start` up to `end`, oldest first.
-    /// - Parameter limit: Defaults to all.
-    public func events(from start: Date, to end: Date = .distantFuture, limit: Int? = nil) async throws -> [JournalEvent] {
+    /// The events from `start` up to `end`, oldest first, at most `limit` (nil: all).
+    public func events(from start: Date, to end: Date, limit: Int?) async throws -> [JournalEvent] {
         try await writer.read { db in
             try JournalEvent.filter(JournalEvent.Columns.at >= start && JournalEvent.Columns.at <= end)
                 .order(JournalEvent.Columns.at, Column.rowID).limit(limit ?? Int.max).fetchAll(db)
@@ -233,7 +233,7 @@ public final class BotDatabase: Sendable {
     }
 
     /// The updates that arrived from `start` up to `end`, in order of arrival.
-    public func receivedUpdates(from start: Date, to end: Date = .distantFuture) async throws -> [ReceivedUpdateRecord] {
+    public func receivedUpdates(from start: Date, to end: Date) async throws -> [ReceivedUpdateRecord] {
         try await writer.read { db in
             try ReceivedUpdateRecord.filter(ReceivedUpdateRecord.Columns.receivedAt >= start && ReceivedUpdateRecord.Columns.receivedAt <= end)
                 .order(ReceivedUpdateRecord.Columns.receivedAt, Column("update_id")).fetchAll(db)
@@ -243,7 +243,7 @@ public final class BotDatabase: Sendable {
     /// Deletes events and received updates older than `cutoff`, then the oldest of each beyond
     /// `maximumRows`; returns how many rows were deleted.
     @discardableResult
-    public func pruneJournal(olderThan cutoff: Date, keepingAtMost maximumRows: Int = EventJournal.maximumRows) async throws -> Int {
+    public func pruneJournal(olderThan cutoff: Date, keepingAtMost maximumRows: Int) async throws -> Int {
         try await write { db in
             var deleted = try JournalEvent.filter(JournalEvent.Columns.at < cutoff).deleteAll(db)
             deleted += try ReceivedUpdateRecord.filter(ReceivedUpdateRecord.Columns.receivedAt < cutoff).deleteAll(db)
@@ -278,9 +278,8 @@ public final class BotDatabase: Sendable {
     /// Deletes pending actions that expired at or before `now`, leaving a tombstone of each (so
     /// that a late location still hears that its request expired), and deletes tombstones older
     /// than `tombstoneRetention`; returns how many pending actions were deleted.
-    /// - Parameter tombstoneRetention: Defaults to one day.
     @discardableResult
-    public func deleteExpiredPendingActions(now: Date, tombstoneRetention: Duration = .seconds(86_400)) async throws -> Int {
+    public func deleteExpiredPendingActions(now: Date, tombstoneRetention: Duration) async throws -> Int {
         try await write { db in
             try db.execute(sql: """
                 INSERT INTO expired_pending_actions (user_id, action, expired_at)
@@ -317,11 +316,12 @@ public final class BotDatabase: Sendable {
     }
 
     /// The oldest `limit` queued rows, with an append attempt starting at `startedAt` counted for
-    /// each in the same transaction (as `recordAppendAttempt` counts it): what the outbox worker
-    /// appends next when it has nothing to check first. The rows are returned as read, before
-    /// the count.
-    public func claimQueuedRows(limit: Int, startedAt: Date = Date()) async throws -> [OutboxEntry] {
-        try await write { db in
+    /// each in the same transaction (as `recordAppendAttempt` counts it) when given: what the
+    /// outbox worker appends next. The rows are returned as read, before the count. The only
+    /// worker is this process's, so nothing is leased and no claim is ever abandoned.
+    public func claimQueuedRows(limit: Int, countingAttemptAt startedAt: Date?) async throws -> [OutboxEntry] {
+        guard let startedAt else { return try await queuedRows(limit: limit) }
+        return try await write { db in
             let rows = try Self.queuedRows(db, limit: limit)
             try Self.countAppendAttempt(db, updateIDs: rows.map(\.updateID), startedAt: startedAt)
             return rows
@@ -345,8 +345,7 @@ public final class BotDatabase: Sendable {
     /// Counts an append attempt for `updateIDs` *before* it is sent, with its start time, so that
     /// a crash during the append leaves a trace (`attempts > 0`, `last_attempt_at`) that makes the
     /// next start wait for that append to settle and check the sheet first.
-    /// - Parameter startedAt: Defaults to now.
-    public func recordAppendAttempt(updateIDs: [Int64], startedAt: Date = Date()) async throws {
+    public func recordAppendAttempt(updateIDs: [Int64], startedAt: Date) async throws {
         try await write { db in try Self.countAppendAttempt(db, updateIDs: updateIDs, startedAt: startedAt) }
     }
 
@@ -386,8 +385,9 @@ public final class BotDatabase: Sendable {
     }
 
     /// The oldest `limit` callback answers and the oldest `limit` messages waiting to be sent, in
-    /// one store call: what the reply sender reads at the start of each pass.
-    public func queuedReplies(limit: Int) async throws -> (answers: [OutgoingCallbackAnswer], messages: [OutgoingMessage]) {
+    /// one store call: what the reply sender reads at the start of each pass. The only sender is
+    /// this process's, so the claim is a plain read.
+    public func claimQueuedReplies(limit: Int) async throws -> (answers: [OutgoingCallbackAnswer], messages: [OutgoingMessage]) {
         try await readOnStoreThread { db in
             (try Self.queuedCallbackAnswers(db, limit: limit), try Self.queuedMessages(db, limit: limit))
         }
@@ -476,11 +476,6 @@ public final class BotDatabase: Sendable {
     /// How many callback answers wait to be sent.
     public func queuedCallbackAnswerCount() async throws -> Int {
         try await writer.read { db in try OutgoingCallbackAnswer.fetchCount(db) }
-    }
-
-    /// Deletes callback answers Telegram accepted (or refused for good).
-    public func deleteCallbackAnswers(ids: [Int64]) async throws {
-        try await deleteSentReplies(messageIDs: [], answerIDs: ids)
     }
 
     /// Deletes callback answers recorded before `cutoff`, which Telegram would refuse as too old;

@@ -64,6 +64,10 @@ public struct OutboxEntry: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var lastError: String?
     /// When the last append was started; `nil` if never tried (or tried before the column existed).
     public var lastAttemptAt: Date? = nil
+    /// Set by a shared store's claim when another bot process had claimed the row and its lease
+    /// ran out before the row was appended: that process may have appended it, so the sheet is
+    /// checked first. Not a column; always false from SQLite, which one process owns.
+    public var claimAbandoned: Bool = false
 
     public static let databaseTableName = "outbox"
 
