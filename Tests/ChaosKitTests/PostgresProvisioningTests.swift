@@ -113,4 +113,56 @@ enum PostgresAvailability {
             #expect(!FileManager.default.fileExists(atPath: directory.path), "the throw-away cluster's directory is left behind")
         }
     }
+
+    @Test("the runner gives a store: postgres scenario its own database, records the store and drops the database afterwards",
+          .enabled(if: PostgresAvailability.runnable, PostgresAvailability.skipReason))
+    func runnerDropsDatabase() async throws {
+        let scenario = try ScenarioParser.parse("""
+            name: runner-drop
+            description: a scenario on PostgreSQL against the fakes alone
+            store: postgres
+            steps: [{sleep: 10ms}]
+            expect: [{sheet_rows: {count: 0}}]
+            """, file: "drop.yaml")
+        let server = try await PostgresServer.locate(environment: PostgresAvailability.environment) { _ in }
+        do {
+            let runner = ScenarioRunner(botExecutable: nil, serviceAccountKeyPEM: TestKeys.fake, postgres: server)
+            let journal = await runner.run(scenario, seed: 3)
+            #expect(journal.outcome == .passed, "\(journal.failure ?? "")")
+            #expect(journal.store == "postgres")
+            let left = try await server.execute("SELECT count(*) FROM pg_database WHERE datname LIKE 'chaos_runner_drop_%'", what: "listing databases")
+            #expect(left.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+            // Without a server, a PostgreSQL scenario is a runner error that says so, not a bot failure.
+            let orphan = await ScenarioRunner(botExecutable: nil, serviceAccountKeyPEM: TestKeys.fake).run(scenario, seed: 3)
+            #expect(orphan.outcome == .error)
+            #expect(orphan.failure?.contains("no server was located") == true, "\(orphan.failure ?? "")")
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+}
+
+@Suite struct BotEnvironmentStoreTests {
+    @Test("with a database URL the bot gets DATABASE_URL and no DATABASE_PATH; with a front, WEBHOOK_URL is the front's")
+    func variables() throws {
+        let directory = try TemporaryDirectory()
+        let workspace = ScenarioWorkspace(directory: directory.url)
+        let secrets = BotEnvironment.Secrets(botToken: "1:t", webhookSecret: "w", adminToken: "a", privateKeyLines: [])
+        let files = InstanceFiles(directory: directory.url.appendingPathComponent("instances/b"))
+        let shared = BotEnvironment(telegramBaseURL: "http://t", sheetsBaseURL: "http://s", spreadsheetID: "x", workspace: workspace,
+                                    instance: files, port: 4001, mode: .webhook, publicURL: "http://127.0.0.1:4999",
+                                    databaseURL: "postgres://u:p@127.0.0.1:5432/chaos_x", secrets: secrets, memoryLimit: nil, overrides: [:])
+        #expect(shared.variables["DATABASE_URL"] == "postgres://u:p@127.0.0.1:5432/chaos_x")
+        #expect(shared.variables["DATABASE_PATH"] == nil)
+        #expect(shared.variables["WEBHOOK_URL"] == "http://127.0.0.1:4999")
+        #expect(shared.variables["PORT"] == "4001")
+        #expect(shared.variables["LOG_DIR"] == files.logDirectory.path)
+        let alone = BotEnvironment(telegramBaseURL: "http://t", sheetsBaseURL: "http://s", spreadsheetID: "x", workspace: workspace,
+                                   port: 4002, mode: .webhook, secrets: secrets, memoryLimit: nil, overrides: [:])
+        #expect(alone.variables["DATABASE_PATH"] == workspace.databasePath.path)
+        #expect(alone.variables["DATABASE_URL"] == nil)
+        #expect(alone.variables["WEBHOOK_URL"] == "http://127.0.0.1:4002")
+    }
 }
