@@ -75,6 +75,7 @@ import Testing
         (head + "  - start_bot: {instance: a}\n  - send: {instance: a, raw: {message: {}}}\nexpect: [{bot: {running: true}}]", 5, 12, "unknown key 'instance' in send"),
         (head + "  - start_bot: {instance: a}\nexpect:\n  - sheet_rows: {instance: a, count: 1}", 6, 18, "unknown key 'instance' in expect.sheet_rows"),
         (head + "  - start_bot: {instance: a}\nexpect:\n  - deliveries: {instance: a}", 6, 17, "needs count, at_least or at_most"),
+        (head + "  - start_bot: {instance: a}\nexpect:\n  - deliveries: {instance: a, at_least: 1}", 6, 17, "only a scenario that starts two or more instances"),
         (head + "  - signal: {instance: a}\nexpect: [{bot: {running: true}}]", 4, 13, "signal needs 'signal'"),
         ("name: x\ndescription: d\nstore: mysql\nsteps: [{sleep: 1s}]\nexpect: [{bot: {running: true}}]", 3, 8, "one of sqlite, postgres"),
     ]

@@ -80,7 +80,8 @@ public enum ChaosRun {
             }
         }
         let runSeed = options.seed ?? UInt64.random(in: 0...UInt64(Int64.max))
-        output("chaos: \(scenarios.count) scenario(s), seed \(runSeed), \(options.jobs) job(s)\(botExecutable.map { ", bot \($0.path)" } ?? "")")
+        let store = options.store == .sqlite ? "" : ", store \(options.store.rawValue)"
+        output("chaos: \(scenarios.count) scenario(s), seed \(runSeed), \(options.jobs) job(s)\(store)\(botExecutable.map { ", bot \($0.path)" } ?? "")")
         let runner = ScenarioRunner(botExecutable: botExecutable, http: http, keep: options.keep, store: options.store, postgres: postgres)
         let startedAt = Date()
         let clock = ContinuousClock.now

@@ -241,6 +241,9 @@ extension ScenarioParser {
                                    atLeast: f["at_least"].flatMap { reader.int($0, "deliveries.at_least", range: 0...Int.max) },
                                    atMost: f["at_most"].flatMap { reader.int($0, "deliveries.at_most", range: 0...Int.max) })
             if check == CountCheck() { reader.error(value, "expect.deliveries needs count, at_least or at_most (like {instance: b, at_least: 1})") }
+            if context.started.count < 2 {
+                reader.error(value, "expect.deliveries counts what the front forwarded, and only a scenario that starts two or more instances has one")
+            }
             kind = .deliveries(check)
         default: // update
             guard let f = reader.mapping(value, "expect.update", allowed: ["id", "state"], required: ["id", "state"]),
