@@ -77,6 +77,12 @@ import Testing
         (head + "  - start_bot: {instance: a}\nexpect:\n  - deliveries: {instance: a}", 6, 17, "needs count, at_least or at_most"),
         (head + "  - start_bot: {instance: a}\nexpect:\n  - deliveries: {instance: a, at_least: 1}", 6, 17, "only a scenario that starts two or more instances"),
         (head + "  - signal: {instance: a}\nexpect: [{bot: {running: true}}]", 4, 13, "signal needs 'signal'"),
+        (head + "  - start_bot: {instance: a}\n  - signal: KILL\nexpect: [{sheet_rows: {count: 0}}]", 5, 13,
+         "signal without 'instance' targets the default instance, which this scenario never starts; name one of its instances (a)"),
+        (head + "  - start_bot: {instance: a}\n  - wait_until: {bot: exited, timeout: 1s}\nexpect: [{sheet_rows: {count: 0}}]", 5, 17,
+         "wait_until without 'instance' targets the default instance"),
+        (head + "  - start_bot: {instance: a}\n  - sleep: 1s\nexpect:\n  - log: {no_secrets: true}", 7, 10,
+         "expect.log without 'instance' targets the default instance"),
         ("name: x\ndescription: d\nstore: mysql\nsteps: [{sleep: 1s}]\nexpect: [{bot: {running: true}}]", 3, 8, "one of sqlite, postgres"),
     ]
 

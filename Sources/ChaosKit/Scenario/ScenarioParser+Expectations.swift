@@ -160,6 +160,8 @@ extension ScenarioParser {
         var instance: String? = BotInstanceName.default
         if instanceExpectationKeywords.contains(keyword), let instanceNode = value["instance"] {
             instance = readInstanceName(instanceNode, reader: reader, context: context, starting: false)
+        } else if instanceExpectationKeywords.contains(keyword), let problem = unnamedInstanceProblem("expect.\(keyword)", context: context) {
+            reader.error(value, problem)
         }
         let kind: ExpectationKind?
         switch keyword {

@@ -45,6 +45,10 @@ extension ScenarioParser {
     static func readStepInstance(_ keyword: String, _ body: Node, action: StepAction?, reader: NodeReader, context: inout StepContext) -> String? {
         guard instanceStepKeywords.contains(keyword), let node = body["instance"] else {
             if keyword == "start_bot" { context.started.insert(BotInstanceName.default) }
+            var readsBot = instanceStepKeywords.contains(keyword)
+            if case .waitUntil(let condition, _)? = action { readsBot = condition.readsBot }
+            if case .http(let request)? = action { readsBot = request.target == .bot }
+            if readsBot, let problem = unnamedInstanceProblem(keyword, context: context) { reader.error(body, problem) }
             return BotInstanceName.default
         }
         guard let name = readInstanceName(node, reader: reader, context: context, starting: keyword == "start_bot") else { return nil }
@@ -58,6 +62,14 @@ extension ScenarioParser {
             return nil
         }
         return name
+    }
+
+    /// Why leaving out `instance` is a mistake here: the scenario has started only named
+    /// instances, so the default one this would target does not exist. Nil when it is fine.
+    static func unnamedInstanceProblem(_ keyword: String, context: StepContext) -> String? {
+        guard !context.started.isEmpty, !context.started.contains(BotInstanceName.default) else { return nil }
+        let names = context.started.sorted().joined(separator: ", ")
+        return "\(keyword) without 'instance' targets the default instance, which this scenario never starts; name one of its instances (\(names)), like instance: \(context.started.sorted()[0])"
     }
 
     /// Reads an instance name; unless `starting`, it must be one an earlier `start_bot` started.
