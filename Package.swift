@@ -127,6 +127,10 @@ let package = Package(
                 "FakeSheets",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // The round-robin front a multi-instance scenario puts before its bots.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -209,6 +213,12 @@ let package = Package(
             dependencies: [
                 "ChaosKit", "Bot", "FakeTelegram", "FakeSheets", "MetroSupport",
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                // The front's tests put it before two real HTTP servers and call it over HTTP.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 // DeploymentFileTests read the manifests in deploy/ to check what the schemas cannot.
                 .product(name: "Yams", package: "Yams"),

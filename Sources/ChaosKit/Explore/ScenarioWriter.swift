@@ -14,6 +14,7 @@ public enum ScenarioWriter {
         ]
         if !scenario.tags.isEmpty { pairs.append((key("tags"), flowList(scenario.tags.map(text)))) }
         pairs.append((key("timeout"), text(DurationText.format(scenario.timeout))))
+        if let store = scenario.store { pairs.append((key("store"), text(store.rawValue))) }
         var bot: [(Node, Node)] = [(key("mode"), text(scenario.bot.mode.rawValue))]
         if !scenario.bot.env.isEmpty { bot.append((key("env"), environment(scenario.bot.env))) }
         pairs.append((key("bot"), flowMap(bot)))
@@ -88,9 +89,20 @@ public enum ScenarioWriter {
     // MARK: Steps
 
     static func step(_ step: ScenarioStep) -> Node {
-        var pairs: [(Node, Node)] = [(key(step.action.keyword), action(step.action))]
+        var body = action(step.action)
+        if step.instance != BotInstanceName.default {
+            if case .signal(let signal) = step.action { body = flowMap([(key("signal"), text(signal.rawValue))]) }
+            body = naming(step.instance, body)
+        }
+        var pairs: [(Node, Node)] = [(key(step.action.keyword), body)]
         if let name = step.saveAs { pairs.append((key("save_as"), text(name))) }
         return .mapping(Node.Mapping(pairs, .implicit, .block))
+    }
+
+    /// `body` (a flow mapping) with `instance: name` as its first key.
+    static func naming(_ instance: String, _ body: Node) -> Node {
+        guard case .mapping(let mapping) = body else { return body }
+        return flowMap([(key("instance"), text(instance))] + mapping.map { ($0.key, $0.value) })
     }
 
     static func action(_ action: StepAction) -> Node {
@@ -263,7 +275,14 @@ public enum ScenarioWriter {
             value = single("all_confirmed", bool(allConfirmed))
         case .update(let id, let state):
             value = flowMap([(key("id"), text(id.description)), (key("state"), text(state))])
+        case .deliveries(let check):
+            var pairs: [(Node, Node)] = []
+            if let exactly = check.exactly { pairs.append((key("count"), number(exactly))) }
+            if let atLeast = check.atLeast { pairs.append((key("at_least"), number(atLeast))) }
+            if let atMost = check.atMost { pairs.append((key("at_most"), number(atMost))) }
+            value = flowMap(pairs)
         }
-        return single(expectation.kind.keyword, value)
+        let named = expectation.instance == BotInstanceName.default ? value : naming(expectation.instance, value)
+        return single(expectation.kind.keyword, named)
     }
 }

@@ -19,6 +19,10 @@ public enum MarkdownReport {
             md += "\n## \(scenario.name)\n\n\(scenario.description)\n\n"
             md += "- file: `\(scenario.file)`\n- seed: `\(scenario.seed)`\n"
             if let kept = scenario.keptDirectory { md += "- kept: `\(kept)`\n" }
+            if let store = scenario.store { md += "- store: \(store)\n" }
+            if let deliveries = scenario.frontDeliveries {
+                md += "- deliveries through the front: " + deliveries.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+            }
             md += "\n**\(scenario.failure ?? "failed")**\n\n"
             for step in scenario.steps where !step.passed {
                 md += "- step \(step.index) `\(step.keyword)` at `\(step.location)`: \(step.failure ?? "failed")\n"

@@ -70,6 +70,11 @@ public struct ScenarioJournal: Codable, Sendable, Equatable {
     public var botLog: String
     /// The kept temporary directory (`--keep`), or nil when it was removed.
     public var keptDirectory: String?
+    /// The store the instances ran on (`sqlite`, `postgres`).
+    public var store: String?
+    /// How many webhook deliveries the round-robin front forwarded to each instance; nil when the
+    /// scenario ran one instance and Telegram reached it directly.
+    public var frontDeliveries: [String: Int]?
 
     /// Creates an entry.
     public init(name: String, description: String, file: String, tags: [String], seed: UInt64, outcome: Outcome, failure: String? = nil,
@@ -187,9 +192,12 @@ public struct BotRunJournal: Codable, Sendable, Equatable {
     public var exitedSeconds: Double?
     /// The signals sent to it, in order (`TERM`, `KILL`).
     public var signals: [String]
+    /// The instance it was a run of; nil for the default instance.
+    public var instance: String?
 
     /// Creates an entry.
-    public init(pid: Int32, startedSeconds: Double, exitCode: Int32? = nil, exitedSeconds: Double? = nil, signals: [String] = []) {
+    public init(pid: Int32, startedSeconds: Double, exitCode: Int32? = nil, exitedSeconds: Double? = nil, signals: [String] = [], instance: String? = nil) {
+        self.instance = instance
         self.pid = pid
         self.startedSeconds = startedSeconds
         self.exitCode = exitCode

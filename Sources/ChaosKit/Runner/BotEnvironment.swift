@@ -16,8 +16,11 @@ public struct BotEnvironment: Sendable {
         /// The service account's `private_key` body (one line of it is enough to spot a leak).
         public var privateKeyLines: [String]
 
+        /// The password in `DATABASE_URL`, with the PostgreSQL store. Defaults to none.
+        public var databasePassword: String? = nil
+
         /// Every secret string to look for in logs.
-        public var all: [String] { [botToken, webhookSecret, adminToken] + privateKeyLines }
+        public var all: [String] { [botToken, webhookSecret, adminToken] + privateKeyLines + (databasePassword.map { [$0] } ?? []) }
     }
 
     /// Timings shortened so TTLs, backoffs and watchdogs play out within seconds. A scenario's
@@ -42,14 +45,21 @@ public struct BotEnvironment: Sendable {
     ///   - telegramBaseURL: The fake Telegram.
     ///   - sheetsBaseURL: The fake Sheets.
     ///   - spreadsheetID: The spreadsheet the fake created.
-    ///   - workspace: Where the files are.
+    ///   - workspace: Where the shared files (sites, credentials) are.
+    ///   - instance: The instance's own files. Defaults to the workspace's default instance.
     ///   - port: The bot's HTTP port on 127.0.0.1.
-    ///   - mode: Webhook mode sets `WEBHOOK_URL` to `http://127.0.0.1:<port>`.
+    ///   - mode: Webhook mode sets `WEBHOOK_URL` to `publicURL`.
+    ///   - publicURL: Where Telegram delivers: the round-robin front's URL when several
+    ///     instances run. Defaults to `http://127.0.0.1:<port>`, the bot itself.
+    ///   - databaseURL: `DATABASE_URL` of a PostgreSQL database, which then replaces
+    ///     `DATABASE_PATH`. Defaults to none (the instance's SQLite file).
     ///   - secrets: Token, webhook secret, admin token.
     ///   - memoryLimit: `MEMORY_LIMIT_BYTES`, when a `memory_limit` step set it.
     ///   - overrides: The scenario's `bot.env`, then the step's `env`.
-    public init(telegramBaseURL: String, sheetsBaseURL: String, spreadsheetID: String, workspace: ScenarioWorkspace, port: Int,
-                mode: BotSettings.Mode, secrets: Secrets, memoryLimit: Int64?, overrides: [String: String]) {
+    public init(telegramBaseURL: String, sheetsBaseURL: String, spreadsheetID: String, workspace: ScenarioWorkspace,
+                instance: InstanceFiles? = nil, port: Int, mode: BotSettings.Mode, publicURL: String? = nil, databaseURL: String? = nil,
+                secrets: Secrets, memoryLimit: Int64?, overrides: [String: String]) {
+        let files = instance ?? workspace.defaultInstance
         var env = Self.shortenedTimings
         let inherited = ProcessInfo.processInfo.environment
         for key in ["PATH", "HOME", "LANG", "TMPDIR"] { env[key] = inherited[key] }
@@ -60,13 +70,17 @@ public struct BotEnvironment: Sendable {
         env["SHEET_NAME"] = "Attendance"
         env["GOOGLE_APPLICATION_CREDENTIALS"] = workspace.credentialsFile.path
         env["SITES_FILE"] = workspace.sitesFile.path
-        env["DATABASE_PATH"] = workspace.databasePath.path
-        env["LOG_DIR"] = workspace.logDirectory.path
+        if let databaseURL {
+            env["DATABASE_URL"] = databaseURL
+        } else {
+            env["DATABASE_PATH"] = files.databasePath.path
+        }
+        env["LOG_DIR"] = files.logDirectory.path
         env["HOST"] = "127.0.0.1"
         env["PORT"] = String(port)
         env["WEBHOOK_SECRET"] = secrets.webhookSecret
         env["ADMIN_TOKEN"] = secrets.adminToken
-        if mode == .webhook { env["WEBHOOK_URL"] = "http://127.0.0.1:\(port)" }
+        if mode == .webhook { env["WEBHOOK_URL"] = publicURL ?? "http://127.0.0.1:\(port)" }
         if let memoryLimit { env["MEMORY_LIMIT_BYTES"] = String(memoryLimit) }
         for (key, value) in overrides { env[key] = value }
         variables = env

@@ -24,6 +24,10 @@ public enum ChaosRun {
         public var report: String?
         /// `--keep`: leave each scenario's temporary directory.
         public var keep = false
+        /// `--store`: the store of scenarios that do not require one. Defaults to SQLite.
+        public var store: BotStore = .sqlite
+        /// Where `CHAOS_POSTGRES_URL` is read. Defaults to the process's environment.
+        public var environment = ProcessInfo.processInfo.environment
 
         /// Creates options with the defaults above.
         public init() {}
@@ -64,12 +68,25 @@ public enum ChaosRun {
                 return .invalidInput
             }
         }
+        // One PostgreSQL server for the whole run, when any scenario runs on it; a throw-away one
+        // is removed below, after the last scenario (an interrupted run too: it cancels runAll).
+        var postgres: PostgresServer?
+        if scenarios.contains(where: { ($0.store ?? options.store) == .postgres }) {
+            do {
+                postgres = try await PostgresServer.locate(environment: options.environment, log: output)
+            } catch {
+                errors("\(error)")
+                return .invalidInput
+            }
+        }
         let runSeed = options.seed ?? UInt64.random(in: 0...UInt64(Int64.max))
-        output("chaos: \(scenarios.count) scenario(s), seed \(runSeed), \(options.jobs) job(s)\(botExecutable.map { ", bot \($0.path)" } ?? "")")
-        let runner = ScenarioRunner(botExecutable: botExecutable, http: http, keep: options.keep)
+        let store = options.store == .sqlite ? "" : ", store \(options.store.rawValue)"
+        output("chaos: \(scenarios.count) scenario(s), seed \(runSeed), \(options.jobs) job(s)\(store)\(botExecutable.map { ", bot \($0.path)" } ?? "")")
+        let runner = ScenarioRunner(botExecutable: botExecutable, http: http, keep: options.keep, store: options.store, postgres: postgres)
         let startedAt = Date()
         let clock = ContinuousClock.now
         let results = await runAll(scenarios, jobs: options.jobs, runSeed: runSeed, runner: runner, progress: progress)
+        await postgres?.stop()
         let journal = RunJournal(startedAt: startedAt, durationSeconds: (ContinuousClock.now - clock).seconds, seed: runSeed, jobs: options.jobs, scenarios: results)
         output("")
         output(SummaryTable.render(journal))

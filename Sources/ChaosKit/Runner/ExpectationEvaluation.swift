@@ -7,14 +7,15 @@ extension ScenarioExecution {
     func evaluate(_ expectations: [Expectation], phase: String?) async -> [ExpectationJournal] {
         var results: [ExpectationJournal] = []
         for expectation in expectations {
-            bot?.sampleRSS()
+            sampleRSS()
             var result: ExpectationJournal
             do {
-                result = try await check(expectation.kind)
+                result = try await check(expectation.kind, instance: expectation.instance)
             } catch {
                 result = ExpectationJournal(keyword: "", location: "", expected: describe(expectation.kind), actual: "could not be checked: \(error)", passed: false)
             }
-            result.keyword = expectation.kind.keyword + (phase.map { " (\($0))" } ?? "")
+            let instance = expectation.instance == BotInstanceName.default ? "" : " of instance \(expectation.instance)"
+            result.keyword = expectation.kind.keyword + instance + (phase.map { " (\($0))" } ?? "")
             result.location = expectation.location.description
             results.append(result)
         }
@@ -60,17 +61,21 @@ extension ScenarioExecution {
         case .peakRSS(let limit): return "peak RSS <= \(ByteSize.format(limit))"
         case .updates: return "every injected update confirmed, none producing two rows"
         case .update(let id, let state): return "update \(id) \(state)"
+        case .deliveries(let count): return "deliveries through the front, count \(count)"
         }
     }
 
-    func check(_ kind: ExpectationKind) async throws -> ExpectationJournal {
+    /// Checks `kind`; the checks on a bot read `instance`.
+    func check(_ kind: ExpectationKind, instance: String = BotInstanceName.default) async throws -> ExpectationJournal {
         let expected = describe(kind)
+        let bot = instances[instance]?.process
+        let label = BotInstance.label(instance)
         func result(_ passed: Bool, _ actual: String, _ evidence: [String] = []) -> ExpectationJournal {
             ExpectationJournal(keyword: kind.keyword, location: "", expected: expected, actual: actual, passed: passed, evidence: evidence)
         }
         switch kind {
         case .bot(let expectation):
-            guard let bot else { return result(false, "the bot was never started") }
+            guard let bot else { return result(false, "\(label) was never started") }
             var problems: [String] = []
             var seen: [String] = []
             if let running = expectation.running {
@@ -78,20 +83,20 @@ extension ScenarioExecution {
                 if running != bot.isRunning { problems.append(running ? "it exited" : "it is still running") }
             }
             if expectation.exitCode != nil || expectation.stoppedWithin != nil {
-                guard let exit = bot.exit else { return result(false, "still running (pid \(bot.pid))", logTail(5)) }
+                guard let exit = bot.exit else { return result(false, "still running (pid \(bot.pid))", logTail(5, instance: instance)) }
                 seen.append("exit code \(exit.code)\(exit.signal.map { " (killed by signal \($0))" } ?? "")")
                 if let code = expectation.exitCode, code != exit.code { problems.append("exit code \(exit.code)") }
                 if let within = expectation.stoppedWithin {
-                    guard let signalled = bot.signalsSent.first?.1 else { return result(false, seen.joined(separator: ", ") + "; no signal was sent to it", logTail(5)) }
+                    guard let signalled = bot.signalsSent.first?.1 else { return result(false, seen.joined(separator: ", ") + "; no signal was sent to it", logTail(5, instance: instance)) }
                     let took = exit.at - signalled
                     seen.append("stopped \(String(format: "%.2f", took.seconds))s after SIG\(bot.signalsSent.first!.0.rawValue)")
                     if took > within { problems.append("took too long") }
                 }
             }
-            return result(problems.isEmpty, seen.joined(separator: ", "), problems.isEmpty ? [] : logTail(8))
+            return result(problems.isEmpty, seen.joined(separator: ", "), problems.isEmpty ? [] : logTail(8, instance: instance))
         case .health(let checks):
-            guard let bot, bot.isRunning else { return result(false, "the bot is not running; /health cannot answer") }
-            let answer = try await botClient.send("GET", "/health")
+            guard let bot, bot.isRunning else { return result(false, "\(label) is not running; /health cannot answer") }
+            let answer = try await client(instance).send("GET", "/health")
             let json = answer.json
             let failed = checks.filter { !$0.matcher.matches(JSONFields.value(json, path: $0.path)) }
             let seen = checks.map { "\($0.path)=\(JSONFields.value(json, path: $0.path) ?? "absent")" }.joined(separator: ", ")
@@ -151,14 +156,14 @@ extension ScenarioExecution {
             let evidence = texts.suffix(8).map { "→ \($0.prefix(200))" }
             return result(problems.isEmpty, "\(texts.count) message(s)" + (problems.isEmpty ? "" : ": " + problems.joined(separator: "; ")), problems.isEmpty ? [] : evidence)
         case .log(let expectation):
-            let lines = workspace.logLines()
+            let lines = files(instance).logLines()
             var problems: [String] = []
             var evidence: [String] = []
             if let pattern = expectation.matches {
                 let regex = try NSRegularExpression(pattern: pattern)
                 if !lines.contains(where: { regex.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil }) {
                     problems.append("no line matches /\(pattern)/")
-                    evidence += logTail(8)
+                    evidence += logTail(8, instance: instance)
                 }
             }
             if let pattern = expectation.neverMatches {
@@ -179,7 +184,8 @@ extension ScenarioExecution {
             }
             return result(problems.isEmpty, problems.isEmpty ? "\(lines.count) line(s) checked" : problems.joined(separator: "; "), evidence)
         case .peakRSS(let limit):
-            let peak = botRuns.map(\.peakRSS).max() ?? 0
+            let runs = instances.count > 1 ? instances[instance]?.runs ?? [] : botRuns
+            let peak = runs.map(\.peakRSS).max() ?? 0
             if peak == 0 { return result(false, "no RSS sample (the bot never ran long enough to be sampled)") }
             return result(peak <= limit, "peak RSS \(ByteSize.format(peak))")
         case .updates:
@@ -200,6 +206,12 @@ extension ScenarioExecution {
             let id = try resolve(reference)
             let current = try await telegram.updateState(id)
             return result(current.state == state, "update \(id) is \(current.state) after \(current.attempts) attempt(s)")
+        case .deliveries(let count):
+            guard let front else { return result(false, "no front: the scenario starts one instance, which Telegram reaches directly") }
+            let counts = front.deliveryCounts
+            let forwarded = counts[instance] ?? 0
+            let all = counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            return result(count.matches(forwarded), "\(forwarded) to \(instance) (all: \(all.isEmpty ? "none" : all))")
         }
     }
 }

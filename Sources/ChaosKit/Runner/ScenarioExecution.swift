@@ -23,15 +23,22 @@ final class ScenarioExecution {
     let http: HTTPClient
     let telegram: TelegramControl
     let sheets: SheetsControl
+    /// The default instance's port.
     let port: Int
     let secrets: BotEnvironment.Secrets
     let started = ContinuousClock.now
     let deadline: ContinuousClock.Instant
+    /// The round-robin front before the instances' webhook routes; nil with one instance.
+    let front: WebhookFront?
+    /// The scenario's own PostgreSQL database, shared by its instances; nil runs each instance
+    /// on its own SQLite file.
+    let database: ScenarioDatabase?
 
     var random: SeededGenerator
-    var bot: BotProcess?
+    /// The instances started so far, by name.
+    var instances: [String: BotInstance] = [:]
+    /// Every run of every instance, in start order.
     var botRuns: [BotProcess] = []
-    var botOverrides: [String: String] = [:]
     var memoryLimit: Int64?
     var saved: [String: SavedValue] = [:]
     var injectedUpdates: [Int64] = []
@@ -40,8 +47,11 @@ final class ScenarioExecution {
     var faults: [(journal: FaultJournal, rule: ScenarioFault)] = []
     var slowloris: [SlowlorisSwarm] = []
 
-    init(scenario: Scenario, seed: UInt64, endpoints: FakeEndpoints, botExecutable: URL?, workspace: ScenarioWorkspace, http: HTTPClient) throws {
+    init(scenario: Scenario, seed: UInt64, endpoints: FakeEndpoints, botExecutable: URL?, workspace: ScenarioWorkspace, http: HTTPClient,
+         front: WebhookFront? = nil, database: ScenarioDatabase? = nil) throws {
         self.scenario = scenario
+        self.front = front
+        self.database = database
         self.seed = seed
         self.endpoints = endpoints
         self.botExecutable = botExecutable
@@ -53,13 +63,36 @@ final class ScenarioExecution {
         var random = SeededGenerator(seed: seed)
         func token() -> String { (0..<4).map { _ in String(random.next(), radix: 36) }.joined() }
         self.secrets = BotEnvironment.Secrets(botToken: endpoints.botToken, webhookSecret: "whs" + token(), adminToken: "adm" + token(),
-                                              privateKeyLines: endpoints.privateKeyLines)
+                                              privateKeyLines: endpoints.privateKeyLines, databasePassword: database?.connection.password)
         self.random = random
         self.deadline = started + scenario.timeout
     }
 
     var elapsed: Double { (ContinuousClock.now - started).seconds }
-    var botClient: ControlClient { ControlClient(http: http, baseURL: "http://127.0.0.1:\(port)", timeout: .seconds(3)) }
+    /// The default instance's process.
+    var bot: BotProcess? { instances[BotInstanceName.default]?.process }
+    /// The default instance's latest start environment.
+    var botOverrides: [String: String] { instances[BotInstanceName.default]?.overrides ?? [:] }
+    var botClient: ControlClient { client(BotInstanceName.default) }
+
+    /// An HTTP client for one instance's own port (not through the front).
+    func client(_ instance: String) -> ControlClient {
+        ControlClient(http: http, baseURL: "http://127.0.0.1:\(instances[instance]?.port ?? port)", timeout: .seconds(3))
+    }
+
+    /// The instance's files; the default instance's before any start.
+    func files(_ instance: String) -> InstanceFiles {
+        instances[instance]?.files ?? workspace.defaultInstance
+    }
+
+    /// The instance, created with its port and directory at its first start.
+    func botInstance(_ name: String) throws -> BotInstance {
+        if let existing = instances[name] { return existing }
+        let created = BotInstance(name: name, port: name == BotInstanceName.default ? port : try BotEnvironment.freePort(),
+                                  files: try workspace.instance(name))
+        instances[name] = created
+        return created
+    }
 
     // MARK: Running
 
@@ -99,12 +132,25 @@ final class ScenarioExecution {
         }
         for swarm in slowloris { await swarm.stop() }
         if let inspect { await inspect(self) }
-        if let bot, bot.isRunning { _ = await bot.stop(signal: .term, timeout: .seconds(5)) }
+        await stopRunningInstances()
         await recordFaultsFired()
-        return ScenarioJournal(
+        var journal = ScenarioJournal(
             name: scenario.name, description: scenario.description, file: scenario.file, tags: scenario.tags, seed: seed,
             outcome: failure == nil ? .passed : .failed, failure: failure, durationSeconds: elapsed, steps: steps, faults: faults.map(\.journal),
             steadyState: steadyState, expectations: expectations, botRuns: botRunJournal(), botLog: redactedLogTail())
+        if database != nil { journal.store = BotStore.postgres.rawValue }
+        journal.frontDeliveries = front?.deliveryCounts
+        return journal
+    }
+
+    /// Stops every instance still running, all at once (each gets SIGTERM, then SIGKILL after 5 s).
+    func stopRunningInstances() async {
+        let running = instances.values.compactMap(\.process).filter(\.isRunning)
+        await withTaskGroup(of: Void.self) { group in
+            for process in running {
+                group.addTask { _ = await process.stop(signal: .term, timeout: .seconds(5)) }
+            }
+        }
     }
 
     func runStep(_ step: ScenarioStep, index: Int) async throws {
@@ -114,7 +160,7 @@ final class ScenarioExecution {
             if ContinuousClock.now >= deadline {
                 throw StepFailure(message: "the scenario's timeout (\(DurationText.format(scenario.timeout))) passed before this step")
             }
-            detail = try await perform(step.action, index: index)
+            detail = try await perform(step.action, instance: step.instance, index: index)
             if let name = step.saveAs, saved[name] == nil { saved[name] = .time(elapsed) }
             if let name = step.saveAs, case .updateID(let id)? = saved[name] { detail += " (saved $\(name) = \(id))" }
             steps.append(StepJournal(index: index, keyword: step.action.keyword, location: step.location.description, detail: detail,
@@ -127,24 +173,27 @@ final class ScenarioExecution {
         }
     }
 
-    /// Does one step; returns what it did, for the journal.
-    func perform(_ action: StepAction, index: Int) async throws -> String {
+    /// Does one step on `instance` (for the steps that act on a bot); returns what it did, for the journal.
+    func perform(_ action: StepAction, instance name: String = BotInstanceName.default, index: Int) async throws -> String {
+        let label = BotInstance.label(name)
+        let running = instances[name]?.process.flatMap { $0.isRunning ? $0 : nil }
         switch action {
         case .startBot(let env):
-            return try startBot(env: env)
+            return try startBot(env: env, instance: name)
         case .stopBot(let signal, let timeout):
-            guard let bot, bot.isRunning else { throw StepFailure(message: "the bot is not running") }
+            guard let bot = running else { throw StepFailure(message: "\(label) is not running") }
             let exit = await bot.stop(signal: signal, timeout: timeout)
             return "sent \(signal.rawValue); exited with \(exit.code)"
         case .restartBot(let signal, let timeout, let env):
-            var detail = "bot was not running"
-            if let bot, bot.isRunning {
+            var detail = name == BotInstanceName.default ? "bot was not running" : "\(label) was not running"
+            if let bot = running {
                 let exit = await bot.stop(signal: signal, timeout: timeout)
                 detail = "sent \(signal.rawValue); exited with \(exit.code)"
             }
-            return detail + "; " + (try startBot(env: botOverrides.merging(env) { $1 }))
+            let overrides = instances[name]?.overrides ?? [:]
+            return detail + "; " + (try startBot(env: overrides.merging(env) { $1 }, instance: name))
         case .signal(let signal):
-            guard let bot, bot.isRunning else { throw StepFailure(message: "cannot send \(signal.rawValue): the bot is not running") }
+            guard let bot = running else { throw StepFailure(message: "cannot send \(signal.rawValue): \(label) is not running") }
             bot.send(signal)
             return "sent SIG\(signal.rawValue) to pid \(bot.pid)"
         case .send(let send):
@@ -173,9 +222,9 @@ final class ScenarioExecution {
             try await pause(until: min(ContinuousClock.now + duration, deadline))
             return "slept \(DurationText.format(duration))"
         case .waitUntil(let condition, let timeout):
-            return try await waitUntil(condition, timeout: timeout)
+            return try await waitUntil(condition, timeout: timeout, instance: name)
         case .http(let request):
-            return try await sendHTTP(request)
+            return try await sendHTTP(request, instance: name)
         case .slowloris(let step):
             let swarm = SlowlorisSwarm(step: step, port: port)
             slowloris.append(swarm)
@@ -183,25 +232,34 @@ final class ScenarioExecution {
         }
     }
 
-    /// Starts the bot with `env` over the scenario's; a restart passes the last start's overrides
-    /// merged with its own, so they carry over.
-    func startBot(env: [String: String]) throws -> String {
-        if let bot, bot.isRunning { throw StepFailure(message: "the bot is already running (pid \(bot.pid)); stop it first") }
+    /// Starts an instance with `env` over the scenario's; a restart passes the last start's
+    /// overrides merged with its own, so they carry over. Every instance shares the secrets (one
+    /// bot, one webhook), and with a front Telegram is given the front's URL instead of the
+    /// instance's own.
+    func startBot(env: [String: String], instance name: String = BotInstanceName.default) throws -> String {
+        if let bot = instances[name]?.process, bot.isRunning {
+            throw StepFailure(message: "\(BotInstance.label(name)) is already running (pid \(bot.pid)); stop it first")
+        }
         guard let botExecutable else { throw StepFailure(message: "no bot binary; pass --bot PATH") }
-        botOverrides = env
+        let instance = try botInstance(name)
+        instance.overrides = env
         let environment = BotEnvironment(
             telegramBaseURL: endpoints.telegramBaseURL, sheetsBaseURL: endpoints.sheetsBaseURL, spreadsheetID: endpoints.spreadsheetID,
-            workspace: workspace, port: port, mode: scenario.bot.mode, secrets: secrets, memoryLimit: memoryLimit,
-            overrides: scenario.bot.env.merging(env) { $1 })
+            workspace: workspace, instance: instance.files, port: instance.port, mode: scenario.bot.mode, publicURL: front?.baseURL,
+            databaseURL: database?.url, secrets: secrets, memoryLimit: memoryLimit, overrides: scenario.bot.env.merging(env) { $1 })
         let process: BotProcess
         do {
-            process = try BotProcess(executable: botExecutable, environment: environment.variables, logFile: workspace.outputLog, workingDirectory: workspace.directory)
+            process = try BotProcess(executable: botExecutable, environment: environment.variables, logFile: instance.files.outputLog,
+                                     workingDirectory: instance.files.directory)
         } catch {
             throw StepFailure(message: "cannot start \(botExecutable.path): \(error)")
         }
-        bot = process
+        instance.process = process
+        instance.runs.append(process)
         botRuns.append(process)
-        return "started pid \(process.pid) on port \(port) (\(scenario.bot.mode.rawValue))"
+        front?.add(WebhookFront.Upstream(name: name, port: instance.port))
+        let detail = "started pid \(process.pid) on port \(instance.port) (\(scenario.bot.mode.rawValue))"
+        return name == BotInstanceName.default ? detail : "instance \(name): " + detail
     }
 
     func user(_ id: Int64) -> ScenarioUser {
@@ -260,8 +318,8 @@ final class ScenarioExecution {
         return "\(ids.count) updates from \(flood.users) users × \(flood.messages), concurrency \(flood.concurrency)\(padded); user order starts \(order)"
     }
 
-    func sendHTTP(_ request: HTTPStep) async throws -> String {
-        let webhookPath = scenario.bot.env["WEBHOOK_PATH"] ?? botOverrides["WEBHOOK_PATH"] ?? "/telegram/webhook"
+    func sendHTTP(_ request: HTTPStep, instance: String = BotInstanceName.default) async throws -> String {
+        let webhookPath = scenario.bot.env["WEBHOOK_PATH"] ?? instances[instance]?.overrides["WEBHOOK_PATH"] ?? "/telegram/webhook"
         var headers: [(String, String)] = []
         let isWebhook = request.path == webhookPath
         switch request.credential {
@@ -278,7 +336,7 @@ final class ScenarioExecution {
             body = Data(String(repeating: "[", count: depth).utf8)
         }
         let client = switch request.target {
-        case .bot: botClient
+        case .bot: client(instance)
         case .telegram: ControlClient(http: http, baseURL: endpoints.telegramBaseURL, timeout: .seconds(3))
         case .sheets: ControlClient(http: http, baseURL: endpoints.sheetsBaseURL, timeout: .seconds(3))
         }
@@ -294,59 +352,68 @@ final class ScenarioExecution {
 
     func pause(until instant: ContinuousClock.Instant) async throws {
         while ContinuousClock.now < instant {
-            bot?.sampleRSS()
+            sampleRSS()
             try await Task.sleep(for: min(.milliseconds(100), instant - ContinuousClock.now))
         }
     }
 
     // MARK: Conditions
 
-    func waitUntil(_ condition: WaitCondition, timeout: Duration) async throws -> String {
+    /// Samples the peak RSS of every running instance.
+    func sampleRSS() {
+        for instance in instances.values { instance.process?.sampleRSS() }
+    }
+
+    func waitUntil(_ condition: WaitCondition, timeout: Duration, instance: String = BotInstanceName.default) async throws -> String {
         let until = min(ContinuousClock.now + timeout, deadline)
         var lastSeen = "nothing yet"
+        // Only a condition on a bot gives up early when that bot exits; the default instance is
+        // the one the other conditions have always watched.
+        let bot = instances[instance]?.process
+        let label = BotInstance.label(instance)
         while true {
-            bot?.sampleRSS()
-            let (holds, seen) = await probe(condition)
+            sampleRSS()
+            let (holds, seen) = await probe(condition, instance: instance)
             lastSeen = seen
             if holds { return "held after \(String(format: "%.2f", (timeout - (until - ContinuousClock.now)).seconds))s: \(seen)" }
             if ContinuousClock.now >= until { break }
             // Once the bot has exited nothing will change any more: fail now, not at the timeout.
             if bot?.exit != nil, condition != .botExited {
-                var message = "the bot exited before the condition held; last seen: \(lastSeen)"
-                if let exit = bot?.exit { message += ". The bot exited with code \(exit.code); its last log lines:\n" + logTail(8).map { "    \($0)" }.joined(separator: "\n") }
+                var message = "\(label) exited before the condition held; last seen: \(lastSeen)"
+                if let exit = bot?.exit { message += ". \(label.capitalizedFirst) exited with code \(exit.code); its last log lines:\n" + logTail(8, instance: instance).map { "    \($0)" }.joined(separator: "\n") }
                 throw StepFailure(message: message)
             }
             try await Task.sleep(for: .milliseconds(50))
         }
         var message = "condition did not hold within \(DurationText.format(timeout)); last seen: \(lastSeen)"
         if let exit = bot?.exit, condition != .botExited {
-            message += ". The bot exited with code \(exit.code); its last log lines:\n" + logTail(8).map { "    \($0)" }.joined(separator: "\n")
+            message += ". \(label.capitalizedFirst) exited with code \(exit.code); its last log lines:\n" + logTail(8, instance: instance).map { "    \($0)" }.joined(separator: "\n")
         }
         throw StepFailure(message: message)
     }
 
-    /// Whether `condition` holds now, and what was seen.
-    func probe(_ condition: WaitCondition) async -> (Bool, String) {
+    /// Whether `condition` holds now, and what was seen; conditions on a bot read `instance`.
+    func probe(_ condition: WaitCondition, instance: String = BotInstanceName.default) async -> (Bool, String) {
         do {
             switch condition {
             case .botExited:
-                guard let bot else { return (false, "the bot was never started") }
+                guard let bot = instances[instance]?.process else { return (false, "\(BotInstance.label(instance)) was never started") }
                 if let exit = bot.exit { return (true, "exited with \(exit.code)") }
                 return (false, "pid \(bot.pid) still running")
             case .botListening:
-                let answer = try await botClient.send("GET", "/health")
+                let answer = try await client(instance).send("GET", "/health")
                 return (true, "/health answered \(answer.status)")
             case .slowlorisClosed:
                 guard !slowloris.isEmpty else { return (false, "no slowloris step ran") }
                 return (slowloris.allSatisfy(\.allClosed), slowloris.map(\.summary).joined(separator: "; "))
             case .health(let checks):
-                let answer = try await botClient.send("GET", "/health")
+                let answer = try await client(instance).send("GET", "/health")
                 let json = answer.json
                 let seen = checks.map { "\($0.path)=\(JSONFields.value(json, path: $0.path) ?? "absent")" }.joined(separator: ", ")
                 return (checks.allSatisfy { $0.matcher.matches(JSONFields.value(json, path: $0.path)) }, seen)
             case .log(let pattern):
                 let regex = try NSRegularExpression(pattern: pattern)
-                let lines = workspace.logLines()
+                let lines = files(instance).logLines()
                 if let line = lines.first(where: { regex.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil }) {
                     return (true, redact(line))
                 }
@@ -398,8 +465,8 @@ final class ScenarioExecution {
 
     // MARK: Evidence
 
-    func logTail(_ count: Int) -> [String] {
-        workspace.logLines().suffix(count).map(redact)
+    func logTail(_ count: Int, instance: String = BotInstanceName.default) -> [String] {
+        files(instance).logLines().suffix(count).map(redact)
     }
 
     /// `text` with every secret replaced by `<redacted>`.
@@ -407,16 +474,33 @@ final class ScenarioExecution {
         secrets.all.filter { !$0.isEmpty }.reduce(text) { $0.replacingOccurrences(of: $1, with: "<redacted>") }
     }
 
+    /// The default instance's output, or with several instances each one's under a
+    /// `== instance NAME ==` line, capped at the last 64 KiB.
     func redactedLogTail() -> String {
-        guard let data = FileManager.default.contents(atPath: workspace.outputLog.path) else { return "" }
+        func output(_ files: InstanceFiles) -> Data {
+            FileManager.default.contents(atPath: files.outputLog.path) ?? Data()
+        }
+        var data: Data
+        let named = instances.values.filter { $0.name != BotInstanceName.default }.sorted { $0.name < $1.name }
+        if named.isEmpty {
+            data = output(workspace.defaultInstance)
+        } else {
+            data = Data()
+            for instance in instances.values.sorted(by: { $0.name < $1.name }) {
+                data += Data("== instance \(instance.name) ==\n".utf8) + output(instance.files)
+            }
+        }
         let tail = data.count > 65_536 ? data.suffix(65_536) : data
         return redact(String(decoding: tail, as: UTF8.self))
     }
 
     func botRunJournal() -> [BotRunJournal] {
-        botRuns.map { run in
-            BotRunJournal(pid: run.pid, startedSeconds: (run.startedAt - started).seconds, exitCode: run.exit?.code,
-                          exitedSeconds: run.exit.map { ($0.at - started).seconds }, signals: run.signalsSent.map(\.0.rawValue))
+        let instanceOf = Dictionary(uniqueKeysWithValues: instances.values.flatMap { instance in instance.runs.map { ($0.pid, instance.name) } })
+        return botRuns.map { run in
+            let name = instanceOf[run.pid]
+            return BotRunJournal(pid: run.pid, startedSeconds: (run.startedAt - started).seconds, exitCode: run.exit?.code,
+                                 exitedSeconds: run.exit.map { ($0.at - started).seconds }, signals: run.signalsSent.map(\.0.rawValue),
+                                 instance: name == BotInstanceName.default ? nil : name)
         }
     }
 
@@ -430,4 +514,9 @@ final class ScenarioExecution {
             faults[index].journal.fired = calls.filter { $0.faultID == id }.count
         }
     }
+}
+
+extension String {
+    /// The text with its first letter in capitals ("the bot" → "The bot").
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
 }

@@ -6,8 +6,9 @@ import Logging
 
 /// Runs one scenario from scratch: fresh in-process fakes on ephemeral loopback ports, a bot
 /// registered with the fake Telegram, a spreadsheet with its `Attendance` sheet, a temporary
-/// workspace — then the steps and checks, then everything torn down (the workspace too, unless
-/// `keep`). Scenarios share nothing, so any number can run in parallel.
+/// workspace, with several instances a round-robin front before their webhooks, with the
+/// PostgreSQL store a fresh database — then the steps and checks, then everything torn down (the
+/// workspace too, unless `keep`). Scenarios share nothing, so any number can run in parallel.
 public struct ScenarioRunner: Sendable {
     /// The bot executable; nil when no scenario starts the bot.
     public var botExecutable: URL?
@@ -19,13 +20,30 @@ public struct ScenarioRunner: Sendable {
     /// A test process running many scenarios passes one: generating a 2048-bit key costs a
     /// noticeable fraction of a second of CPU in a debug build.
     public var serviceAccountKeyPEM: String?
+    /// The store of scenarios that do not require one (`chaos run --store`). Defaults to SQLite.
+    public var store: BotStore
+    /// The server PostgreSQL scenarios get their database on; nil when none runs.
+    public var postgres: PostgresServer?
 
     /// Creates a runner.
-    public init(botExecutable: URL?, http: HTTPClient = .shared, keep: Bool = false, serviceAccountKeyPEM: String? = nil) {
+    public init(botExecutable: URL?, http: HTTPClient = .shared, keep: Bool = false, serviceAccountKeyPEM: String? = nil,
+                store: BotStore = .sqlite, postgres: PostgresServer? = nil) {
         self.botExecutable = botExecutable
         self.http = http
         self.keep = keep
         self.serviceAccountKeyPEM = serviceAccountKeyPEM
+        self.store = store
+        self.postgres = postgres
+    }
+
+    /// The store `scenario` runs on: its own `store:`, else the run's.
+    public func store(of scenario: Scenario) -> BotStore {
+        scenario.store ?? store
+    }
+
+    /// Whether the scenario gets a round-robin front: several instances receiving webhooks.
+    public static func needsFront(_ scenario: Scenario) -> Bool {
+        scenario.bot.mode == .webhook && scenario.instances.count > 1
     }
 
     /// Runs `scenario` with `seed` and returns its journal; never throws — a runner problem
@@ -45,14 +63,31 @@ public struct ScenarioRunner: Sendable {
             return failed(scenario, seed: seed, started: started, "cannot create a temporary directory: \(error)")
         }
         var journal: ScenarioJournal
+        let database: ScenarioDatabase?
+        do {
+            database = try await createDatabase(for: scenario)
+        } catch {
+            workspace.remove()
+            return failed(scenario, seed: seed, started: started, "the runner could not create the scenario's database: \(error)")
+        }
         do {
             journal = try await withFakes(seed: seed) { endpoints in
-                let execution = try ScenarioExecution(scenario: scenario, seed: seed, endpoints: endpoints, botExecutable: botExecutable,
-                                                      workspace: workspace, http: http)
-                return await execution.run(inspect: inspect)
+                try await withFront(Self.needsFront(scenario)) { front in
+                    let execution = try ScenarioExecution(scenario: scenario, seed: seed, endpoints: endpoints, botExecutable: botExecutable,
+                                                          workspace: workspace, http: http, front: front, database: database)
+                    return await execution.run(inspect: inspect)
+                }
             }
         } catch {
             journal = failed(scenario, seed: seed, started: started, "the runner could not set up the scenario: \(error)")
+        }
+        if let database, let postgres {
+            do {
+                try await postgres.dropDatabase(database)
+            } catch {
+                journal.outcome = journal.outcome == .passed ? .error : journal.outcome
+                journal.failure = (journal.failure.map { $0 + "; " } ?? "") + "the runner could not drop its database: \(error)"
+            }
         }
         if keep {
             journal.keptDirectory = workspace.directory.path
@@ -65,6 +100,19 @@ public struct ScenarioRunner: Sendable {
     func failed(_ scenario: Scenario, seed: UInt64, started: ContinuousClock.Instant, _ message: String) -> ScenarioJournal {
         ScenarioJournal(name: scenario.name, description: scenario.description, file: scenario.file, tags: scenario.tags, seed: seed,
                         outcome: .error, failure: message, durationSeconds: (ContinuousClock.now - started).seconds)
+    }
+
+    /// A fresh PostgreSQL database when the scenario runs on PostgreSQL, else nil.
+    func createDatabase(for scenario: Scenario) async throws -> ScenarioDatabase? {
+        guard store(of: scenario) == .postgres else { return nil }
+        guard let postgres else { throw ChildCommand.Failure(description: "the scenario runs on PostgreSQL and no server was located") }
+        return try await postgres.createDatabase(scenario: scenario.name)
+    }
+
+    /// Runs `body` with a round-robin front when `needed`, else with none.
+    func withFront<Result: Sendable>(_ needed: Bool, _ body: @Sendable (WebhookFront?) async throws -> Result) async throws -> Result {
+        guard needed else { return try await body(nil) }
+        return try await WebhookFront.withRunning { try await body($0) }
     }
 
     /// Starts both fakes, registers the bot and creates the spreadsheet, runs `body`, stops them.

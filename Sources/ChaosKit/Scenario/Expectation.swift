@@ -2,12 +2,16 @@
 public struct Expectation: Sendable {
     /// The check.
     public var kind: ExpectationKind
+    /// The bot instance a `bot`, `health`, `log`, `peak_rss` or `deliveries` check reads.
+    /// Defaults to ``BotInstanceName/default``.
+    public var instance: String
     /// Where it is written.
     public var location: SourceLocation
 
     /// Creates an expectation.
-    public init(kind: ExpectationKind, location: SourceLocation) {
+    public init(kind: ExpectationKind, instance: String = BotInstanceName.default, location: SourceLocation) {
         self.kind = kind
+        self.instance = instance
         self.location = location
     }
 }
@@ -32,6 +36,8 @@ public enum ExpectationKind: Sendable, Equatable {
     case updates(allConfirmed: Bool)
     /// One saved update's state.
     case update(id: ValueReference, state: String)
+    /// How many webhook deliveries the round-robin front forwarded to the instance.
+    case deliveries(CountCheck)
 
     /// The expectation's key in a scenario file.
     public var keyword: String {
@@ -45,6 +51,7 @@ public enum ExpectationKind: Sendable, Equatable {
         case .peakRSS: "peak_rss"
         case .updates: "updates"
         case .update: "update"
+        case .deliveries: "deliveries"
         }
     }
 }

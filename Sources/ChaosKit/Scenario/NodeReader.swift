@@ -260,4 +260,12 @@ struct Fields {
     let order: [String]
 
     subscript(key: String) -> Node? { values[key] }
+
+    /// The same fields without `key`: for a key such as `instance` that is read apart from the
+    /// check it sits in, so "needs at least one of …" still counts only the check's own keys.
+    func without(_ key: String) -> Fields {
+        var values = values
+        values[key] = nil
+        return Fields(node: node, values: values, order: order.filter { $0 != key })
+    }
 }

@@ -21,6 +21,9 @@ public struct Scenario: Sendable {
     public var steadyState: [Expectation]
     /// Checks evaluated after the steps.
     public var expectations: [Expectation]
+    /// The store the scenario needs whatever `chaos run --store` says (`store: postgres` for
+    /// scenarios whose instances must share one). Defaults to none: the run's store.
+    public var store: BotStore?
     /// Where the scenario was read from (the `name` key's location, or 1:1).
     public var location: SourceLocation
 
@@ -29,7 +32,7 @@ public struct Scenario: Sendable {
         name: String, description: String, tags: [String] = [], timeout: Duration = .seconds(60),
         bot: BotSettings = BotSettings(), users: [ScenarioUser] = [], sites: [ScenarioSite] = ScenarioSite.defaults,
         steps: [ScenarioStep], steadyState: [Expectation] = [], expectations: [Expectation],
-        location: SourceLocation
+        store: BotStore? = nil, location: SourceLocation
     ) {
         self.name = name
         self.description = description
@@ -41,11 +44,21 @@ public struct Scenario: Sendable {
         self.steps = steps
         self.steadyState = steadyState
         self.expectations = expectations
+        self.store = store
         self.location = location
     }
 
     /// The file the scenario came from.
     public var file: String { location.file }
+
+    /// The instances its `start_bot` steps start, in order of first start.
+    public var instances: [String] {
+        var names: [String] = []
+        for step in steps {
+            if case .startBot = step.action, !names.contains(step.instance) { names.append(step.instance) }
+        }
+        return names
+    }
 }
 
 /// How the runner starts the bot for a scenario.

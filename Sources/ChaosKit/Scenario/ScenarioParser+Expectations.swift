@@ -3,7 +3,9 @@ import Yams
 
 extension ScenarioParser {
     static let conditionKeywords = ["health", "log", "calls", "update", "sheet_rows", "sent", "held", "bot", "slowloris"]
-    static let expectationKeywords = ["bot", "health", "calls", "sheet_rows", "sent", "log", "peak_rss", "updates", "update"]
+    static let expectationKeywords = ["bot", "health", "calls", "sheet_rows", "sent", "log", "peak_rss", "updates", "update", "deliveries"]
+    /// The expectations that read one bot instance and so take `instance`.
+    static let instanceExpectationKeywords = ["bot", "health", "log", "peak_rss", "deliveries"]
     static let updateStates = ["queued", "delivered", "confirmed"]
     static let matcherKeys = ["equals", "not", "at_least", "at_most", "one_of", "contains"]
 
@@ -19,9 +21,9 @@ extension ScenarioParser {
     // MARK: wait_until
 
     static func readWait(_ node: Node, reader: NodeReader, context: StepContext) -> StepAction? {
-        guard let fields = reader.mapping(node, "wait_until", allowed: conditionKeywords + ["timeout"], required: ["timeout"]) else { return nil }
+        guard let fields = reader.mapping(node, "wait_until", allowed: conditionKeywords + ["timeout", "instance"], required: ["timeout"]) else { return nil }
         let timeout = fields["timeout"].flatMap { reader.duration($0, "wait_until.timeout") }
-        let given = fields.order.filter { $0 != "timeout" }
+        let given = fields.order.filter { $0 != "timeout" && $0 != "instance" }
         guard given.count == 1, let keyword = given.first, let value = fields[keyword] else {
             reader.error(node, given.isEmpty ? "wait_until needs a condition, one of: \(conditionKeywords.joined(separator: ", "))" : "wait_until takes one condition; found \(given.joined(separator: " and ")) — use one wait_until step each")
             return nil
@@ -97,8 +99,9 @@ extension ScenarioParser {
     }
 
     /// Reads `{mode: webhook, outbox: {queued: 0}, "memory.percent": {at_most: 80}}` into checks.
-    static func readFieldChecks(_ node: Node, reader: NodeReader, prefix: String = "") -> [FieldCheck]? {
-        guard let pairs = reader.pairs(node, prefix.isEmpty ? "health" : "health.\(prefix)") else { return nil }
+    /// `skipping` names keys that are not health fields (an expectation's `instance`).
+    static func readFieldChecks(_ node: Node, reader: NodeReader, prefix: String = "", skipping: [String] = []) -> [FieldCheck]? {
+        guard let pairs = reader.pairs(node, prefix.isEmpty ? "health" : "health.\(prefix)")?.filter({ !skipping.contains($0.key) }) else { return nil }
         if prefix.isEmpty, pairs.isEmpty { reader.error(node, "expected at least one health field, such as mode: webhook"); return nil }
         var checks: [FieldCheck] = []
         for pair in pairs {
@@ -154,10 +157,17 @@ extension ScenarioParser {
             reader.error(node, fields.order.isEmpty ? "an expectation needs one of: \(expectationKeywords.joined(separator: ", "))" : "an expectation checks one thing; found \(fields.order.joined(separator: " and ")) — write them as separate items")
             return nil
         }
+        var instance: String? = BotInstanceName.default
+        if instanceExpectationKeywords.contains(keyword), let instanceNode = value["instance"] {
+            instance = readInstanceName(instanceNode, reader: reader, context: context, starting: false)
+        } else if instanceExpectationKeywords.contains(keyword), let problem = unnamedInstanceProblem("expect.\(keyword)", context: context) {
+            reader.error(value, problem)
+        }
         let kind: ExpectationKind?
         switch keyword {
         case "bot":
-            guard let f = reader.mapping(value, "expect.bot", allowed: ["exit_code", "stopped_within", "running"]) else { return nil }
+            guard var f = reader.mapping(value, "expect.bot", allowed: ["instance", "exit_code", "stopped_within", "running"]) else { return nil }
+            f = f.without("instance")
             let bot = BotExpectation(exitCode: f["exit_code"].flatMap { reader.int($0, "exit_code", range: 0...255) }.map(Int32.init),
                                      stoppedWithin: f["stopped_within"].flatMap { reader.duration($0, "stopped_within") },
                                      running: f["running"].flatMap { reader.bool($0, "running") })
@@ -165,7 +175,7 @@ extension ScenarioParser {
             if bot.running == true, bot.exitCode != nil || bot.stoppedWithin != nil { reader.error(value, "expect.bot: running: true contradicts exit_code/stopped_within") }
             kind = .bot(bot)
         case "health":
-            kind = readFieldChecks(value, reader: reader).map(ExpectationKind.health)
+            kind = readFieldChecks(value, reader: reader, skipping: ["instance"]).map(ExpectationKind.health)
         case "calls":
             guard let f = reader.mapping(value, "expect.calls", allowed: ["target", "method", "count", "gaps"], required: ["target", "method"]),
                   let target = f["target"].flatMap({ reader.choice($0, "calls.target", FaultTarget.self) }),
@@ -214,18 +224,29 @@ extension ScenarioParser {
             if f["contains"] == nil, f["regex"] == nil, f["count"] == nil { reader.error(value, "expect.sent needs contains, regex or count") }
             kind = .sent(sent)
         case "log":
-            guard let f = reader.mapping(value, "expect.log", allowed: ["matches", "never_matches", "no_secrets"]) else { return nil }
+            guard var f = reader.mapping(value, "expect.log", allowed: ["instance", "matches", "never_matches", "no_secrets"]) else { return nil }
+            f = f.without("instance")
             let log = LogExpectation(matches: f["matches"].flatMap { reader.regex($0, "log.matches") },
                                      neverMatches: f["never_matches"].flatMap { reader.regex($0, "log.never_matches") },
                                      noSecrets: f["no_secrets"].flatMap { reader.bool($0, "log.no_secrets") } ?? false)
             if f.order.isEmpty { reader.error(value, "expect.log needs matches, never_matches or no_secrets") }
             kind = .log(log)
         case "peak_rss":
-            guard let f = reader.mapping(value, "expect.peak_rss", allowed: ["at_most"], required: ["at_most"]) else { return nil }
+            guard let f = reader.mapping(value, "expect.peak_rss", allowed: ["instance", "at_most"], required: ["at_most"]) else { return nil }
             kind = f["at_most"].flatMap { reader.bytes($0, "peak_rss.at_most") }.map { .peakRSS(atMost: $0) }
         case "updates":
             guard let f = reader.mapping(value, "expect.updates", allowed: ["all_confirmed"], required: ["all_confirmed"]) else { return nil }
             kind = f["all_confirmed"].flatMap { reader.bool($0, "updates.all_confirmed") }.map { .updates(allConfirmed: $0) }
+        case "deliveries":
+            guard let f = reader.mapping(value, "expect.deliveries", allowed: ["instance", "count", "at_least", "at_most"]) else { return nil }
+            let check = CountCheck(exactly: f["count"].flatMap { reader.int($0, "deliveries.count", range: 0...Int.max) },
+                                   atLeast: f["at_least"].flatMap { reader.int($0, "deliveries.at_least", range: 0...Int.max) },
+                                   atMost: f["at_most"].flatMap { reader.int($0, "deliveries.at_most", range: 0...Int.max) })
+            if check == CountCheck() { reader.error(value, "expect.deliveries needs count, at_least or at_most (like {instance: b, at_least: 1})") }
+            if context.started.count < 2 {
+                reader.error(value, "expect.deliveries counts what the front forwarded, and only a scenario that starts two or more instances has one")
+            }
+            kind = .deliveries(check)
         default: // update
             guard let f = reader.mapping(value, "expect.update", allowed: ["id", "state"], required: ["id", "state"]),
                   let id = f["id"].flatMap({ readReference($0, reader: reader, context: context) }),
@@ -233,6 +254,7 @@ extension ScenarioParser {
             else { return nil }
             kind = .update(id: id, state: state)
         }
-        return kind.map { Expectation(kind: $0, location: reader.location(node)) }
+        guard let checked = kind, let instance else { return nil }
+        return Expectation(kind: checked, instance: instance, location: reader.location(node))
     }
 }

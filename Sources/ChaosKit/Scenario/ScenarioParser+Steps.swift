@@ -31,27 +31,84 @@ extension ScenarioParser {
         }
         let action = readAction(keyword, body, reader: reader, context: &context)
         if let saveAs { context.saved.insert(saveAs) }
-        guard let action else { return nil }
-        return ScenarioStep(action: action, saveAs: saveAs, location: reader.location(node))
+        let instance = readStepInstance(keyword, body, action: action, reader: reader, context: &context)
+        guard let action, let instance else { return nil }
+        return ScenarioStep(action: action, saveAs: saveAs, instance: instance, location: reader.location(node))
+    }
+
+    /// The steps that act on one bot instance and so take `instance`.
+    static let instanceStepKeywords = ["start_bot", "stop_bot", "restart_bot", "signal", "wait_until", "http"]
+
+    /// The instance a step targets: its `instance` key, or the default one. `start_bot` starts
+    /// an instance; any other step may only name an instance an earlier `start_bot` started, so a
+    /// typo fails validation rather than a run. Nil when the name is wrong.
+    static func readStepInstance(_ keyword: String, _ body: Node, action: StepAction?, reader: NodeReader, context: inout StepContext) -> String? {
+        guard instanceStepKeywords.contains(keyword), let node = body["instance"] else {
+            if keyword == "start_bot" { context.started.insert(BotInstanceName.default) }
+            var readsBot = instanceStepKeywords.contains(keyword)
+            if case .waitUntil(let condition, _)? = action { readsBot = condition.readsBot }
+            if case .http(let request)? = action { readsBot = request.target == .bot }
+            if readsBot, let problem = unnamedInstanceProblem(keyword, context: context) { reader.error(body, problem) }
+            return BotInstanceName.default
+        }
+        guard let name = readInstanceName(node, reader: reader, context: context, starting: keyword == "start_bot") else { return nil }
+        if keyword == "start_bot" { context.started.insert(name) }
+        if case .waitUntil(let condition, _)? = action, !condition.readsBot {
+            reader.error(node, "wait_until takes 'instance' only with a condition on a bot (bot, health, log); the fakes' state is shared by every instance")
+            return nil
+        }
+        if case .http(let request)? = action, request.target != .bot {
+            reader.error(node, "http takes 'instance' only for requests to a bot; target \(request.target.rawValue) is shared by every instance")
+            return nil
+        }
+        return name
+    }
+
+    /// Why leaving out `instance` is a mistake here: the scenario has started only named
+    /// instances, so the default one this would target does not exist. Nil when it is fine.
+    static func unnamedInstanceProblem(_ keyword: String, context: StepContext) -> String? {
+        guard !context.started.isEmpty, !context.started.contains(BotInstanceName.default) else { return nil }
+        let names = context.started.sorted().joined(separator: ", ")
+        return "\(keyword) without 'instance' targets the default instance, which this scenario never starts; name one of its instances (\(names)), like instance: \(context.started.sorted()[0])"
+    }
+
+    /// Reads an instance name; unless `starting`, it must be one an earlier `start_bot` started.
+    static func readInstanceName(_ node: Node, reader: NodeReader, context: StepContext, starting: Bool) -> String? {
+        guard let name = reader.string(node, "instance") else { return nil }
+        if let problem = BotInstanceName.problem(name) {
+            reader.error(node, problem)
+            return nil
+        }
+        if !starting, !context.started.contains(name) {
+            let known = context.started.sorted().joined(separator: ", ")
+            reader.error(node, "instance '\(name)' is not started by an earlier start_bot step (start_bot: {instance: \(name)}); started so far: \(known.isEmpty ? "none" : known)")
+            return nil
+        }
+        return name
     }
 
     static func readAction(_ keyword: String, _ node: Node, reader: NodeReader, context: inout StepContext) -> StepAction? {
         switch keyword {
         case "start_bot":
-            guard let fields = reader.mapping(node, "start_bot", allowed: ["env"], nullIsEmpty: true) else { return nil }
+            guard let fields = reader.mapping(node, "start_bot", allowed: ["instance", "env"], nullIsEmpty: true) else { return nil }
             return .startBot(env: fields["env"].flatMap { readEnvironment($0, "start_bot.env", reader: reader) } ?? [:])
         case "stop_bot":
-            guard let fields = reader.mapping(node, "stop_bot", allowed: ["signal", "timeout"], nullIsEmpty: true) else { return nil }
+            guard let fields = reader.mapping(node, "stop_bot", allowed: ["instance", "signal", "timeout"], nullIsEmpty: true) else { return nil }
             let signal = fields["signal"].flatMap { readSignal($0, reader: reader) } ?? .term
             let timeout = fields["timeout"].flatMap { reader.duration($0, "stop_bot.timeout") } ?? .seconds(30)
             return .stopBot(signal: signal, timeout: timeout)
         case "restart_bot":
-            guard let fields = reader.mapping(node, "restart_bot", allowed: ["signal", "timeout", "env"], nullIsEmpty: true) else { return nil }
+            guard let fields = reader.mapping(node, "restart_bot", allowed: ["instance", "signal", "timeout", "env"], nullIsEmpty: true) else { return nil }
             let signal = fields["signal"].flatMap { readSignal($0, reader: reader) } ?? .term
             let timeout = fields["timeout"].flatMap { reader.duration($0, "restart_bot.timeout") } ?? .seconds(30)
             let env = fields["env"].flatMap { readEnvironment($0, "restart_bot.env", reader: reader) } ?? [:]
             return .restartBot(signal: signal, timeout: timeout, env: env)
         case "signal":
+            // `signal: KILL`, or `signal: {instance: a, signal: KILL}` to pick the instance.
+            if case .mapping = node {
+                guard let fields = reader.mapping(node, "signal", allowed: ["instance", "signal"], required: ["signal"]) else { return nil }
+                return fields["signal"].flatMap { readSignal($0, reader: reader) }.map(StepAction.signal)
+            }
             return readSignal(node, reader: reader).map(StepAction.signal)
         case "send":
             return readSend(node, reader: reader, context: context).map(StepAction.send)
@@ -244,7 +301,7 @@ extension ScenarioParser {
     }
 
     static func readHTTP(_ node: Node, reader: NodeReader) -> HTTPStep? {
-        guard let fields = reader.mapping(node, "http", allowed: ["method", "path", "credential", "body", "body_size", "body_nesting", "expect_status", "target"], required: ["path"]) else { return nil }
+        guard let fields = reader.mapping(node, "http", allowed: ["method", "path", "credential", "body", "body_size", "body_nesting", "expect_status", "target", "instance"], required: ["path"]) else { return nil }
         let method = fields["method"].flatMap { reader.oneOf($0, "http.method", ["GET", "POST"]) } ?? "POST"
         guard let path = fields["path"].flatMap({ reader.string($0, "http.path") }) else { return nil }
         if !path.hasPrefix("/") { reader.error(fields["path"]!, "expected http.path to start with '/', found '\(path)'"); return nil }

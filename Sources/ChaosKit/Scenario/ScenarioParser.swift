@@ -4,7 +4,7 @@ import Yams
 /// Turns the text of a scenario file into a ``Scenario``, reporting every problem in the file
 /// (with line and column and what was expected) rather than only the first.
 public enum ScenarioParser {
-    static let topLevelKeys = ["name", "description", "tags", "timeout", "bot", "users", "sites", "steps", "steady_state", "expect"]
+    static let topLevelKeys = ["name", "description", "tags", "timeout", "store", "bot", "users", "sites", "steps", "steady_state", "expect"]
 
     /// Parses one file's text.
     /// - Parameters:
@@ -61,6 +61,7 @@ public enum ScenarioParser {
         let description = fields["description"].flatMap { reader.string($0, "description") }
         let tags = fields["tags"].flatMap { reader.stringList($0, "tags") } ?? []
         let timeout = fields["timeout"].flatMap { reader.duration($0, "timeout") } ?? .seconds(60)
+        let store = fields["store"].flatMap { reader.choice($0, "store", BotStore.self) }
         let bot = fields["bot"].flatMap { readBot($0, reader: reader) } ?? BotSettings()
         let users = fields["users"].flatMap { readUsers($0, reader: reader) } ?? []
         let sites = fields["sites"].flatMap { readSites($0, reader: reader) } ?? ScenarioSite.defaults
@@ -87,7 +88,7 @@ public enum ScenarioParser {
         guard let name, let description else { return nil }
         let nameLocation = fields["name"].map(reader.location) ?? reader.location(root)
         return Scenario(name: name, description: description, tags: tags, timeout: timeout, bot: bot, users: users, sites: sites,
-                        steps: steps, steadyState: steadyState, expectations: expectations, location: nameLocation)
+                        steps: steps, steadyState: steadyState, expectations: expectations, store: store, location: nameLocation)
     }
 
     static func readBot(_ node: Node, reader: NodeReader) -> BotSettings? {
@@ -140,9 +141,11 @@ public enum ScenarioParser {
     }
 }
 
-/// What the parser knows while reading steps: declared users and names saved so far.
+/// What the parser knows while reading steps: declared users, names saved so far and the bot
+/// instances started so far.
 struct StepContext {
     var users: Set<Int64>
     var saved: Set<String> = []
+    var started: Set<String> = []
     var sawFault = false
 }

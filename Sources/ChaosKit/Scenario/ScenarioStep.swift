@@ -5,13 +5,18 @@ public struct ScenarioStep: Sendable {
     /// The name a later step or expectation uses (`$name`) to refer to this step's result:
     /// the update id for `send`, the time the step finished for every other step. Defaults to none.
     public var saveAs: String?
+    /// The bot instance the step acts on or reads (`start_bot`, `stop_bot`, `restart_bot`,
+    /// `signal`, `wait_until` on the bot, its health or its log, `http` to the bot). Defaults to
+    /// ``BotInstanceName/default``.
+    public var instance: String
     /// Where the step is written.
     public var location: SourceLocation
 
     /// Creates a step.
-    public init(action: StepAction, saveAs: String? = nil, location: SourceLocation) {
+    public init(action: StepAction, saveAs: String? = nil, instance: String = BotInstanceName.default, location: SourceLocation) {
         self.action = action
         self.saveAs = saveAs
+        self.instance = instance
         self.location = location
     }
 }

@@ -20,4 +20,13 @@ public enum WaitCondition: Sendable, Equatable {
     case botListening
     /// The bot has closed every connection of the scenario's `slowloris` steps.
     case slowlorisClosed
+
+    /// Whether the condition reads a bot instance (its process, `/health` or log) rather than
+    /// the fakes' state, which every instance shares.
+    public var readsBot: Bool {
+        switch self {
+        case .health, .log, .botExited, .botListening: true
+        default: false
+        }
+    }
 }

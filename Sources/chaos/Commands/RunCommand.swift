@@ -1,6 +1,8 @@
 import ArgumentParser
 import ChaosKit
 
+extension BotStore: ExpressibleByArgument {}
+
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -33,6 +35,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Keep each scenario's temporary directory (database, logs) for inspection.")
     var keep = false
 
+    @Option(help: "The bot's store for scenarios that do not require one: sqlite or postgres (a fresh database per scenario on CHAOS_POSTGRES_URL, else on a throw-away server).")
+    var store: BotStore = .sqlite
+
     func run() async throws {
         var options = ChaosRun.Options()
         options.paths = paths
@@ -44,7 +49,17 @@ struct RunCommand: AsyncParsableCommand {
         options.json = json
         options.report = report
         options.keep = keep
-        let code = await ChaosRun.execute(options, output: printOutput, errors: printError)
+        options.store = store
+        // Ctrl-C (or SIGTERM) cancels the run: the running scenarios stop their bots and fakes,
+        // their databases are dropped and a throw-away PostgreSQL server is stopped and removed.
+        let running = Task { await ChaosRun.execute(options, output: printOutput, errors: printError) }
+        let interrupt = Task {
+            await waitForTerminationSignal()
+            running.cancel()
+        }
+        let code = await running.value
+        interrupt.cancel()
+        if running.isCancelled { throw ExitCode(130) }
         throw ExitCode(code.rawValue)
     }
 }
