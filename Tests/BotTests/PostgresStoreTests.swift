@@ -178,6 +178,23 @@ import Testing
         }
     }
 
+    @Test("a store that closes hands its claims over at once: another takes the rows and replies as abandoned")
+    func closeHandsClaimsOver() async throws {
+        try await PostgresTestServer.withDatabase { settings in
+            let leaving = try await PostgresTestServer.open(settings, claimLease: .seconds(3_600))
+            let staying = try await PostgresTestServer.open(settings)
+            try await Self.enqueueRows(3, in: leaving)
+            #expect(try await leaving.claimQueuedRows(limit: 2, countingAttemptAt: Self.now).map(\.updateID) == [1, 2])
+            // While the leaving store holds them, its rows are not the other's to take.
+            #expect(try await staying.claimQueuedRows(limit: 10, countingAttemptAt: nil).map(\.updateID) == [3])
+            try await leaving.close()
+            let takenOver = try await staying.claimQueuedRows(limit: 10, countingAttemptAt: nil)
+            #expect(takenOver.map(\.updateID) == [1, 2, 3])
+            #expect(takenOver.map(\.claimAbandoned) == [true, true, false])
+            try await staying.close()
+        }
+    }
+
     @Test("a check-in opened through one store is completed by a location through another: one row")
     func splitFlow() async throws {
         try await PostgresTestServer.withDatabase { settings in

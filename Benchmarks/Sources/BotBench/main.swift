@@ -2,6 +2,7 @@
 //
 //   swift run -c release --package-path Benchmarks BotBench [--checkins N] [--batch N] [--skip-memory | --intake-only | --memory-control]
 //   swift run -c release --package-path Benchmarks BotBench --intake-only [--arrivals none|transaction|separate]
+//   … BotBench [--database-url postgres://USER:PASSWORD@HOST:PORT/EMPTY_DATABASE]  # the PostgreSQL store
 //   swift run -c release --package-path Benchmarks BotBench serve-fakes
 //
 // The fakes run in a child process (this binary with `serve-fakes`), so that the resident memory
@@ -126,6 +127,11 @@ for pair in firstLine.split(separator: " ") {
 let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("botbench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
 environment["DATABASE_PATH"] = workDirectory.appendingPathComponent("bot.sqlite").path
+// `--database-url postgres://…`: the PostgreSQL store instead, on a database of its own, which
+// the caller creates empty for each run.
+if let index = arguments.firstIndex(of: "--database-url"), index + 1 < arguments.count {
+    environment["DATABASE_URL"] = arguments[index + 1]
+}
 environment["LOG_LEVEL"] = "error"
 environment["LOG_DIR"] = workDirectory.appendingPathComponent("logs").path
 

@@ -7,9 +7,7 @@ public enum ScenarioLoader {
     public static let defaultDirectory = "Scenarios"
 
     /// The `.yaml`/`.yml` files at `paths` (files as given, directories searched recursively),
-    /// sorted by path. A subdirectory named `pending-…` holds scenarios that wait for a feature
-    /// of the bot (`Scenarios/pending-postgres/`): a search skips it, so the library keeps
-    /// passing, and naming it (or its files) reads it.
+    /// sorted by path.
     /// - Throws: ``ScenarioValidationError`` naming a path that does not exist.
     public static func files(at paths: [String]) throws(ScenarioValidationError) -> [String] {
         let paths = paths.isEmpty ? [defaultDirectory] : paths
@@ -29,7 +27,6 @@ public enum ScenarioLoader {
             }
             let found = (manager.enumerator(atPath: path)?.compactMap { $0 as? String } ?? [])
                 .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
-                .filter { !$0.split(separator: "/").dropLast().contains { $0.hasPrefix("pending-") } }
                 .map { (path as NSString).appendingPathComponent($0) }
             if found.isEmpty {
                 missing.append(ScenarioDiagnostic(location: SourceLocation(file: path, line: 1, column: 1), message: "the directory holds no .yaml scenario files"))
