@@ -77,6 +77,10 @@ public struct OutboxWorker: Service {
         self.metrics = metrics
     }
 
+    /// Rings the doorbell once after a while, so that the worker looks again at rows another bot
+    /// instance holds: no ring comes when such a row's lease runs out (its holder may be dead).
+    private let recheck = DelayedRing()
+
     /// The settle delay for an `HTTP_TIMEOUT` of `httpTimeout`: three times the timeout.
     ///
     /// Why three: the attempt is recorded before `appendRows` starts, and an append may take two
@@ -100,8 +104,10 @@ public struct OutboxWorker: Service {
             logger.notice("outbox has rows tried before the last stop; checking the sheet before appending them")
         }
         await drain(&state, backingOff: true)
+        await scheduleRecheckIfRowsRemain()
         for await _ in doorbell.rings.cancelOnGracefulShutdown() {
             await drain(&state, backingOff: true)
+            await scheduleRecheckIfRowsRemain()
         }
         guard !Task.isCancelled else { return }
         await drain(&state, backingOff: false)
@@ -119,6 +125,16 @@ public struct OutboxWorker: Service {
         var backlogLevel = 0
     }
 
+    /// On a shared store, rows can stay queued after a pass because another instance holds them,
+    /// and no ring comes when their lease runs out (their holder may be dead): while any row is
+    /// queued, looks again after `settleDelay / 3` (one `HTTP_TIMEOUT`; a lease lasts six). On
+    /// SQLite a pass leaves rows only when it failed, and it retries those itself.
+    private func scheduleRecheckIfRowsRemain() async {
+        guard database.kind == .postgres, !Task.isShuttingDownGracefully,
+              let queued = try? await database.outboxStatus().queued, queued > 0 else { return }
+        recheck.schedule(after: settleDelay / 3, doorbell: doorbell)
+    }
+
     /// Appends batches until the outbox is empty, or (without `backingOff`) until the first
     /// failure; with `backingOff`, failures wait and retry until graceful shutdown.
     func drain(_ state: inout DrainState, backingOff: Bool) async {
@@ -132,7 +148,7 @@ public struct OutboxWorker: Service {
                 // Another bot process claimed some of these rows and stopped before finishing
                 // them (a shared store only): it may have appended them, so the sheet is checked
                 // first, as after a restart.
-                if batch.contains(where: \.claimAbandoned) && !state.verifyBeforeAppend {
+                if batch.contains(where: \.claimAbandoned) {
                     logger.notice("outbox rows were left unfinished by another bot instance; checking the sheet before appending them")
                     state.verifyBeforeAppend = true
                 }
@@ -304,6 +320,24 @@ public final class OutboxStatus: Sendable {
             $0.failures += 1
             $0.lastError = error
             $0.lastAttemptSucceeded = false
+        }
+    }
+}
+
+/// Rings a doorbell once after a delay; while one ring is scheduled, asking for another does nothing.
+final class DelayedRing: Sendable {
+    private let scheduled = Mutex(false)
+
+    func schedule(after delay: Duration, doorbell: Doorbell) {
+        let first = scheduled.withLock { scheduled in
+            defer { scheduled = true }
+            return !scheduled
+        }
+        guard first else { return }
+        Task {
+            try? await Task.sleep(for: delay)
+            self.scheduled.withLock { $0 = false }
+            doorbell.ring()
         }
     }
 }
