@@ -11,14 +11,14 @@ import Testing
         try #require(items.first { $0.claim == claim }, "no item \(claim) in \(items.map(\.line))")
     }
 
-    @Test("the store item: passes on a persistent disk, warns on an ephemeral one, with or without DATABASE_URL (not read yet)", arguments: [
+    @Test("the store item: passes with DATABASE_URL or on a persistent disk, warns on an ephemeral one", arguments: [
         (DeploymentPlatform.render, false, nil, true, "DATABASE_URL is unset"),
-        (.render, false, "postgres://metro:pw@db:5432/metro", true, "does not read it yet"),
+        (.render, false, "postgres://metro:pw@db:5432/metro", false, "PostgreSQL at DATABASE_URL"),
         (.kubernetes, false, nil, true, "mount a persistent volume"),
         (.heroku, false, nil, true, "heroku's disk is new at every deploy"),
         (.render, true, nil, false, "on the persistent volume"),
         (.vm, false, nil, false, "vm's local disk"),
-        (.kubernetes, true, "postgres://metro:pw@db:5432/metro", false, "does not read it yet"),
+        (.kubernetes, false, "postgres://metro:pw@db:5432/metro", false, "survives deploys"),
     ] as [(DeploymentPlatform, Bool, String?, Bool, String)])
     func store(platform: DeploymentPlatform, persistentVolume: Bool, databaseURL: String?, warns: Bool, detail: String) throws {
         var fixture = try DeploymentFixture()

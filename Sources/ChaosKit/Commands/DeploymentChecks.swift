@@ -111,24 +111,24 @@ public enum DeploymentChecks {
                                  + (holds ? "" : ": the platform kills the bot before it has flushed; \(fix)"))
     }
 
-    /// "the store survives restarts": the SQLite file at `DATABASE_PATH` survives a deploy only on
-    /// a persistent volume. `DATABASE_URL` (PostgreSQL) is where a shared store will go, but this
-    /// bot does not read it yet, so with it set the store is still SQLite: the item
-    /// warns rather than fails, since a deploy loses queued rows but the bot still runs.
+    /// "the store survives restarts": with `DATABASE_URL` the store is PostgreSQL, outside the
+    /// bot's disk, and survives any deploy. Otherwise the SQLite file at `DATABASE_PATH` survives a
+    /// deploy only on a persistent volume; without one the item warns rather than fails, since a
+    /// deploy loses queued rows but the bot still runs.
     static func storeItem(databasePath: String, databaseURLIsSet: Bool, target: Target) -> ChecklistItem {
         let proof = "DATABASE_URL, DATABASE_PATH, --platform \(target.platform.rawValue)" + (target.persistentVolume ? ", --persistent-volume" : "")
         let sqlite = "SQLite at \(databasePath)"
+        if databaseURLIsSet {
+            return ChecklistItem(claim: storeClaim, proof: proof, passed: true,
+                                 detail: "PostgreSQL at DATABASE_URL (value not shown): the store is off the bot's disk and survives deploys")
+        }
         if target.persistentVolume || !target.platform.diskIsEphemeral {
             return ChecklistItem(claim: storeClaim, proof: proof, passed: true,
                                  detail: sqlite + (target.persistentVolume ? " on the persistent volume (--persistent-volume)" : " on \(target.platform.rawValue)'s local disk")
-                                     + (databaseURLIsSet ? "; DATABASE_URL is set but this metro-bot does not read it yet (docs/Deploy.md)" : ""))
+)
         }
         let lost = "\(target.platform.rawValue)'s disk is new at every deploy, so the outbox, de-duplication and pending check-ins would be lost"
         let fix = "mount a persistent volume at \((databasePath as NSString).deletingLastPathComponent) and say so with --persistent-volume"
-        if databaseURLIsSet {
-            return ChecklistItem(claim: storeClaim, proof: proof, passed: true, warning: true,
-                                 detail: "DATABASE_URL is set (value not shown) but this metro-bot does not read it yet (docs/Deploy.md): the store is still \(sqlite); \(lost); \(fix)")
-        }
         return ChecklistItem(claim: storeClaim, proof: proof, passed: true, warning: true,
                              detail: "DATABASE_URL is unset: the store is \(sqlite); \(lost); \(fix)")
     }
