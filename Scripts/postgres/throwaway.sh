@@ -8,11 +8,13 @@
 # The URL is what the tests read from METRO_TEST_POSTGRES_URL:
 #   export METRO_TEST_POSTGRES_URL=$(Scripts/postgres/throwaway.sh start)
 #
-# The cluster lives in .build/postgres (override with METRO_POSTGRES_DIR), listens on 127.0.0.1
-# only, keeps its socket in a private directory under /tmp, and has one superuser, `metro`, with
-# a random password (password authentication, as a managed server has). Durability is switched
-# off (fsync=off): nothing in it outlives the test run. PostgreSQL refuses to run as root, so
-# under root the server runs as the `postgres` user, which owns the data directory.
+# The script's state (the URL, and where the cluster is) lives in .build/postgres (override with
+# METRO_POSTGRES_DIR). The cluster itself — data, logs, socket — lives in a private directory under
+# /tmp: PostgreSQL refuses to run as root, so under root the server runs as the `postgres` user,
+# which owns that directory and could not reach one inside a root-only checkout. It listens on
+# 127.0.0.1 only and has one superuser, `metro`, with a random password (password authentication,
+# as a managed server has). Durability is switched off (fsync=off): nothing in it outlives the
+# test run.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,8 +30,13 @@ as_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# The cluster's directory under /tmp, once started.
+cluster() { cat "$dir/cluster" 2>/dev/null || true; }
+
 running() {
-  [ -f "$dir/data/postmaster.pid" ] && as_owner "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1
+  local base
+  base=$(cluster)
+  [ -n "$base" ] && [ -f "$base/data/postmaster.pid" ] && as_owner "$bindir/pg_ctl" -D "$base/data" status >/dev/null 2>&1
 }
 
 free_port() {
@@ -45,24 +52,25 @@ start() {
   fi
   rm -rf "$dir"
   mkdir -p "$dir"
-  local password port socket
+  local password port base
   password=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
   port=$(free_port)
-  socket=$(mktemp -d /tmp/metro-postgres.XXXXXX)
+  base=$(mktemp -d /tmp/metro-postgres.XXXXXX)
+  echo "$base" > "$dir/cluster"
   printf '%s\n' "$password" > "$dir/password"
-  chmod 600 "$dir/password"
-  if [ "$(id -u)" = 0 ]; then chown -R postgres: "$dir" "$socket"; fi
-  as_owner "$bindir/initdb" -D "$dir/data" -U metro --pwfile="$dir/password" --auth=scram-sha-256 \
+  printf '%s\n' "$password" > "$base/password"
+  chmod 600 "$dir/password" "$base/password"
+  if [ "$(id -u)" = 0 ]; then chown -R postgres: "$base"; fi
+  as_owner "$bindir/initdb" -D "$base/data" -U metro --pwfile="$base/password" --auth=scram-sha-256 \
     --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-  as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $socket -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-    start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+  as_owner "$bindir/pg_ctl" -D "$base/data" -l "$base/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $base -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >/dev/null || { cat "$base/server.log" >&2; exit 1; }
   for _ in $(seq 1 60); do
     pg_isready -q -h 127.0.0.1 -p "$port" && break
     sleep 0.5
   done
-  pg_isready -q -h 127.0.0.1 -p "$port" || { echo "throwaway.sh: the server did not become ready" >&2; cat "$dir/server.log" >&2; exit 1; }
-  echo "$socket" > "$dir/socket"
+  pg_isready -q -h 127.0.0.1 -p "$port" || { echo "throwaway.sh: the server did not become ready" >&2; cat "$base/server.log" >&2; exit 1; }
   echo "postgres://metro:$password@127.0.0.1:$port/postgres?sslmode=disable" > "$dir/url"
   cat "$dir/url"
 }
@@ -70,8 +78,10 @@ start() {
 stop() {
   [ -d "$dir" ] || return 0
   [ -f "$dir/password" ] || { echo "throwaway.sh: $dir is not a throw-away cluster's; not deleting it" >&2; exit 73; }
-  if running; then as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null; fi
-  if [ -f "$dir/socket" ]; then rm -rf "$(cat "$dir/socket")"; fi
+  local base
+  base=$(cluster)
+  if running; then as_owner "$bindir/pg_ctl" -D "$base/data" -m fast -w stop >/dev/null; fi
+  case "$base" in /tmp/metro-postgres.*) rm -rf "$base" ;; esac
   rm -rf "$dir"
 }
 
