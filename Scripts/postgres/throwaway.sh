@@ -27,7 +27,8 @@ fi
 
 # Runs a server binary as the cluster's owner: `postgres` under root, else the current user.
 as_owner() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # From /: the postgres user may not enter the checkout this script runs in.
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 # The cluster's directory under /tmp, once started.
