@@ -151,19 +151,7 @@ public final class PostgresStore: BotStore {
         await handOverClaims()
         poolTask.cancel()
         let poolTask = poolTask
-        let stopped = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await poolTask.value
-                return true
-            }
-            group.addTask {
-                try? await Task.sleep(for: Self.closeTimeout)
-                return false
-            }
-            defer { group.cancelAll() }
-            return await group.next() ?? true
-        }
-        if !stopped {
+        if await !Self.succeeds(within: Self.closeTimeout, { await poolTask.value }) {
             logger.warning("PostgreSQL connection pool still closing; not waiting longer", metadata: ["waited": "\(Self.closeTimeout)"])
         }
     }
@@ -191,17 +179,22 @@ public final class PostgresStore: BotStore {
                     """)
             }
         }
-        let done = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { (try? await handOver()) != nil }
+        if await !Self.succeeds(within: Self.handOverTimeout, handOver) {
+            logger.warning("could not hand this instance's claims over; other instances take them when their leases run out")
+        }
+    }
+
+    /// Whether `work` finished without throwing within `limit`; past it, `work` is cancelled and
+    /// not waited for any longer than it takes to notice.
+    private static func succeeds(within limit: Duration, _ work: @escaping @Sendable () async throws -> Void) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { (try? await work()) != nil }
             group.addTask {
-                try? await Task.sleep(for: Self.handOverTimeout)
+                try? await Task.sleep(for: limit)
                 return false
             }
             defer { group.cancelAll() }
             return await group.next() ?? false
-        }
-        if !done {
-            logger.warning("could not hand this instance's claims over; other instances take them when their leases run out")
         }
     }
 
