@@ -1,6 +1,7 @@
 @testable import Bot
 import Foundation
 import GRDB
+import MetroSupport
 import Synchronization
 import Testing
 
@@ -220,6 +221,74 @@ import Testing
             #expect(state.pending == nil)
             #expect(state.lastAction == LastAction(userID: 31, action: .checkIn, site: "Depot", distanceMetres: 0, recordedAt: now))
             #expect(try await database.queuedMessages(limit: 10).count == 2)
+        }
+    }
+
+    @Test("a batch leaves exactly what the same updates leave one at a time: state, tombstones, rows, replies and answers",
+          arguments: StoreBackend.allCases, [UInt64(1), 2, 3])
+    func batchEqualsOneByOne(_ backend: StoreBackend, seed: UInt64) async throws {
+        let sites = [Site(name: "Depot", latitude: 52.5, longitude: 13.4, radiusMetres: 500)]
+        let conversation = Conversation(locationService: LocationService(sites: sites), pendingActionTTL: .seconds(1_800))
+        let now = Self.now
+        let users = (1...3).map { User(id: Int64(40 + $0), firstName: "U\($0)") }
+        var random = SeededGenerator(seed: seed)
+        var inputs: [ConversationInput] = []
+        for updateID in Int64(1)...80 {
+            let user = users.randomElement(using: &random)!
+            let event: ConversationInput.Event = switch Int.random(in: 0..<8, using: &random) {
+            case 0: .command(.checkin)
+            case 1: .command(.checkout)
+            case 2: .command(.cancel)
+            case 3: .command(.status)
+            case 4, 5: .location(latitude: 52.5, longitude: 13.4)
+            case 6: .location(latitude: 10, longitude: 10)
+            default: .other
+            }
+            let callback: String? = if case .other = event { "cb\(updateID)" } else { nil }
+            inputs.append(ConversationInput(updateID: updateID, user: user, chatID: user.id, sentAt: now, event: event, callbackQueryID: callback))
+            if Int.random(in: 0..<10, using: &random) == 0, let earlier = inputs.randomElement(using: &random) { inputs.append(earlier) }
+        }
+        let decide: @Sendable (ConversationState, ConversationInput) -> ConversationStep = { state, input in
+            conversation.step(state: state, input: input, now: now, acceptingNewPendingActions: true)
+        }
+        /// The first user's check-in expired and was cleaned up: a location from them meets its tombstone.
+        func prepare(_ store: any BotStore) async throws {
+            let opened = now.addingTimeInterval(-7_200)
+            try await store.insertPendingActions([PendingAction(userID: users[0].id, action: .checkIn, createdAt: opened,
+                                                                expiresAt: opened.addingTimeInterval(1_800))])
+            #expect(try await store.deleteExpiredPendingActions(now: now.addingTimeInterval(-60), tombstoneRetention: .seconds(86_400)) == 1)
+        }
+        func contents(_ store: any BotStore) async throws -> String {
+            var lines: [String] = []
+            for user in users {
+                let state = try await store.conversationState(userID: user.id)
+                lines.append("state \(user.id): \(String(describing: state.pending)) \(String(describing: state.lastAction))")
+                // A later location shows what only a location reads: the tombstone, if one is left.
+                let probe = ConversationInput(updateID: 1_000 + user.id, user: user, chatID: user.id, sentAt: now,
+                                              event: .location(latitude: 10, longitude: 10))
+                let answer = try await store.recordUpdates([probe], now: now) { state, _ in
+                    ConversationStep(replies: [OutgoingReply(chatID: user.id, text: "tombstone: \(String(describing: state.expired))")])
+                }
+                lines.append("probe \(user.id): \(answer)")
+            }
+            lines += try await store.queuedRows(limit: 1_000).map { "row \($0.updateID) \($0.cells)" }
+            lines += try await store.queuedMessages(limit: 1_000).map { "message \($0.chatID) \($0.text) \(String(describing: $0.replyMarkup))" }
+            lines += try await store.queuedCallbackAnswers(limit: 1_000).map { "answer \($0.callbackQueryID) \(String(describing: $0.text))" }
+            return lines.joined(separator: "\n")
+        }
+        try await withStore(backend) { batched in
+            try await withStore(backend) { oneByOne in
+                try await prepare(batched)
+                try await prepare(oneByOne)
+                let batchOutcomes = try await batched.recordUpdates(inputs, now: now, decide: decide)
+                var singleOutcomes: [UpdateOutcome] = []
+                for input in inputs { singleOutcomes += try await oneByOne.recordUpdates([input], now: now, decide: decide) }
+                #expect(batchOutcomes == singleOutcomes)
+                #expect(batchOutcomes.contains(.duplicate))
+                let expected = try await contents(oneByOne)
+                #expect(expected.contains("row "), "the sequence should make at least one row")
+                #expect(try await contents(batched) == expected)
+            }
         }
     }
 

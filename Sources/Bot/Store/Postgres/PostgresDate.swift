@@ -26,6 +26,15 @@ enum PostgresDate {
         return text + "+00"
     }
 
+    /// `date` as it reads back once stored (truncated to milliseconds).
+    /// - Throws: `UnstorableDate` for a date outside `StoredDate.range`.
+    static func stored(_ date: Date) throws -> Date {
+        guard StoredDate.isStorable(date), let stored = Date.fromDatabaseValue(date.databaseValue) else {
+            throw UnstorableDate(date: date)
+        }
+        return stored
+    }
+
     /// The `Date` of a `metro_stored_date(…)` column.
     static func date(_ text: String) throws -> Date {
         guard let date = Date.fromDatabaseValue(text.databaseValue) else { throw PostgresStoreError.unreadableDate(text) }

@@ -319,23 +319,27 @@ public final class PostgresStore: BotStore {
             try await Self.insertArrivals(arrivals, on: connection, logger: logger)
             let users = Array(Set(inputs.compactMap { $0.user?.id })).sorted()
             try await transaction.lockUsers(users)
+            var unmarked = try await transaction.markProcessed(inputs.map(\.updateID))
+            var changes = PostgresBatchChanges(stored: try await transaction.states(userIDs: users))
             var outcomes: [UpdateOutcome] = []
             outcomes.reserveCapacity(inputs.count)
             for input in inputs {
-                guard try await transaction.markProcessed(updateID: input.updateID) else {
+                // An update this batch did not mark, or holds twice, was processed before.
+                guard unmarked.remove(input.updateID) != nil else {
                     outcomes.append(.duplicate)
                     continue
                 }
                 let isLocation = if case .location = input.event { true } else { false }
                 let state = if let user = input.user {
-                    try await transaction.state(userID: user.id, includingExpired: isLocation)
+                    changes.state(userID: user.id, includingExpired: isLocation)
                 } else {
                     ConversationState()
                 }
                 let step = decide(state, input)
-                try await transaction.apply(step)
+                try changes.apply(step)
                 outcomes.append(.recorded(step))
             }
+            try await transaction.write(changes)
             return outcomes
         }
     }

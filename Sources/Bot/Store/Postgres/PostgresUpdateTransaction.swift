@@ -4,15 +4,19 @@ import Logging
 import PostgresNIO
 
 /// `PostgresStore.recordUpdates`'s work inside its one transaction, on one connection: the
-/// per-user locks, the de-duplication mark, the user's state and the step's effects. It writes
+/// per-user locks, the de-duplication marks, the users' state and the steps' effects. It writes
 /// the rows `UpdateTransaction` writes on SQLite, with the same JSON encoders, so that both stores
 /// read them back alike.
+///
+/// Where SQLite pays nothing for a statement, each statement here is a round trip to the server,
+/// so the work is set-based: a batch costs the same dozen statements whether it holds one update
+/// or a hundred. The users' state is read once, each step is decided against the state the steps
+/// before it left (`PostgresBatchChanges`, in memory), and their net effect is written at the end.
 struct PostgresUpdateTransaction {
     private let connection: PostgresConnection
     private let logger: Logger
     /// The batch's `now`, as stored.
     private let now: String
-    private let cellsEncoder = OutboxEntry.databaseJSONEncoder(for: "cells")
 
     init(connection: PostgresConnection, logger: Logger, now: Date) throws {
         self.connection = connection
@@ -31,100 +35,138 @@ struct PostgresUpdateTransaction {
             """, logger: logger)
     }
 
-    /// Marks `updateID` processed; false when it already was (a redelivery, to any process).
-    func markProcessed(updateID: Int64) async throws -> Bool {
+    /// Marks the updates processed; answers those this call marked. An update missing from the
+    /// answer was already processed (a redelivery, to any process).
+    func markProcessed(_ updateIDs: [Int64]) async throws -> Set<Int64> {
+        guard !updateIDs.isEmpty else { return [] }
         let rows = try await connection.query("""
-            INSERT INTO processed_updates (update_id, processed_at) VALUES (\(updateID), \(now)::timestamptz)
-            ON CONFLICT DO NOTHING RETURNING 1
-            """, logger: logger).collect()
-        return !rows.isEmpty
+            INSERT INTO processed_updates (update_id, processed_at)
+            SELECT u, \(now)::timestamptz FROM unnest(\(Array(Set(updateIDs)))) AS u
+            ON CONFLICT DO NOTHING RETURNING update_id
+            """, logger: logger)
+        var marked: Set<Int64> = []
+        for try await updateID in rows.decode(Int64.self) { marked.insert(updateID) }
+        return marked
     }
 
-    /// The user's state, as `UpdateTransaction.state` reads it.
-    func state(userID: Int64, includingExpired: Bool) async throws -> ConversationState {
-        try await Self.state(on: connection, logger: logger, userID: userID, includingExpired: includingExpired)
+    /// The users' stored state, each with its tombstone whether or not it has a pending action
+    /// (`PostgresBatchChanges.state(userID:includingExpired:)` makes the view a step sees).
+    func states(userIDs: [Int64]) async throws -> [Int64: ConversationState] {
+        try await Self.states(on: connection, logger: logger, userIDs: userIDs)
     }
 
-    /// The user's pending action (live or expired), last action and, when `includingExpired` and
-    /// there is no pending action, the tombstone of the one the cleanup job removed: one query.
+    /// The user's state, as `UpdateTransaction.state` reads it: the pending action (live or
+    /// expired), the last action and, when `includingExpired` and there is no pending action, the
+    /// tombstone of the one the cleanup job removed.
     static func state(on connection: PostgresConnection, logger: Logger, userID: Int64,
                       includingExpired: Bool) async throws -> ConversationState {
+        let stored = try await states(on: connection, logger: logger, userIDs: [userID])[userID] ?? ConversationState()
+        return PostgresBatchChanges.view(of: stored, includingExpired: includingExpired)
+    }
+
+    /// The stored state of each user, in one query.
+    private static func states(on connection: PostgresConnection, logger: Logger,
+                               userIDs: [Int64]) async throws -> [Int64: ConversationState] {
+        guard !userIDs.isEmpty else { return [:] }
         let rows = try await connection.query("""
-            SELECT p.action, metro_stored_date(p.created_at), metro_stored_date(p.expires_at),
+            SELECT u.user_id, p.action, metro_stored_date(p.created_at), metro_stored_date(p.expires_at),
                    e.action, metro_stored_date(e.expired_at),
                    l.action, l.site, l.distance_m, metro_stored_date(l.recorded_at)
-            FROM (SELECT \(userID)::bigint AS user_id) AS u
+            FROM unnest(\(userIDs)) AS u(user_id)
             LEFT JOIN pending_actions p ON p.user_id = u.user_id
             LEFT JOIN expired_pending_actions e ON e.user_id = u.user_id
             LEFT JOIN last_actions l ON l.user_id = u.user_id
-            """, logger: logger).collect()
-        var state = ConversationState()
-        guard let row = rows.first else { return state }
-        let (pendingAction, createdAt, expiresAt, expiredAction, expiredAt, lastAction, site, distance, recordedAt) =
-            try row.decode((String?, String?, String?, String?, String?, String?, String?, Double?, String?).self)
-        if let pendingAction, let createdAt, let expiresAt {
-            state.pending = PendingAction(userID: userID, action: try action(pendingAction),
-                                          createdAt: try PostgresDate.date(createdAt), expiresAt: try PostgresDate.date(expiresAt))
-        } else if includingExpired, let expiredAction, let expiredAt {
-            let at = try PostgresDate.date(expiredAt)
-            state.expired = PendingAction(userID: userID, action: try action(expiredAction), createdAt: at, expiresAt: at)
+            """, logger: logger)
+        var states: [Int64: ConversationState] = [:]
+        for try await (userID, pendingAction, createdAt, expiresAt, expiredAction, expiredAt, lastAction, site, distance, recordedAt)
+            in rows.decode((Int64, String?, String?, String?, String?, String?, String?, String?, Double?, String?).self) {
+            var state = ConversationState()
+            if let pendingAction, let createdAt, let expiresAt {
+                state.pending = PendingAction(userID: userID, action: try action(pendingAction),
+                                              createdAt: try PostgresDate.date(createdAt), expiresAt: try PostgresDate.date(expiresAt))
+            }
+            if let expiredAction, let expiredAt {
+                let at = try PostgresDate.date(expiredAt)
+                state.expired = PendingAction(userID: userID, action: try action(expiredAction), createdAt: at, expiresAt: at)
+            }
+            if let lastAction, let site, let distance, let recordedAt {
+                state.lastAction = LastAction(userID: userID, action: try action(lastAction), site: site,
+                                              distanceMetres: distance, recordedAt: try PostgresDate.date(recordedAt))
+            }
+            states[userID] = state
         }
-        if let lastAction, let site, let distance, let recordedAt {
-            state.lastAction = LastAction(userID: userID, action: try action(lastAction), site: site,
-                                          distanceMetres: distance, recordedAt: try PostgresDate.date(recordedAt))
-        }
-        return state
+        return states
     }
 
-    /// Applies a step's effects, then records its replies, in order, and its callback answer.
-    func apply(_ step: ConversationStep) async throws {
-        for effect in step.effects {
-            switch effect {
-            case .openPendingAction(let pending):
-                try await connection.query("""
-                    INSERT INTO pending_actions (user_id, action, created_at, expires_at)
-                    VALUES (\(pending.userID), \(pending.action.rawValue),
-                            \(try PostgresDate.text(pending.createdAt))::timestamptz, \(try PostgresDate.text(pending.expiresAt))::timestamptz)
-                    ON CONFLICT (user_id) DO UPDATE SET
-                      action = excluded.action, created_at = excluded.created_at, expires_at = excluded.expires_at
-                    """, logger: logger)
-                try await connection.query("DELETE FROM expired_pending_actions WHERE user_id = \(pending.userID)", logger: logger)
-            case .closePendingAction(let userID):
-                try await connection.query("DELETE FROM pending_actions WHERE user_id = \(userID)", logger: logger)
-                try await connection.query("DELETE FROM expired_pending_actions WHERE user_id = \(userID)", logger: logger)
-            case .enqueueRow(let row):
-                let cells = String(decoding: try cellsEncoder.encode(row.cells), as: UTF8.self)
-                try await connection.query("""
-                    INSERT INTO outbox (update_id, cells, enqueued_at, attempts)
-                    VALUES (\(row.updateID), \(cells)::jsonb, \(now)::timestamptz, 0) ON CONFLICT DO NOTHING
-                    """, logger: logger)
-            case .recordLastAction(let last):
-                try await connection.query("""
-                    INSERT INTO last_actions (user_id, action, site, distance_m, recorded_at)
-                    VALUES (\(last.userID), \(last.action.rawValue), \(last.site), \(last.distanceMetres),
-                            \(try PostgresDate.text(last.recordedAt))::timestamptz)
-                    ON CONFLICT (user_id) DO UPDATE SET
-                      action = excluded.action, site = excluded.site, distance_m = excluded.distance_m,
-                      recorded_at = excluded.recorded_at
-                    """, logger: logger)
-            }
+    /// Writes the batch's net effect: a statement per kind of row, each for every user or row at
+    /// once. Replies keep the batch's order (`WITH ORDINALITY`), so that their ids do.
+    func write(_ changes: PostgresBatchChanges) async throws {
+        let closed = changes.pending.filter { $0.value == nil }.map(\.key)
+        if !closed.isEmpty {
+            try await connection.query("DELETE FROM pending_actions WHERE user_id = ANY(\(closed))", logger: logger)
         }
-        if !step.replies.isEmpty {
-            let markups = try step.replies.map { try $0.replyMarkup.map { try Self.json($0) } ?? "null" }
-            // One statement for the step's replies, in order (`WITH ORDINALITY`), so that their
-            // ids keep it; a JSON `null` keyboard is stored as SQL NULL.
+        let opened = changes.pending.compactMap(\.value)
+        if !opened.isEmpty {
+            try await connection.query("""
+                INSERT INTO pending_actions (user_id, action, created_at, expires_at)
+                SELECT user_id, action, created_at::timestamptz, expires_at::timestamptz
+                FROM unnest(\(opened.map(\.userID)), \(opened.map(\.action.rawValue)),
+                            \(try opened.map { try PostgresDate.text($0.createdAt) }), \(try opened.map { try PostgresDate.text($0.expiresAt) }))
+                  AS p(user_id, action, created_at, expires_at)
+                ON CONFLICT (user_id) DO UPDATE SET
+                  action = excluded.action, created_at = excluded.created_at, expires_at = excluded.expires_at
+                """, logger: logger)
+        }
+        // Opening or closing a pending action removes the tombstone the cleanup job left.
+        if !changes.pending.isEmpty {
+            try await connection.query("""
+                DELETE FROM expired_pending_actions WHERE user_id = ANY(\(Array(changes.pending.keys)))
+                """, logger: logger)
+        }
+        let lastActions = Array(changes.lastActions.values)
+        if !lastActions.isEmpty {
+            try await connection.query("""
+                INSERT INTO last_actions (user_id, action, site, distance_m, recorded_at)
+                SELECT user_id, action, site, distance_m, recorded_at::timestamptz
+                FROM unnest(\(lastActions.map(\.userID)), \(lastActions.map(\.action.rawValue)), \(lastActions.map(\.site)),
+                            \(lastActions.map(\.distanceMetres)), \(try lastActions.map { try PostgresDate.text($0.recordedAt) }))
+                  AS l(user_id, action, site, distance_m, recorded_at)
+                ON CONFLICT (user_id) DO UPDATE SET
+                  action = excluded.action, site = excluded.site, distance_m = excluded.distance_m,
+                  recorded_at = excluded.recorded_at
+                """, logger: logger)
+        }
+        if !changes.rows.isEmpty {
+            let encoder = OutboxEntry.databaseJSONEncoder(for: "cells")
+            let cells = try changes.rows.map { String(decoding: try encoder.encode($0.cells), as: UTF8.self) }
+            try await connection.query("""
+                INSERT INTO outbox (update_id, cells, enqueued_at, attempts)
+                SELECT update_id, cells::jsonb, \(now)::timestamptz, 0
+                FROM unnest(\(changes.rows.map(\.updateID)), \(cells)) AS r(update_id, cells)
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
+        if !changes.replies.isEmpty {
+            let markups = try changes.replies.map { try $0.replyMarkup.map { try Self.json($0) } ?? "null" }
+            // A JSON `null` keyboard is stored as SQL NULL.
             try await connection.query("""
                 INSERT INTO outgoing_messages (chat_id, text, reply_markup, created_at, attempts)
                 SELECT chat_id, text, nullif(markup::jsonb, 'null'::jsonb), \(now)::timestamptz, 0
-                FROM unnest(\(step.replies.map(\.chatID)), \(step.replies.map(\.text)), \(markups))
+                FROM unnest(\(changes.replies.map(\.chatID)), \(changes.replies.map(\.text)), \(markups))
                   WITH ORDINALITY AS r(chat_id, text, markup, n)
                 ORDER BY n
                 """, logger: logger)
         }
-        if let answer = step.callbackAnswer {
+        if !changes.callbackAnswers.isEmpty {
+            let answers = changes.callbackAnswers
+            // An answer without text (it only stops the button's spinner) has NULL text; arrays
+            // cross the wire without NULLs, so a second array says which texts are there.
             try await connection.query("""
                 INSERT INTO callback_answers (callback_query_id, text, created_at, attempts)
-                VALUES (\(answer.callbackQueryID), \(answer.text), \(now)::timestamptz, 0) ON CONFLICT DO NOTHING
+                SELECT id, CASE WHEN has_text THEN text END, \(now)::timestamptz, 0
+                FROM unnest(\(answers.map(\.callbackQueryID)), \(answers.map { $0.text ?? "" }), \(answers.map { $0.text != nil }))
+                  AS a(id, text, has_text)
+                ON CONFLICT DO NOTHING
                 """, logger: logger)
         }
     }
@@ -139,5 +181,69 @@ struct PostgresUpdateTransaction {
             throw PostgresStoreError.unreadableValue("action \(raw)")
         }
         return action
+    }
+}
+
+/// A batch's steps, applied in memory: the state each step leaves for the next (what SQLite's
+/// `UpdateTransaction` would read back from its own writes), and the net change to write.
+///
+/// Dates pass through their stored form (milliseconds) on the way in, so a later step in the
+/// batch sees exactly what it would read back from the database.
+struct PostgresBatchChanges {
+    /// Each user's state as the batch has left it so far, tombstone included.
+    private var states: [Int64: ConversationState]
+    /// The users whose pending action the batch opened (the action) or closed (nil).
+    private(set) var pending: [Int64: PendingAction?] = [:]
+    /// The users' last actions, as the batch recorded them last.
+    private(set) var lastActions: [Int64: LastAction] = [:]
+    /// The rows to queue, in order.
+    private(set) var rows: [AttendanceRow] = []
+    /// The replies to send, in order.
+    private(set) var replies: [OutgoingReply] = []
+    /// The callback answers to send.
+    private(set) var callbackAnswers: [CallbackAnswer] = []
+
+    /// Starts from the users' stored state (`PostgresUpdateTransaction.states`).
+    init(stored states: [Int64: ConversationState]) {
+        self.states = states
+    }
+
+    /// The state a step for `userID` sees.
+    func state(userID: Int64, includingExpired: Bool) -> ConversationState {
+        Self.view(of: states[userID] ?? ConversationState(), includingExpired: includingExpired)
+    }
+
+    /// What a step sees of a stored state: the tombstone only for a location, and only when
+    /// there is no pending action.
+    static func view(of stored: ConversationState, includingExpired: Bool) -> ConversationState {
+        var state = stored
+        if !includingExpired || state.pending != nil { state.expired = nil }
+        return state
+    }
+
+    /// Applies the step's effects, in order, and gathers its messages.
+    mutating func apply(_ step: ConversationStep) throws {
+        for effect in step.effects {
+            switch effect {
+            case .openPendingAction(var action):
+                action.createdAt = try PostgresDate.stored(action.createdAt)
+                action.expiresAt = try PostgresDate.stored(action.expiresAt)
+                states[action.userID, default: ConversationState()].pending = action
+                states[action.userID]?.expired = nil
+                pending[action.userID] = .some(action)
+            case .closePendingAction(let userID):
+                states[userID, default: ConversationState()].pending = nil
+                states[userID]?.expired = nil
+                pending[userID] = .some(nil)
+            case .enqueueRow(let row):
+                rows.append(row)
+            case .recordLastAction(var last):
+                last.recordedAt = try PostgresDate.stored(last.recordedAt)
+                states[last.userID, default: ConversationState()].lastAction = last
+                lastActions[last.userID] = last
+            }
+        }
+        replies += step.replies
+        if let answer = step.callbackAnswer { callbackAnswers.append(answer) }
     }
 }
