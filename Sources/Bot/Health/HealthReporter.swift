@@ -1,4 +1,5 @@
 import Foundation
+import MetroSupport
 
 /// Builds `/health` from the live parts of the bot. Every figure is read when asked: the store's
 /// counts from SQLite, memory from the resource monitor's latest reading (taken every second).
@@ -36,6 +37,10 @@ public struct HealthReporter: Sendable {
         self.intakeStallAfter = intakeStallAfter
     }
 
+    /// How long `/health` waits for the store's counts before it answers that the store cannot
+    /// be read.
+    static let storeReadLimit: Duration = .seconds(2)
+
     /// How long a dead letter keeps the bot `degraded`.
     static let deadLetterAlertWindow: TimeInterval = 86_400
 
@@ -46,10 +51,17 @@ public struct HealthReporter: Sendable {
         var pending = 0
         var queue: (queued: Int, oldestEnqueuedAt: Date?) = (0, nil)
         var deadLetters = DeadLetterSummary(count: 0, lastAt: nil, lastReason: nil)
+        let database = database
         do {
-            pending = try await database.pendingActionCount()
-            queue = try await database.outboxStatus()
-            deadLetters = try await database.deadLetterSummary()
+            // A probe waits seconds at most (Kubernetes' readiness probe here: 3 s), while a
+            // store that is unreachable makes its callers wait for a connection for longer.
+            if let counts = try await result(within: Self.storeReadLimit, of: {
+                (try await database.pendingActionCount(), try await database.outboxStatus(), try await database.deadLetterSummary())
+            }) {
+                (pending, queue, deadLetters) = counts
+            } else {
+                storeProblem = "no answer within \(DurationText.format(Self.storeReadLimit))"
+            }
         } catch {
             storeProblem = PostgresStoreError.describe(error)
         }

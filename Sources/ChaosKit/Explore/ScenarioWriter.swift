@@ -151,7 +151,7 @@ public enum ScenarioWriter {
             return flowMap(pairs)
         case .clearFaults(let target):
             return target.map { text($0.rawValue) } ?? flowMap([])
-        case .webhookOutage(let down):
+        case .webhookOutage(let down), .storeOutage(let down):
             return text(down ? "on" : "off")
         case .flood(let flood):
             var pairs = [(key("users"), number(flood.users)), (key("messages"), number(flood.messages)), (key("concurrency"), number(flood.concurrency))]

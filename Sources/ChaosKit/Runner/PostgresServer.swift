@@ -68,7 +68,19 @@ public final class PostgresServer: Sendable {
         let slug = String(name.map { $0.isLetter || $0.isNumber ? $0 : "_" }.prefix(40))
         let database = "chaos_\(slug)_\(UUID().uuidString.prefix(8).lowercased())"
         try await execute("CREATE DATABASE \"\(database)\"", what: "creating database \(database)")
-        return ScenarioDatabase(name: database, connection: admin.with(database: database))
+        return ScenarioDatabase(name: database, connection: admin.with(database: database), server: self)
+    }
+
+    /// Cuts a scenario's database off as an unreachable server would be (`down`): it refuses new
+    /// connections and the open ones are closed. With `down` false it takes connections again.
+    public func setOutage(of database: ScenarioDatabase, down: Bool) async throws {
+        try await execute("ALTER DATABASE \"\(database.name)\" ALLOW_CONNECTIONS \(down ? "false" : "true")",
+                          what: down ? "cutting off database \(database.name)" : "reopening database \(database.name)")
+        guard down else { return }
+        try await execute("""
+            SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+            WHERE datname = '\(database.name)' AND pid <> pg_backend_pid()
+            """, what: "closing the connections to database \(database.name)")
     }
 
     /// Drops a scenario's database, closing connections a killed bot may have left.
@@ -104,6 +116,9 @@ public struct ScenarioDatabase: Sendable {
     public var name: String
     /// How to connect (the password is in it: pass it on as `DATABASE_URL`, never print it).
     public var connection: PostgresURL
+
+    /// The server it is on.
+    public var server: PostgresServer
 
     /// `DATABASE_URL`.
     public var url: String { connection.secretText }

@@ -213,6 +213,10 @@ final class ScenarioExecution {
         case .webhookOutage(let down):
             try await telegram.setWebhookOutage(down)
             return down ? "webhook deliveries fail" : "webhook deliveries work again"
+        case .storeOutage(let down):
+            guard let database else { throw StepFailure(message: "store_outage needs the scenario to run on PostgreSQL (store: postgres)") }
+            try await database.server.setOutage(of: database, down: down)
+            return down ? "the database refuses connections" : "the database takes connections again"
         case .flood(let flood):
             return try await runFlood(flood)
         case .memoryLimit(let bytes):

@@ -5,8 +5,20 @@ import MetroSupport
 extension ScenarioParser {
     static let stepKeywords = [
         "start_bot", "stop_bot", "restart_bot", "signal", "send", "fault", "clear_faults",
-        "webhook_outage", "flood", "memory_limit", "sleep", "wait_until", "http", "slowloris",
+        "webhook_outage", "store_outage", "flood", "memory_limit", "sleep", "wait_until", "http", "slowloris",
     ]
+
+    /// An outage switch: `on` (down) or `off`.
+    private static func readOutage(_ node: Node, _ name: String, reader: NodeReader) -> Bool? {
+        guard let text = reader.scalar(node, name) else { return nil }
+        switch text {
+        case "on", "true", "down": return true
+        case "off", "false", "up": return false
+        default:
+            reader.error(node, "expected \(name) to be on or off, found '\(text)'")
+            return nil
+        }
+    }
 
     static func readStep(_ node: Node, reader: NodeReader, context: inout StepContext) -> ScenarioStep? {
         guard let fields = reader.mapping(node, "a step", allowed: stepKeywords + ["save_as"]) else { return nil }
@@ -120,14 +132,9 @@ extension ScenarioParser {
             guard let fields = reader.mapping(node, "clear_faults", allowed: ["target"]) else { return nil }
             return .clearFaults(target: fields["target"].flatMap { reader.choice($0, "clear_faults.target", FaultTarget.self) })
         case "webhook_outage":
-            guard let text = reader.scalar(node, "webhook_outage") else { return nil }
-            switch text {
-            case "on", "true", "down": return .webhookOutage(down: true)
-            case "off", "false", "up": return .webhookOutage(down: false)
-            default:
-                reader.error(node, "expected webhook_outage to be on or off, found '\(text)'")
-                return nil
-            }
+            return readOutage(node, "webhook_outage", reader: reader).map { .webhookOutage(down: $0) }
+        case "store_outage":
+            return readOutage(node, "store_outage", reader: reader).map { .storeOutage(down: $0) }
         case "flood":
             return readFlood(node, reader: reader).map(StepAction.flood)
         case "memory_limit":

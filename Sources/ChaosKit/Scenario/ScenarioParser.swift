@@ -74,6 +74,9 @@ public enum ScenarioParser {
                 if let step = readStep(item, reader: reader, context: &context) { steps.append(step) }
             }
         }
+        if store != .postgres, let outage = steps.first(where: { if case .storeOutage = $0.action { true } else { false } }) {
+            reader.error(at: outage.location, "store_outage cuts off the scenario's PostgreSQL database; add 'store: postgres' to the scenario")
+        }
         var steadyState: [Expectation] = []
         if let node = fields["steady_state"], let items = reader.list(node, "steady_state") {
             steadyState = items.compactMap { readExpectation($0, reader: reader, context: context) }

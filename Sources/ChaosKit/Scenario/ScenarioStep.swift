@@ -39,6 +39,9 @@ public enum StepAction: Sendable {
     case clearFaults(target: FaultTarget?)
     /// Makes webhook deliveries fail as if the bot were unreachable (`true`) or heals them.
     case webhookOutage(down: Bool)
+    /// Cuts the scenario's PostgreSQL database off (`true`: it refuses connections and the open
+    /// ones are closed, as when the server is unreachable) or lets it back; PostgreSQL only.
+    case storeOutage(down: Bool)
     /// Many users sending many messages at once.
     case flood(FloodStep)
     /// Sets `MEMORY_LIMIT_BYTES` for the next start of the bot.
@@ -65,6 +68,7 @@ public enum StepAction: Sendable {
         case .fault: "fault"
         case .clearFaults: "clear_faults"
         case .webhookOutage: "webhook_outage"
+        case .storeOutage: "store_outage"
         case .flood: "flood"
         case .memoryLimit: "memory_limit"
         case .sleep: "sleep"
@@ -77,7 +81,7 @@ public enum StepAction: Sendable {
     /// Whether the step disturbs the system; `steady_state` runs before the first of these.
     public var injectsFault: Bool {
         switch self {
-        case .fault, .webhookOutage, .signal, .stopBot, .restartBot, .memoryLimit, .flood, .slowloris: true
+        case .fault, .webhookOutage, .storeOutage, .signal, .stopBot, .restartBot, .memoryLimit, .flood, .slowloris: true
         default: false
         }
     }

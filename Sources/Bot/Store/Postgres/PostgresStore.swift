@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import MetroSupport
 import PostgresNIO
 import Synchronization
 
@@ -185,17 +186,9 @@ public final class PostgresStore: BotStore {
     }
 
     /// Whether `work` finished without throwing within `limit`; past it, `work` is cancelled and
-    /// not waited for any longer than it takes to notice.
+    /// left to finish in the background (`result(within:of:)`).
     private static func succeeds(within limit: Duration, _ work: @escaping @Sendable () async throws -> Void) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask { (try? await work()) != nil }
-            group.addTask {
-                try? await Task.sleep(for: limit)
-                return false
-            }
-            defer { group.cancelAll() }
-            return await group.next() ?? false
-        }
+        (try? await result(within: limit, of: work)) != nil
     }
 
     deinit {
