@@ -76,6 +76,7 @@ import MetroSupport
         ("clear_faults: sheets", "clear_faults"),
         ("clear_faults: {}", "clear_faults"),
         ("webhook_outage: on", "webhook_outage"),
+        ("store_outage: off", "store_outage"),
         ("flood: {users: 50, messages: 4, concurrency: 8, text: /checkin}", "flood"),
         ("flood: {users: 5, messages: 1, checkin: true}", "flood"),
         ("flood: {users: 5, messages: 1, text: /checkin, padding: 600KiB}", "flood"),
@@ -89,7 +90,7 @@ import MetroSupport
         ("http: {path: /telegram/webhook, body_size: 2MiB, expect_status: 413}", "http"),
     ])
     func stepKinds(step: String, keyword: String) throws {
-        let yaml = "name: x\ndescription: d\nusers: [{id: 1}]\nsteps:\n  - \(step)\nexpect:\n  - bot: {running: true}\n"
+        let yaml = "name: x\ndescription: d\nstore: postgres\nusers: [{id: 1}]\nsteps:\n  - \(step)\nexpect:\n  - bot: {running: true}\n"
         let scenario = try ScenarioParser.parse(yaml, file: "x.yaml")
         #expect(scenario.steps.first?.action.keyword == keyword)
     }
@@ -134,6 +135,8 @@ import MetroSupport
         ("name: x\ndescription: d\nsteps:\n  - flood: {users: 3, messages: 2}\nexpect: [{bot: {running: true}}]", 4, 12, "'text'"),
         ("name: x\ndescription: d\nsteps:\n  - flood: {users: 3, messages: 2, text: hi, padding: 2MiB}\nexpect: [{bot: {running: true}}]", 4, 55, "at most 1000000 bytes"),
         ("name: x\ndescription: d\nsteps:\n  - flood: {users: 3, messages: 2, checkin: true, padding: 1KiB}\nexpect: [{bot: {running: true}}]", 4, 60, "not 'checkin'"),
+        ("name: x\ndescription: d\nsteps:\n  - sleep: 1s\n  - store_outage: on\nexpect: [{bot: {running: true}}]", 5, 5, "add 'store: postgres'"),
+        ("name: x\ndescription: d\nstore: postgres\nsteps:\n  - store_outage: maybe\nexpect: [{bot: {running: true}}]", 5, 19, "store_outage to be on or off"),
     ]
 
     @Test("each kind of mistake is reported at its line and column with what was expected", arguments: mistakes)
