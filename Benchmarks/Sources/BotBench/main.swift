@@ -99,6 +99,10 @@ let batchSize = option("--batch", default: 100)
 let skipMemory = arguments.contains("--skip-memory")
 let intakeOnly = arguments.contains("--intake-only")
 let memoryControl = arguments.contains("--memory-control")
+// `--instances 2`: two bots in this process on the one PostgreSQL database, each with its own
+// pool, outbox worker and reply sender, the batches handed to them in turn (as a load balancer
+// would): what a second instance costs or gains on the same machine.
+let instanceCount = option("--instances", default: 1)
 let arrivals: String = {
     guard let index = arguments.firstIndex(of: "--arrivals") else { return "none" }
     let value = index + 1 < arguments.count ? arguments[index + 1] : ""
@@ -131,6 +135,10 @@ environment["DATABASE_PATH"] = workDirectory.appendingPathComponent("bot.sqlite"
 // the caller creates empty for each run.
 if let index = arguments.firstIndex(of: "--database-url"), index + 1 < arguments.count {
     environment["DATABASE_URL"] = arguments[index + 1]
+}
+guard (1...2).contains(instanceCount), instanceCount == 1 || environment["DATABASE_URL"] != nil else {
+    FileHandle.standardError.write(Data("BotBench: --instances takes 1 or 2, and 2 needs --database-url (instances share a PostgreSQL store)\n".utf8))
+    exit(64)
 }
 environment["LOG_LEVEL"] = "error"
 environment["LOG_DIR"] = workDirectory.appendingPathComponent("logs").path
@@ -203,14 +211,20 @@ func introduceUsers(_ users: Range<Int64>, telegramBaseURL base: String) async t
     }
 }
 
-/// Feeds `batches` to the intake and waits until the outbox and the reply queue are empty.
-/// Returns when the intake was done, when the outbox was seen empty and when both queues were.
-func drive(_ batches: [[Update]], _ services: BotServices) async throws -> (intake: Duration, outbox: Duration, total: Duration) {
+/// Feeds `batches` to the instances' intakes, in turn, each instance its share in order and the
+/// instances at once; then waits until the outbox and the reply queue are empty. Returns when the
+/// intake was done, when the outbox was seen empty and when both queues were.
+func drive(_ batches: [[Update]], _ instances: [BotServices]) async throws -> (intake: Duration, outbox: Duration, total: Duration) {
     let clock = ContinuousClock()
     let start = clock.now
-    for batch in batches {
-        try await services.intake.handle(batch)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for (index, instance) in instances.enumerated() {
+            let share = stride(from: index, to: batches.count, by: instances.count).map { batches[$0] }
+            group.addTask { for batch in share { try await instance.intake.handle(batch) } }
+        }
+        try await group.waitForAll()
     }
+    let services = instances[0]
     let intakeDone = clock.now
     while try await services.database.outboxStatus().queued > 0 {
         try await Task.sleep(for: .milliseconds(2))
@@ -226,7 +240,18 @@ func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
-try await application.withServices { services in
+/// Runs `body` with `instanceCount` instances' services, each opening the store on its own.
+func withInstances(_ body: ([BotServices]) async throws -> Void) async throws {
+    try await application.withServices { first in
+        guard instanceCount == 2 else { return try await body([first]) }
+        try await BotApplication(configuration: configuration, logger: logger).withServices { second in
+            try await body([first, second])
+        }
+    }
+}
+
+try await withInstances { instances in
+    let services = instances[0]
     try await withThrowingTaskGroup(of: Void.self) { group in
         if intakeOnly {
             let batches = checkInUpdates(users: 1..<Int64(checkIns + 1), firstUpdateID: 1)
@@ -256,21 +281,23 @@ try await application.withServices { services in
                          arrivals, 2 * checkIns, seconds(elapsed), Double(2 * checkIns) / seconds(elapsed), cpu * 1e6 / Double(2 * checkIns)))
             return
         }
-        group.addTask { try await services.outboxWorker.run() }
-        group.addTask { try await services.replySender.run() }
+        for instance in instances {
+            group.addTask { try await instance.outboxWorker.run() }
+            group.addTask { try await instance.replySender.run() }
+        }
         var nextUpdateID: Int64 = 1
         var nextUserID: Int64 = 1_000_000
 
         try await introduceUsers(nextUserID..<nextUserID + 200 + Int64(checkIns), telegramBaseURL: telegramBaseURL)
         // Warm-up: connections, token, page cache.
-        _ = try await drive(checkInUpdates(users: nextUserID..<nextUserID + 200, firstUpdateID: nextUpdateID), services)
+        _ = try await drive(checkInUpdates(users: nextUserID..<nextUserID + 200, firstUpdateID: nextUpdateID), instances)
         nextUserID += 200; nextUpdateID += 400
 
         let cpuBefore = (bot: ProcessReadings.cpuSeconds(), fakes: ProcessReadings.cpuSeconds(of: child.processIdentifier))
-        let (intake, outbox, total) = try await drive(checkInUpdates(users: nextUserID..<nextUserID + Int64(checkIns), firstUpdateID: nextUpdateID), services)
+        let (intake, outbox, total) = try await drive(checkInUpdates(users: nextUserID..<nextUserID + Int64(checkIns), firstUpdateID: nextUpdateID), instances)
         nextUserID += Int64(checkIns); nextUpdateID += Int64(2 * checkIns)
-        print(String(format: "throughput: %d check-ins (%d updates, batches of %d): intake %.3f s, outbox empty at %.3f s, whole path %.3f s → %.0f check-ins/s, %.0f updates/s (intake alone %.0f updates/s)",
-                     checkIns, 2 * checkIns, batchSize, seconds(intake), seconds(outbox), seconds(total),
+        print(String(format: "throughput, %d instance(s): %d check-ins (%d updates, batches of %d): intake %.3f s, outbox empty at %.3f s, whole path %.3f s → %.0f check-ins/s, %.0f updates/s (intake alone %.0f updates/s)",
+                     instances.count, checkIns, 2 * checkIns, batchSize, seconds(intake), seconds(outbox), seconds(total),
                      Double(checkIns) / seconds(total), Double(2 * checkIns) / seconds(total), Double(2 * checkIns) / seconds(intake)))
         // What one check-in costs in CPU, whatever else the machine runs: the bound on 2 idle cores.
         let botCPU = ProcessReadings.cpuSeconds() - cpuBefore.bot
@@ -286,11 +313,11 @@ try await application.withServices { services in
             for target in [0, 10_000, 100_000] {
                 let add = target - abandoned
                 if add > 0 {
-                    _ = try await drive(abandonedUpdates(users: nextUserID..<nextUserID + Int64(add), firstUpdateID: nextUpdateID), services)
+                    _ = try await drive(abandonedUpdates(users: nextUserID..<nextUserID + Int64(add), firstUpdateID: nextUpdateID), instances)
                     nextUserID += Int64(add); nextUpdateID += Int64(add)
                     abandoned = target
                 }
-                _ = try await drive(checkInUpdates(users: nextUserID..<nextUserID + 2_000, firstUpdateID: nextUpdateID), services)
+                _ = try await drive(checkInUpdates(users: nextUserID..<nextUserID + 2_000, firstUpdateID: nextUpdateID), instances)
                 nextUserID += 2_000; nextUpdateID += 4_000
                 let rss = ProcessReadings.residentBytes()
                 // What the allocator keeps from the burst of updates versus what is live.
