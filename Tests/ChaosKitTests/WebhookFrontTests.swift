@@ -78,7 +78,10 @@ import Testing
 
     @Test("an instance that refuses the connection is skipped for the next one")
     func refusedSkipped() async throws {
-        let nobody = try BotEnvironment.freePort()
+        // Held bound (not listening) for the whole test: refused, and no parallel test's server
+        // can take the port, as one did when it was only found free.
+        let (refusing, nobody) = try BotEnvironment.boundLoopbackSocket()
+        defer { close(refusing) }
         try await Self.withUpstream("a") { a in
             try await Self.withUpstream("b") { b in
                 try await WebhookFront.withRunning { front in

@@ -88,9 +88,17 @@ public struct BotEnvironment: Sendable {
 
     /// A free TCP port on 127.0.0.1, found by binding port 0 and closing the socket.
     public static func freePort() throws -> Int {
+        let (fd, port) = try boundLoopbackSocket()
+        close(fd)
+        return port
+    }
+
+    /// A TCP socket bound to a free loopback port (without `SO_REUSEADDR`, not listening), and
+    /// the port. While it is open no other socket can bind the port, and connections to it are
+    /// refused. The caller closes it.
+    static func boundLoopbackSocket() throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ControlClient.Failure(description: "cannot open a socket to find a free port: errno \(errno)") }
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = 0
@@ -98,11 +106,15 @@ public struct BotEnvironment: Sendable {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0 else { throw ControlClient.Failure(description: "cannot bind 127.0.0.1:0 to find a free port: errno \(errno)") }
+        guard bound == 0 else {
+            let problem = errno
+            close(fd)
+            throw ControlClient.Failure(description: "cannot bind 127.0.0.1:0 to find a free port: errno \(problem)")
+        }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 }
