@@ -306,6 +306,46 @@ import Testing
         }
     }
 
+    @Test("an arrival is kept in its update's processed row: the earliest arrival is read, pruning clears it, de-duplication outlives it",
+          arguments: StoreBackend.allCases)
+    func arrivalsInProcessedRows(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { database in
+            let t0 = Self.now
+            func input(_ id: Int64) -> ConversationInput {
+                ConversationInput(updateID: id, user: User(id: id, firstName: "A"), chatID: id, sentAt: nil, event: .unknownText)
+            }
+            func arrival(_ id: Int64, at offset: TimeInterval, _ source: ReceivedUpdateRecord.Source = .webhook) -> ReceivedUpdateRecord {
+                ReceivedUpdateRecord(updateID: id, receivedAt: t0.addingTimeInterval(offset), source: source, raw: #"{"update_id":\#(id)}"#)
+            }
+            // Update 7 first arrived while the store was unreachable (the journal kept it), then
+            // was delivered again and processed; update 8 says it arrived after it was processed.
+            try await database.appendJournal(events: [], updates: [arrival(7, at: 0)])
+            _ = try await database.recordUpdates([input(7), input(8)], arrivals: [arrival(7, at: 5), arrival(8, at: 60, .polling)],
+                                                 now: t0.addingTimeInterval(10)) { _, _ in .silence }
+            #expect(try await database.receivedUpdates(from: .distantPast) == [arrival(7, at: 0), arrival(8, at: 10, .polling)])
+            #expect(try await database.receivedUpdates(from: t0.addingTimeInterval(1)) == [arrival(8, at: 10, .polling)])
+            #expect(try await database.arrivalsPerMinute(since: .distantPast).map(\.count).reduce(0, +) == 2)
+
+            // De-duplication is due after a day, the arrivals after UPDATE_RETENTION: rows still
+            // holding an arrival stay.
+            let later = t0.addingTimeInterval(86_400 * 2)
+            #expect(try await database.pruneProcessedUpdates(olderThan: later) == 0)
+            #expect(try await database.isProcessed(updateID: 8))
+            #expect(try await database.pruneJournal(olderThan: later, keepingAtMost: 100) == 3)
+            #expect(try await database.receivedUpdates(from: .distantPast).isEmpty)
+            #expect(try await database.isProcessed(updateID: 8))
+            #expect(try await database.pruneProcessedUpdates(olderThan: later) == 2)
+            #expect(try await !database.isProcessed(updateID: 8))
+
+            // The row cap keeps the newest arrivals.
+            _ = try await database.recordUpdates([input(20), input(21), input(22)], arrivals: [arrival(20, at: 1), arrival(21, at: 2), arrival(22, at: 3)],
+                                                 now: t0.addingTimeInterval(10)) { _, _ in .silence }
+            #expect(try await database.pruneJournal(olderThan: .distantPast, keepingAtMost: 1) == 2)
+            #expect(try await database.receivedUpdates(from: .distantPast) == [arrival(22, at: 3)])
+            #expect(try await database.recordUpdates([input(21)], now: later) { _, _ in .silence } == [.duplicate])
+        }
+    }
+
     @Test("expired pending actions and day-old update ids are deleted, live ones kept", arguments: StoreBackend.allCases)
     func cleanup(_ backend: StoreBackend) async throws {
         try await withStore(backend) { database in

@@ -68,7 +68,8 @@ public struct JournalEvent: Sendable, Equatable, Codable, FetchableRecord, Persi
     }
 }
 
-/// A row of `received_updates`: an update as it arrived, kept for incident bundles.
+/// An update as it arrived, kept for incident bundles: in the `processed_updates` row that marks
+/// it processed, or, for an update that was not processed, a row of `received_updates`.
 public struct ReceivedUpdateRecord: Sendable, Equatable, Codable, FetchableRecord, PersistableRecord {
     /// Where it came from.
     public enum Source: String, Sendable, Codable, DatabaseValueConvertible {
@@ -101,6 +102,25 @@ public struct ReceivedUpdateRecord: Sendable, Equatable, Codable, FetchableRecor
             raw = #"{"update_id":\#(received.update.updateID),"journal_truncated_bytes":\#(raw.utf8.count)}"#
         }
         return ReceivedUpdateRecord(updateID: received.update.updateID, receivedAt: now, source: source, raw: raw)
+    }
+
+    /// `arrivals` split for a batch of updates: those of the batch's inputs by `update_id` (each
+    /// kept in the row that marks its update processed), and the others (kept in
+    /// `received_updates`). The first arrival of an update wins.
+    static func byUpdateID(_ arrivals: [ReceivedUpdateRecord],
+                           among inputs: [ConversationInput]) -> (inputs: [Int64: ReceivedUpdateRecord], others: [ReceivedUpdateRecord]) {
+        guard !arrivals.isEmpty else { return ([:], []) }
+        let inputIDs = Set(inputs.map(\.updateID))
+        var byID: [Int64: ReceivedUpdateRecord] = [:]
+        var others: [ReceivedUpdateRecord] = []
+        for arrival in arrivals {
+            if inputIDs.contains(arrival.updateID) {
+                if byID[arrival.updateID] == nil { byID[arrival.updateID] = arrival }
+            } else {
+                others.append(arrival)
+            }
+        }
+        return (byID, others)
     }
 
     public static let databaseTableName = "received_updates"

@@ -89,11 +89,12 @@ public final class BotDatabase: BotStore {
     ) async throws -> [UpdateOutcome] {
         try await write { db in
             var transaction = try UpdateTransaction(db)
-            for arrival in arrivals { try transaction.recordArrival(arrival) }
+            let arrivalsByID = ReceivedUpdateRecord.byUpdateID(arrivals, among: inputs)
+            for arrival in arrivalsByID.others { try transaction.recordArrival(arrival) }
             var outcomes: [UpdateOutcome] = []
             outcomes.reserveCapacity(inputs.count)
             for input in inputs {
-                guard try transaction.markProcessed(updateID: input.updateID, now: now) else {
+                guard try transaction.markProcessed(updateID: input.updateID, now: now, arrival: arrivalsByID.inputs[input.updateID]) else {
                     outcomes.append(.duplicate)
                     continue
                 }
@@ -117,7 +118,9 @@ public final class BotDatabase: BotStore {
     @discardableResult
     public func pruneProcessedUpdates(olderThan cutoff: Date) async throws -> Int {
         try await write { db in
-            try ProcessedUpdate.filter(ProcessedUpdate.Columns.processedAt < cutoff).deleteAll(db)
+            // A row that still holds its update's arrival stays until the journal's pruning
+            // clears the arrival (UPDATE_RETENTION, usually longer than de-duplication needs).
+            try ProcessedUpdate.filter(ProcessedUpdate.Columns.processedAt < cutoff && Column("raw") == nil).deleteAll(db)
         }
     }
 
@@ -226,18 +229,37 @@ public final class BotDatabase: BotStore {
     public func arrivalsPerMinute(since start: Date) async throws -> [(minute: String, count: Int)] {
         try await writer.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT substr(received_at, 1, 16) AS minute, count(*) AS n FROM received_updates
-                WHERE received_at >= ? GROUP BY minute ORDER BY minute
-                """, arguments: [start]).map { (minute: $0["minute"], count: $0["n"]) }
+                SELECT substr(received_at, 1, 16) AS minute, count(*) AS n FROM (\(Self.arrivalsSQL))
+                GROUP BY minute ORDER BY minute
+                """, arguments: Self.arrivalsArguments(from: start, to: .distantFuture)).map { (minute: $0["minute"], count: $0["n"]) }
         }
     }
 
     /// The updates that arrived from `start` up to `end`, in order of arrival.
     public func receivedUpdates(from start: Date, to end: Date) async throws -> [ReceivedUpdateRecord] {
         try await writer.read { db in
-            try ReceivedUpdateRecord.filter(ReceivedUpdateRecord.Columns.receivedAt >= start && ReceivedUpdateRecord.Columns.receivedAt <= end)
-                .order(ReceivedUpdateRecord.Columns.receivedAt, Column("update_id")).fetchAll(db)
+            try ReceivedUpdateRecord.fetchAll(db, sql: "\(Self.arrivalsSQL) ORDER BY received_at, update_id",
+                                              arguments: Self.arrivalsArguments(from: start, to: end))
         }
+    }
+
+    /// Each update's first arrival in a window (`:start`, `:end`): from the row that marked it
+    /// processed, or from `received_updates` (an arrival that was not processed then), whichever
+    /// is earlier. `processed_at >= :start` follows from the arrival's (an update is processed
+    /// after it arrives) and lets the scan use `processed_at`'s index.
+    private static let arrivalsSQL = """
+        SELECT update_id, received_at, source, raw FROM processed_updates p
+        WHERE p.processed_at >= :start AND p.received_at >= :start AND p.received_at <= :end AND p.raw IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM received_updates r WHERE r.update_id = p.update_id AND r.received_at < p.received_at)
+        UNION ALL
+        SELECT update_id, received_at, source, raw FROM received_updates r
+        WHERE r.received_at >= :start AND r.received_at <= :end
+          AND NOT EXISTS (SELECT 1 FROM processed_updates p WHERE p.update_id = r.update_id AND p.raw IS NOT NULL
+                          AND p.received_at <= r.received_at)
+        """
+
+    private static func arrivalsArguments(from start: Date, to end: Date) -> StatementArguments {
+        ["start": start, "end": end]
     }
 
     /// Deletes events and received updates older than `cutoff`, then the oldest of each beyond
@@ -247,6 +269,13 @@ public final class BotDatabase: BotStore {
         try await write { db in
             var deleted = try JournalEvent.filter(JournalEvent.Columns.at < cutoff).deleteAll(db)
             deleted += try ReceivedUpdateRecord.filter(ReceivedUpdateRecord.Columns.receivedAt < cutoff).deleteAll(db)
+            // An arrival kept in its processed_updates row is cleared, not deleted: the row may
+            // still de-duplicate (`pruneProcessedUpdates` deletes it once it has no arrival).
+            try db.execute(sql: """
+                UPDATE processed_updates SET received_at = NULL, source = NULL, raw = NULL
+                WHERE raw IS NOT NULL AND received_at < ?
+                """, arguments: [cutoff])
+            deleted += db.changesCount
             try db.execute(sql: """
                 DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?)
                 """, arguments: [maximumRows])
@@ -254,6 +283,12 @@ public final class BotDatabase: BotStore {
             try db.execute(sql: """
                 DELETE FROM received_updates WHERE rowid IN (
                   SELECT rowid FROM received_updates ORDER BY received_at DESC, update_id DESC LIMIT -1 OFFSET ?)
+                """, arguments: [maximumRows])
+            deleted += db.changesCount
+            try db.execute(sql: """
+                UPDATE processed_updates SET received_at = NULL, source = NULL, raw = NULL WHERE update_id IN (
+                  SELECT update_id FROM processed_updates WHERE raw IS NOT NULL
+                  ORDER BY received_at DESC, update_id DESC LIMIT -1 OFFSET ?)
                 """, arguments: [maximumRows])
             deleted += db.changesCount
             return deleted

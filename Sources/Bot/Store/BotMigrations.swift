@@ -105,6 +105,17 @@ enum BotMigrations {
                 t.column("raw", .text).notNull()
             }
         }
+        migrator.registerMigration("v6: arrivals in processed_updates") { db in
+            // An update's arrival in the row that marks it processed: no second table and index
+            // written per update (docs/BENCHMARKS.md, "The floor: one row per update").
+            // `received_updates` keeps the arrivals of updates that were not processed (the
+            // store was unreachable, the update was dead-lettered).
+            try db.alter(table: "processed_updates") { t in
+                t.add(column: "received_at", .datetime).check(sql: "received_at IS NULL OR julianday(received_at) IS NOT NULL")
+                t.add(column: "source", .text).check(sql: "source IS NULL OR source IN ('webhook', 'polling')")
+                t.add(column: "raw", .text)
+            }
+        }
         return migrator
     }
 }

@@ -34,7 +34,8 @@ struct UpdateTransaction {
     init(_ db: Database) throws {
         self.db = db
         markProcessed = try db.cachedStatement(sql: """
-            INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?) ON CONFLICT DO NOTHING
+            INSERT INTO processed_updates (update_id, processed_at, received_at, source, raw) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT DO NOTHING
             """)
         selectPending = try db.cachedStatement(sql: """
             SELECT action, created_at, expires_at FROM pending_actions WHERE user_id = ?
@@ -66,14 +67,19 @@ struct UpdateTransaction {
             """)
     }
 
-    /// Journals an update's arrival, unless an earlier arrival of it is kept (a redelivery).
+    /// Journals the arrival of an update that is not in the batch's inputs, unless an earlier
+    /// arrival of it is kept (a redelivery).
     mutating func recordArrival(_ arrival: ReceivedUpdateRecord) throws {
         try insertArrival.execute(arguments: [arrival.updateID, try stored(arrival.receivedAt), arrival.source, arrival.raw])
     }
 
-    /// Marks `updateID` processed at `now`; false when it already was (a redelivery).
-    mutating func markProcessed(updateID: Int64, now: Date) throws -> Bool {
-        try markProcessed.execute(arguments: [updateID, try stored(now)])
+    /// Marks `updateID` processed at `now`, with its arrival when given; false when it already
+    /// was (a redelivery, whose arrival is not kept: the first one is). An arrival is stored no
+    /// later than `now`, so that reads by arrival time may use `processed_at`'s index.
+    mutating func markProcessed(updateID: Int64, now: Date, arrival: ReceivedUpdateRecord? = nil) throws -> Bool {
+        try markProcessed.execute(arguments: [
+            updateID, try stored(now), try arrival.map { try stored(min($0.receivedAt, now)) }, arrival?.source, arrival?.raw,
+        ])
         return db.changesCount > 0
     }
 

@@ -130,6 +130,15 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX received_updates_received_at ON received_updates (received_at)",
         ]),
+        // SQLite's v6: an update's arrival in the row that marks it processed.
+        Migration(version: 2, name: "arrivals in processed_updates", statements: [
+            """
+            ALTER TABLE processed_updates
+              ADD COLUMN received_at timestamptz,
+              ADD COLUMN source text CHECK (source IN ('webhook', 'polling')),
+              ADD COLUMN raw text
+            """,
+        ]),
     ]
 
     /// The newest schema version this binary knows.

@@ -309,10 +309,11 @@ public final class PostgresStore: BotStore {
         let logger = logger
         return try await transaction { connection in
             let transaction = try PostgresUpdateTransaction(connection: connection, logger: logger, now: now)
-            try await Self.insertArrivals(arrivals, on: connection, logger: logger)
+            let arrivalsByID = ReceivedUpdateRecord.byUpdateID(arrivals, among: inputs)
+            try await Self.insertArrivals(arrivalsByID.others, on: connection, logger: logger)
             let users = Array(Set(inputs.compactMap { $0.user?.id })).sorted()
             try await transaction.lockUsers(users)
-            var unmarked = try await transaction.markProcessed(inputs.map(\.updateID))
+            var unmarked = try await transaction.markProcessed(inputs.map(\.updateID), arrivals: arrivalsByID.inputs)
             var changes = PostgresBatchChanges(stored: try await transaction.states(userIDs: users))
             var outcomes: [UpdateOutcome] = []
             outcomes.reserveCapacity(inputs.count)
@@ -343,7 +344,8 @@ public final class PostgresStore: BotStore {
 
     public func pruneProcessedUpdates(olderThan cutoff: Date) async throws -> Int {
         try Self.count(try await query("""
-            WITH deleted AS (DELETE FROM processed_updates WHERE processed_at < \(PostgresDate.bound(cutoff))::timestamptz RETURNING 1)
+            WITH deleted AS (DELETE FROM processed_updates
+                             WHERE processed_at < \(PostgresDate.bound(cutoff))::timestamptz AND raw IS NULL RETURNING 1)
             SELECT count(*) FROM deleted
             """))
     }
@@ -489,22 +491,40 @@ public final class PostgresStore: BotStore {
             """).map(Self.event)
     }
 
+    /// Each update's first arrival in a window, as `BotDatabase.arrivalsSQL` reads it.
+    private static func arrivals(from start: Date, to end: Date) -> PostgresQuery {
+        let start = PostgresDate.bound(start), end = PostgresDate.bound(end)
+        return """
+            SELECT update_id, received_at, source, raw FROM processed_updates p
+            WHERE p.processed_at >= \(start)::timestamptz AND p.received_at >= \(start)::timestamptz
+              AND p.received_at <= \(end)::timestamptz AND p.raw IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM received_updates r WHERE r.update_id = p.update_id AND r.received_at < p.received_at)
+            UNION ALL
+            SELECT update_id, received_at, source, raw FROM received_updates r
+            WHERE r.received_at >= \(start)::timestamptz AND r.received_at <= \(end)::timestamptz
+              AND NOT EXISTS (SELECT 1 FROM processed_updates p WHERE p.update_id = r.update_id AND p.raw IS NOT NULL
+                              AND p.received_at <= r.received_at)
+            """
+    }
+
     public func arrivalsPerMinute(since start: Date) async throws -> [(minute: String, count: Int)] {
-        try await query("""
-            SELECT to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS minute, count(*) FROM received_updates
-            WHERE received_at >= \(PostgresDate.bound(start))::timestamptz GROUP BY minute ORDER BY minute
-            """).map { row in
+        var query = Self.arrivals(from: start, to: .distantFuture)
+        query.sql = """
+            SELECT to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS minute, count(*) FROM (\(query.sql)) AS a
+            GROUP BY minute ORDER BY minute
+            """
+        return try await self.query(query).map { row in
             let (minute, count) = try row.decode((String, Int64).self)
             return (minute: minute, count: Int(count))
         }
     }
 
     public func receivedUpdates(from start: Date, to end: Date) async throws -> [ReceivedUpdateRecord] {
-        try await query("""
-            SELECT update_id, metro_stored_date(received_at), source, raw FROM received_updates
-            WHERE received_at >= \(PostgresDate.bound(start))::timestamptz AND received_at <= \(PostgresDate.bound(end))::timestamptz
-            ORDER BY received_at, update_id
-            """).map { row in
+        var query = Self.arrivals(from: start, to: end)
+        query.sql = """
+            SELECT update_id, metro_stored_date(received_at), source, raw FROM (\(query.sql)) AS a ORDER BY received_at, update_id
+            """
+        return try await self.query(query).map { row in
             let (updateID, receivedAt, source, raw) = try row.decode((Int64, String, String, String).self)
             guard let sourceValue = ReceivedUpdateRecord.Source(rawValue: source) else {
                 throw PostgresStoreError.unreadableValue("update source \(source)")
@@ -522,6 +542,13 @@ public final class PostgresStore: BotStore {
             for statement: PostgresQuery in [
                 "WITH d AS (DELETE FROM events WHERE at < \(cutoffText)::timestamptz RETURNING 1) SELECT count(*) FROM d",
                 "WITH d AS (DELETE FROM received_updates WHERE received_at < \(cutoffText)::timestamptz RETURNING 1) SELECT count(*) FROM d",
+                // An arrival kept in its processed_updates row is cleared, not deleted (the row may
+                // still de-duplicate; `pruneProcessedUpdates` deletes it once it has no arrival).
+                """
+                WITH d AS (UPDATE processed_updates SET received_at = NULL, source = NULL, raw = NULL
+                           WHERE raw IS NOT NULL AND received_at < \(cutoffText)::timestamptz RETURNING 1)
+                SELECT count(*) FROM d
+                """,
                 """
                 WITH d AS (DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET \(keep)) RETURNING 1)
                 SELECT count(*) FROM d
@@ -529,6 +556,12 @@ public final class PostgresStore: BotStore {
                 """
                 WITH d AS (DELETE FROM received_updates WHERE update_id IN (
                   SELECT update_id FROM received_updates ORDER BY received_at DESC, update_id DESC OFFSET \(keep)) RETURNING 1)
+                SELECT count(*) FROM d
+                """,
+                """
+                WITH d AS (UPDATE processed_updates SET received_at = NULL, source = NULL, raw = NULL WHERE update_id IN (
+                  SELECT update_id FROM processed_updates WHERE raw IS NOT NULL
+                  ORDER BY received_at DESC, update_id DESC OFFSET \(keep)) RETURNING 1)
                 SELECT count(*) FROM d
                 """,
             ] {

@@ -35,13 +35,22 @@ struct PostgresUpdateTransaction {
             """, logger: logger)
     }
 
-    /// Marks the updates processed; answers those this call marked. An update missing from the
-    /// answer was already processed (a redelivery, to any process).
-    func markProcessed(_ updateIDs: [Int64]) async throws -> Set<Int64> {
+    /// Marks the updates processed, each with its arrival when `arrivals` has one (stored no
+    /// later than `now`, as SQLite does); answers those this call marked. An update missing from
+    /// the answer was already processed (a redelivery, to any process; its arrival is not kept).
+    func markProcessed(_ updateIDs: [Int64], arrivals: [Int64: ReceivedUpdateRecord]) async throws -> Set<Int64> {
         guard !updateIDs.isEmpty else { return [] }
+        let ids = Array(Set(updateIDs))
+        let kept = ids.map { arrivals[$0] }
+        // Arrays cross the wire without NULLs: `has_arrival` says which entries are real.
         let rows = try await connection.query("""
-            INSERT INTO processed_updates (update_id, processed_at)
-            SELECT u, \(now)::timestamptz FROM unnest(\(Array(Set(updateIDs)))) AS u
+            INSERT INTO processed_updates (update_id, processed_at, received_at, source, raw)
+            SELECT u, \(now)::timestamptz,
+                   CASE WHEN has_arrival THEN least(received_at::timestamptz, \(now)::timestamptz) END,
+                   CASE WHEN has_arrival THEN source END, CASE WHEN has_arrival THEN raw END
+            FROM unnest(\(ids), \(kept.map { $0 != nil }), \(try kept.map { try $0.map { try PostgresDate.text($0.receivedAt) } ?? now }),
+                        \(kept.map { $0?.source.rawValue ?? "" }), \(kept.map { $0?.raw ?? "" }))
+              AS a(u, has_arrival, received_at, source, raw)
             ON CONFLICT DO NOTHING RETURNING update_id
             """, logger: logger)
         var marked: Set<Int64> = []
