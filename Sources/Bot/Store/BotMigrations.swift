@@ -107,7 +107,7 @@ enum BotMigrations {
         }
         migrator.registerMigration("v6: arrivals in processed_updates") { db in
             // An update's arrival in the row that marks it processed: no second table and index
-            // written per update (docs/BENCHMARKS.md, "The floor: one row per update").
+            // written per update (docs/BENCHMARKS.md, "The event journal's cost").
             // `received_updates` keeps the arrivals of updates that were not processed (the
             // store was unreachable, the update was dead-lettered).
             try db.alter(table: "processed_updates") { t in
