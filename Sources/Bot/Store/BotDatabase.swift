@@ -189,13 +189,13 @@ public final class BotDatabase: BotStore {
 
     // MARK: Event journal
 
-    /// Appends events and received updates in one transaction; an update already recorded keeps
-    /// its first arrival.
+    /// Appends events and the arrivals of updates that were not processed (the store was
+    /// unreachable, a dead letter; a processed update's arrival is in its `processed_updates`
+    /// row) in one transaction; an update already recorded keeps its first arrival.
     ///
-    /// Every update gets an arrival record, so those go through one cached statement: GRDB's
-    /// `Codable` insert builds its persistence container for each record, which was half of the
-    /// journal's CPU at saturation (docs/BENCHMARKS.md, "The event journal's cost"). The values
-    /// are encoded as the record's own encoding stores them.
+    /// Arrivals go through one cached statement: GRDB's `Codable` insert builds a persistence
+    /// container per record, which cost half of the journal's CPU when every update came this
+    /// way. The values are encoded as the record's own encoding stores them.
     public func appendJournal(events: [JournalEvent], updates: [ReceivedUpdateRecord]) async throws {
         try await write { db in
             for event in events { try event.insert(db) }
