@@ -114,7 +114,8 @@ public final class BotDatabase: BotStore {
         try await writer.read { db in try ProcessedUpdate.exists(db, key: updateID) }
     }
 
-    /// Deletes de-duplication records older than `cutoff`; returns how many.
+    /// Deletes de-duplication records older than `cutoff` whose arrival the journal no longer
+    /// keeps (`pruneJournal` clears it); returns how many.
     @discardableResult
     public func pruneProcessedUpdates(olderThan cutoff: Date) async throws -> Int {
         try await write { db in
@@ -263,7 +264,8 @@ public final class BotDatabase: BotStore {
     }
 
     /// Deletes events and received updates older than `cutoff`, then the oldest of each beyond
-    /// `maximumRows`; returns how many rows were deleted.
+    /// `maximumRows`, and clears the arrivals kept in `processed_updates` the same way (the rows
+    /// stay for de-duplication); returns how many rows were deleted or cleared.
     @discardableResult
     public func pruneJournal(olderThan cutoff: Date, keepingAtMost maximumRows: Int) async throws -> Int {
         try await write { db in

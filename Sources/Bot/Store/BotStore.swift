@@ -32,7 +32,8 @@ public protocol BotStore: Sendable {
     /// Whether `updateID` was recorded (and not yet pruned).
     func isProcessed(updateID: Int64) async throws -> Bool
 
-    /// Deletes de-duplication records older than `cutoff`; returns how many.
+    /// Deletes de-duplication records older than `cutoff` whose arrival the journal no longer
+    /// keeps (`pruneJournal` clears it); returns how many.
     @discardableResult
     func pruneProcessedUpdates(olderThan cutoff: Date) async throws -> Int
 
@@ -64,8 +65,8 @@ public protocol BotStore: Sendable {
 
     // MARK: Event journal
 
-    /// Appends events and received updates in one transaction; an update already recorded keeps
-    /// its first arrival.
+    /// Appends events and the arrivals of updates that were not processed in one transaction; an
+    /// update already recorded keeps its first arrival.
     func appendJournal(events: [JournalEvent], updates: [ReceivedUpdateRecord]) async throws
 
     /// The events from `start` up to `end`, oldest first, at most `limit` (nil: all).
@@ -81,7 +82,8 @@ public protocol BotStore: Sendable {
     func receivedUpdates(from start: Date, to end: Date) async throws -> [ReceivedUpdateRecord]
 
     /// Deletes events and received updates older than `cutoff`, then the oldest of each beyond
-    /// `maximumRows`; returns how many rows were deleted.
+    /// `maximumRows`, and clears the arrivals kept in `processed_updates` the same way (the rows
+    /// stay for de-duplication); returns how many rows were deleted or cleared.
     @discardableResult
     func pruneJournal(olderThan cutoff: Date, keepingAtMost maximumRows: Int) async throws -> Int
 
