@@ -29,6 +29,11 @@ public enum ExploreRun {
         public var only: Int?
         /// Sizes and vocabulary (`--no-poison` clears ``ScheduleGenerator/Shape/poison``).
         public var shape = ScheduleGenerator.Shape()
+        /// `--store`: the bot's store. Defaults to SQLite; PostgreSQL gives each schedule a fresh
+        /// database on the server `chaos run` would use, and written failures say `store: postgres`.
+        public var store: BotStore = .sqlite
+        /// Where `CHAOS_POSTGRES_URL` is read. Defaults to the process's environment.
+        public var environment = ProcessInfo.processInfo.environment
 
         /// Creates options with the defaults above.
         public init() {}
@@ -112,9 +117,30 @@ public enum ExploreRun {
         let seed = options.seed ?? UInt64.random(in: 0...UInt64(Int64.max))
         let generator = ScheduleGenerator(seed: seed, mode: options.mode, shape: options.shape)
         let indices = options.only.map { [$0] } ?? Array(0..<options.schedules)
-        output("explore: \(indices.count) schedule(s), seed \(seed), mode \(options.mode.rawValue), \(options.jobs) job(s)\(options.shape.poison ? "" : ", no poison"), bot \(bot.path)")
-        let runner = ScenarioRunner(botExecutable: bot, http: http)
-        let startedAt = Date()
+        // One PostgreSQL server for the whole run, as `chaos run` locates it; a throw-away one is
+        // removed at the end, after the shrinking too.
+        var postgres: PostgresServer?
+        if options.store == .postgres {
+            do {
+                postgres = try await PostgresServer.locate(environment: options.environment, log: output)
+            } catch {
+                errors("\(error)")
+                return .invalidInput
+            }
+        }
+        let store = options.store == .sqlite ? "" : ", store \(options.store.rawValue)"
+        output("explore: \(indices.count) schedule(s), seed \(seed), mode \(options.mode.rawValue), \(options.jobs) job(s)\(options.shape.poison ? "" : ", no poison")\(store), bot \(bot.path)")
+        let runner = ScenarioRunner(botExecutable: bot, http: http, store: options.store, postgres: postgres)
+        let code = await explore(indices: indices, generator: generator, seed: seed, options: options, runner: runner,
+                                 startedAt: Date(), output: output, errors: errors)
+        await postgres?.stop()
+        return code
+    }
+
+    /// Runs the schedules, reports and shrinks the failures, writes the reports.
+    private static func explore(indices: [Int], generator: ScheduleGenerator, seed: UInt64, options: Options, runner: ScenarioRunner,
+                                startedAt: Date, output: @escaping @Sendable (String) -> Void,
+                                errors: @escaping @Sendable (String) -> Void) async -> ChaosExitCode {
         let clock = ContinuousClock.now
 
         let outcomes = await withTaskGroup(of: Outcome.self) { group in
@@ -155,7 +181,7 @@ public enum ExploreRun {
             // Timing decides some failures: say whether the result fails again on a fresh run.
             let again = Task.isCancelled ? nil : await run(shrunk.schedule, runner: runner).violations.contains { $0.invariant == invariant }
             do {
-                try write(shrunk.schedule, invariant: invariant, to: path)
+                try write(shrunk.schedule, invariant: invariant, store: options.store, to: path)
                 let after = ScheduleScenario.scenario(shrunk.schedule).steps.count
                 let confirmation = again.map { $0 ? "; fails again on a fresh run" : "; passed on a fresh run (timing-dependent: replay it a few times)" } ?? ""
                 output(String(format: "  shrunk from %d to %d steps in %d run(s), %.0fs%@%@; written to %@", before, after, shrunk.runs,
@@ -176,7 +202,8 @@ public enum ExploreRun {
         if interrupted {
             output("interrupted: \(finished.count) of \(indices.count) schedule(s) finished; reproduce one with --seed \(seed) --only INDEX")
         } else if !failures.isEmpty {
-            output("reproduce with: chaos explore --seed \(seed) --only \(failures[0].schedule.index) --mode \(options.mode.rawValue)\(options.shape.poison ? "" : " --no-poison")")
+            output("reproduce with: chaos explore --seed \(seed) --only \(failures[0].schedule.index) --mode \(options.mode.rawValue)"
+                   + (options.shape.poison ? "" : " --no-poison") + (options.store == .sqlite ? "" : " --store \(options.store.rawValue)"))
         }
         output("\(finished.count - failures.count) passed, \(failures.count) failed")
         return failures.isEmpty ? .passed : .failed
@@ -194,9 +221,11 @@ public enum ExploreRun {
         return lines.joined(separator: "\n")
     }
 
-    /// Writes `schedule` as a scenario file whose header says what it found and how to replay it.
-    public static func write(_ schedule: Schedule, invariant: Invariant, to path: String) throws {
-        let scenario = ScheduleScenario.scenario(schedule)
+    /// Writes `schedule` as a scenario file whose header says what it found and how to replay it;
+    /// found on PostgreSQL, the scenario says `store: postgres`, so that it replays there.
+    public static func write(_ schedule: Schedule, invariant: Invariant, store: BotStore = .sqlite, to path: String) throws {
+        var scenario = ScheduleScenario.scenario(schedule)
+        if store == .postgres { scenario.store = .postgres }
         let header = [
             "Found by chaos explore (seed \(schedule.seed), schedule \(schedule.index), \(schedule.mode.rawValue)) and shrunk:",
             "it broke \(invariant.rawValue): \(invariant.statement).",

@@ -40,6 +40,9 @@ struct ExploreCommand: AsyncParsableCommand {
     @Option(help: "Run only the schedule with this index.")
     var only: Int?
 
+    @Option(help: "The bot's store: sqlite or postgres (a fresh database per schedule on CHAOS_POSTGRES_URL, else on a throw-away server).")
+    var store: BotStore = .sqlite
+
     @Flag(name: .customLong("no-poison"), help: "Leave out updates the bot can never process (for a bot without dead letters).")
     var noPoison = false
 
@@ -56,6 +59,7 @@ struct ExploreCommand: AsyncParsableCommand {
         options.timeBudget = timeBudget.duration
         options.only = only
         options.shape.poison = !noPoison
+        options.store = store
         // Ctrl-C (or SIGTERM) cancels the run: the running schedules stop their bots and fakes,
         // and what was found so far is printed.
         let exploring = Task { await ExploreRun.execute(options, output: printOutput, errors: printError) }
