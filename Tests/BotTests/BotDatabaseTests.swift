@@ -115,8 +115,8 @@ import Testing
             }
             for table in ["processed_updates", "pending_actions", "outbox", "last_actions", "outgoing_messages"] {
                 let sql = "SELECT * FROM \(table) ORDER BY rowid"
-                let stored = try await viaIntake.writer.read { db in try Row.fetchAll(db, sql: sql) }
-                let expected = try await viaRecords.writer.read { db in try Row.fetchAll(db, sql: sql) }
+                let stored = try viaIntake.writer.read { db in try Row.fetchAll(db, sql: sql) }
+                let expected = try viaRecords.writer.read { db in try Row.fetchAll(db, sql: sql) }
                 #expect(stored == expected, "\(table)")
                 #expect(!stored.isEmpty, "\(table)")
             }

@@ -217,7 +217,8 @@ struct BotRouterTests {
     @Test("GET /metrics renders the registry in Prometheus text")
     func metrics() async throws {
         let harness = RouterHarness()
-        harness.registry.makeCounter(name: "bot_updates_total", labels: [("kind", "message"), ("outcome", "handled")]).increment(by: Int64(3))
+        let metrics = BotMetrics(registry: harness.registry)
+        for _ in 0..<3 { metrics.updateHandled(kind: "message", outcome: "handled") }
         try await harness.application(adminToken: nil).test(.live) { client in
             let response = try await client.execute(uri: "/metrics", method: .get)
             #expect(response.status == .ok)

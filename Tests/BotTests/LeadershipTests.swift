@@ -82,15 +82,15 @@ private final class HandoverLeadership: Sendable {
                     try await testGracefulShutdown { trigger in
                         try await withThrowingTaskGroup(of: Void.self) { group in
                             group.addTask { try await supervisorA.run() }
-                            try await eventually("a leads and polls") { statusA.mode == .polling }
+                            await eventually("a leads and polls") { statusA.mode == .polling }
                             group.addTask { try await supervisorB.run() }
-                            try await eventually("b stands by") { statusB.mode == .standby }
+                            await eventually("b stands by") { statusB.mode == .standby }
                             let first = try await fake.sendUserMessage(userID: 1001, text: "/checkin", firstName: "Ana")
                             try await eventually("a took the first update") { try await database.isProcessed(updateID: first.updateID) }
 
                             lead.handOver(to: "b")
-                            try await eventually("b took the lead and polls") { statusB.mode == .polling }
-                            try await eventually("a stands by") { statusA.mode == .standby }
+                            await eventually("b took the lead and polls") { statusB.mode == .polling }
+                            await eventually("a stands by") { statusA.mode == .standby }
                             #expect(lead.current == "b")
                             #expect(polling.withLock { $0 } == ["b"])
                             let second = try await fake.sendUserMessage(userID: 1002, text: "/checkin", firstName: "Bo")

@@ -39,7 +39,8 @@ import Testing
                             if batch.isEmpty { return mine }
                             #expect(batch.allSatisfy { !$0.claimAbandoned })
                             mine += batch.map(\.updateID)
-                            try await store.deleteAppendedRows(updateIDs: batch.map(\.updateID))
+                            let deleted = try await store.deleteAppendedRows(updateIDs: batch.map(\.updateID))
+                            #expect(deleted == batch.count, "a claimed row was deleted by another store")
                         }
                     }
                 }
@@ -434,10 +435,9 @@ final class LogCapture: Sendable {
             set { metadata[key] = newValue }
         }
 
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-                 file: String, function: String, line: UInt) {
-            let fields = (metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            capture.store.withLock { $0.append("\(message) \(fields)") }
+        func log(event: LogEvent) {
+            let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            capture.store.withLock { $0.append("\(event.message) \(fields)") }
         }
     }
 }

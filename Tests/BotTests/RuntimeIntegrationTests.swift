@@ -234,8 +234,8 @@ struct RuntimeIntegrationTests {
             let accepted = try await world.request("/shutdown", method: .POST, headers: [("Authorization", "Bearer \(world.adminToken)")])
             #expect(accepted.status == 202)
             #expect(!accepted.body.contains(world.adminToken))
-            try await eventually("stopping") { world.services.status.isStopping }
-            try await eventually("the HTTP server closed") { (try? await world.request("/health", timeout: .milliseconds(500))) == nil }
+            await eventually("stopping") { world.services.status.isStopping }
+            await eventually("the HTTP server closed") { (try? await world.request("/health", timeout: .milliseconds(500))) == nil }
         }
     }
 }

@@ -26,7 +26,7 @@ final class BotProcess: @unchecked Sendable {
 
     init(environment: [String: String], output: URL) throws {
         self.output = output
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         process.executableURL = Self.binary
         process.environment = environment
@@ -127,7 +127,7 @@ private func checkInWithSlowAppend(_ world: ProcessWorld, user: Int64, delay: Du
     try await world.telegram.sendUserMessage(userID: user, text: "/checkin", firstName: "Ana")
     try await eventually("asked for the location") { try await world.telegram.chatMessages(chatID: user).count == 1 }
     let location = try await world.telegram.sendLocation(userID: user, latitude: 40.4168, longitude: -3.7038)
-    try await eventually("the append is held by the fake") { await !world.sheets.heldRequests().isEmpty }
+    await eventually("the append is held by the fake") { await !world.sheets.heldRequests().isEmpty }
     return location.updateID
 }
 
@@ -137,7 +137,7 @@ struct ShutdownProcessTests {
     func sigtermMidAppend() async throws {
         try await ProcessWorld.with { world in
             let bot = try world.start("bot")
-            try await eventually("webhook mode") { await world.mode() == "webhook" }
+            await eventually("webhook mode") { await world.mode() == "webhook" }
             let updateID = try await checkInWithSlowAppend(world, user: 1001, delay: .seconds(2))
 
             bot.signal(SIGTERM)
@@ -157,20 +157,20 @@ struct ShutdownProcessTests {
     func secondSignal() async throws {
         try await ProcessWorld.with { world in
             let first = try world.start("first")
-            try await eventually("webhook mode") { await world.mode() == "webhook" }
+            await eventually("webhook mode") { await world.mode() == "webhook" }
             _ = try await checkInWithSlowAppend(world, user: 1002, delay: .seconds(1))
 
             first.signal(SIGTERM)
-            try await eventually("stopping") { first.log.contains("mode=stopping") }
+            await eventually("stopping") { first.log.contains("mode=stopping") }
             first.signal(SIGTERM)
             let status = await first.waitForExit(limit: .seconds(3))
             #expect(status == 128 + SIGTERM, "\(first.log)")
             #expect(first.log.contains("second signal"))
 
             // The killed process's append was already sent: let the fake finish it, then restart.
-            try await eventually("the held append finished") { await world.sheets.heldRequests().isEmpty }
+            await eventually("the held append finished") { await world.sheets.heldRequests().isEmpty }
             let second = try world.start("second")
-            try await eventually("the restarted bot is up") { await world.mode() == "webhook" }
+            await eventually("the restarted bot is up") { await world.mode() == "webhook" }
             try await eventually("the confirmation is sent after the restart") {
                 try await world.telegram.chatMessages(chatID: 1002).contains { $0.text.hasPrefix("Checked in") }
             }
@@ -185,15 +185,15 @@ struct ShutdownProcessTests {
         // HTTP_TIMEOUT 1 s: the settle delay is 3 s after the attempt; Sheets commits the held append after 2 s.
         try await ProcessWorld.with(environment: ["HTTP_TIMEOUT": "1s"]) { world in
             let first = try world.start("first")
-            try await eventually("webhook mode") { await world.mode() == "webhook" }
+            await eventually("webhook mode") { await world.mode() == "webhook" }
             let updateID = try await checkInWithSlowAppend(world, user: 1003, delay: .seconds(2))
             first.signal(SIGKILL)
             _ = await first.waitForExit(limit: .seconds(5))
 
             let second = try world.start("second")
-            try await eventually("the restarted bot is up") { await world.mode() == "webhook" }
-            try await eventually("the held append finished") { await world.sheets.heldRequests().isEmpty }
-            try await eventually("the outbox empty") { await world.queuedRows() == 0 }
+            await eventually("the restarted bot is up") { await world.mode() == "webhook" }
+            await eventually("the held append finished") { await world.sheets.heldRequests().isEmpty }
+            await eventually("the outbox empty") { await world.queuedRows() == 0 }
             #expect(try await world.rows(user: 1003).count == 1, "\(second.log)")
             let appends = await world.sheets.calls().filter { $0.operation == "append" }
             #expect(appends.map(\.status) == [200], "only the killed process's append, which Sheets committed")

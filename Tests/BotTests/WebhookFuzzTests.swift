@@ -129,7 +129,7 @@ struct WebhookFuzzTests {
     func hostileBodies() async throws {
         try await ProcessWorld.with(environment: ["WEBHOOK_SECRET": Self.secret, "LOG_LEVEL": "warning"]) { world in
             let bot = try world.start("bot")
-            try await eventually("webhook mode") { await world.mode() == "webhook" }
+            await eventually("webhook mode") { await world.mode() == "webhook" }
             let url = "http://127.0.0.1:\(world.port)/telegram/webhook"
             let pid = bot.process.processIdentifier
             let startRSS = try #require(Self.residentBytes(pid: pid))

@@ -5,6 +5,7 @@ import FakeSheets
 import FakeTelegram
 import Foundation
 import Logging
+import MetroSupport
 import Testing
 
 /// RSA keys generated once for the whole target (generation is the slow part of a fake Sheets).

@@ -33,7 +33,7 @@ struct SecondSignalExit: Service {
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: signals)
         // Its own graceful shutdown comes last, after every other service finished draining.
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             var received = 0
             for await signal in signals {
                 received += 1

@@ -28,7 +28,6 @@ public enum ScheduleScenario {
             return SourceLocation(file: file, line: line, column: 5)
         }
         var steps: [ScenarioStep] = [ScenarioStep(action: .startBot(env: [:]), location: at())]
-        let updateEvents = ExpectedRows.updateEvents(schedule)
         // The last update of each chat before a settling point is saved, to wait for it.
         var lastOfChat: [Int64: Int] = [:]
         var referenced: Set<Int> = []

@@ -27,7 +27,7 @@ import Testing
         // Its errors go to a file, so that a crash's backtrace shows in the failure.
         let errors = try TemporaryDirectory()
         let errorsPath = errors.path("stderr.txt")
-        FileManager.default.createFile(atPath: errorsPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorsPath, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorsPath))
         let collected = LockedData()
         try process.run()
