@@ -208,7 +208,7 @@ extension ScenarioExecution {
             return result(current.state == state, "update \(id) is \(current.state) after \(current.attempts) attempt(s)")
         case .deliveries(let count):
             guard let front else { return result(false, "no front: the scenario starts one instance, which Telegram reaches directly") }
-            let counts = front.deliveryCounts
+            let counts = await front.settledDeliveryCounts()
             let forwarded = counts[instance] ?? 0
             let all = counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             return result(count.matches(forwarded), "\(forwarded) to \(instance) (all: \(all.isEmpty ? "none" : all))")

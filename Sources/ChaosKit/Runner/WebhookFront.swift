@@ -37,6 +37,8 @@ public final class WebhookFront: Sendable {
         var upstreams: [Upstream] = []
         var next = 0
         var deliveries: [String: Int] = [:]
+        /// Requests being forwarded now, whose answer is not counted yet.
+        var inFlight = 0
     }
 
     /// The largest body forwarded: the bot refuses more than 1 MiB itself (413), and the front
@@ -123,6 +125,17 @@ public final class WebhookFront: Sendable {
         state.withLock { $0.deliveries }
     }
 
+    /// Every instance's delivery count, once no request is being forwarded (or after `limit`).
+    /// A bot may send its reply before its answer to the delivery is back through the front, so
+    /// a check that waited for the reply reads the counts through this, not `deliveryCounts`.
+    public func settledDeliveryCounts(limit: Duration = .seconds(5)) async -> [String: Int] {
+        let deadline = ContinuousClock.now + limit
+        while state.withLock({ $0.inFlight > 0 }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return deliveryCounts
+    }
+
     /// The instances in the order to try for the next request; moves the turn on by one.
     private static func takeTurn(_ state: LockedState<State>) -> [Upstream] {
         state.withLock { state in
@@ -135,6 +148,8 @@ public final class WebhookFront: Sendable {
 
     private static func forward(_ request: Request, state: LockedState<State>, client: HTTPClient) async throws -> Response {
         let body = try await request.body.collect(upTo: maximumBody)
+        state.withLock { $0.inFlight += 1 }
+        defer { state.withLock { $0.inFlight -= 1 } }
         for upstream in takeTurn(state) {
             var outbound = HTTPClientRequest(url: "http://127.0.0.1:\(upstream.port)\(request.uri.string)")
             outbound.method = request.method == .get ? .GET : .POST
