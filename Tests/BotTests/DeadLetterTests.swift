@@ -219,7 +219,9 @@ import MetroSupport
                 version: "test", database: database, status: RuntimeStatus(),
                 resources: ResourceMonitor(configuration: .init(), logger: Logger(label: "test"), onCritical: {}),
                 outbox: OutboxStatus(), circuitBreaker: CircuitBreaker(), cleanup: CleanupStatus(), siteCount: 1,
-                retrying: intake.retrying, intakeStallAfter: .seconds(120))
+                retrying: intake.retrying, intakeStallAfter: .seconds(120),
+                // Not the bound under test: a busy CI machine has taken over 2 s for these reads.
+                storeReadLimit: .seconds(60))
             _ = intake.retrying.recordFailure(updateID: 5, error: "disk I/O error", now: Date().addingTimeInterval(-60))
             let fresh = await reporter.report()
             #expect(fresh.intake.retrying == 1)

@@ -15,15 +15,18 @@ public struct HealthReporter: Sendable {
     let siteCount: Int
     let retrying: RetryingUpdates
     let intakeStallAfter: Duration
+    let storeReadLimit: Duration
 
     /// Creates the reporter.
     /// - Parameters:
     ///   - retrying: the intake's failing updates. Defaults to a tracker of its own (none).
     ///   - intakeStallAfter: `INTAKE_STALL_AFTER`. Defaults to 2 minutes.
+    ///   - storeReadLimit: how long the report waits for the store's counts. Defaults to
+    ///     `defaultStoreReadLimit`; a test on a loaded machine that is not about the bound gives more.
     public init(version: String, startedAt: ContinuousClock.Instant = .now, database: any BotStore, status: RuntimeStatus,
                 resources: ResourceMonitor, outbox: OutboxStatus, circuitBreaker: CircuitBreaker,
                 cleanup: CleanupStatus, siteCount: Int, retrying: RetryingUpdates = RetryingUpdates(),
-                intakeStallAfter: Duration = .seconds(120)) {
+                intakeStallAfter: Duration = .seconds(120), storeReadLimit: Duration = HealthReporter.defaultStoreReadLimit) {
         self.version = version
         self.startedAt = startedAt
         self.database = database
@@ -35,11 +38,12 @@ public struct HealthReporter: Sendable {
         self.siteCount = siteCount
         self.retrying = retrying
         self.intakeStallAfter = intakeStallAfter
+        self.storeReadLimit = storeReadLimit
     }
 
     /// How long `/health` waits for the store's counts before it answers that the store cannot
     /// be read.
-    static let storeReadLimit: Duration = .seconds(2)
+    public static let defaultStoreReadLimit: Duration = .seconds(2)
 
     /// How long a dead letter keeps the bot `degraded`.
     static let deadLetterAlertWindow: TimeInterval = 86_400
@@ -55,12 +59,12 @@ public struct HealthReporter: Sendable {
         do {
             // A probe waits seconds at most (Kubernetes' readiness probe here: 3 s), while a
             // store that is unreachable makes its callers wait for a connection for longer.
-            if let counts = try await result(within: Self.storeReadLimit, of: {
+            if let counts = try await result(within: storeReadLimit, of: {
                 (try await database.pendingActionCount(), try await database.outboxStatus(), try await database.deadLetterSummary())
             }) {
                 (pending, queue, deadLetters) = counts
             } else {
-                storeProblem = "no answer within \(DurationText.format(Self.storeReadLimit))"
+                storeProblem = "no answer within \(DurationText.format(storeReadLimit))"
             }
         } catch {
             storeProblem = PostgresStoreError.describe(error)
